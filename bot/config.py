@@ -1,0 +1,158 @@
+"""Settings read from the environment.
+
+Importing this module has no side effects: `.env` is loaded only by the entry point
+(`bot.cli`), and `Settings.from_env()` reads whatever mapping it is given.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+DEFAULT_DATABASE_URL = "sqlite:///oncall-bot.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
+DEFAULT_PAGERDUTY_EU_API_URL = "https://api.eu.pagerduty.com"
+DEFAULT_OPSGENIE_API_URL = "https://api.opsgenie.com"
+DEFAULT_OPSGENIE_EU_API_URL = "https://api.eu.opsgenie.com"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed. The message names the variable."""
+
+
+def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL such as https://example.com, got {value!r}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment (documented in `.env.example`)."""
+
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = field(default=None, repr=False)
+    secret_key_file: Path = Path(".oncall-secret-key")
+    sync_interval_minutes: int = 15
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    pagerduty_api_url: str | None = None
+    opsgenie_api_url: str | None = None
+    log_level: str = "INFO"
+    admin_user_ids: tuple[str, ...] = ()
+    port: int = 3000
+    provider_timeout_seconds: float = 10.0
+
+    def __repr__(self) -> str:  # never print tokens
+        shown = {
+            "database_url": self.database_url,
+            "slack_api_url": self.slack_api_url,
+            "socket_mode": self.socket_mode,
+            "sync_interval_minutes": self.sync_interval_minutes,
+        }
+        return f"Settings({shown})"
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    def provider_base_url(self, provider: str, region: str) -> str:
+        """Base URL for a provider account; an explicit override applies to both regions."""
+        if provider == "pagerduty":
+            if self.pagerduty_api_url:
+                return self.pagerduty_api_url.rstrip("/")
+            return DEFAULT_PAGERDUTY_EU_API_URL if region == "eu" else DEFAULT_PAGERDUTY_API_URL
+        if provider == "opsgenie":
+            if self.opsgenie_api_url:
+                return self.opsgenie_api_url.rstrip("/")
+            return DEFAULT_OPSGENIE_EU_API_URL if region == "eu" else DEFAULT_OPSGENIE_API_URL
+        raise ValueError(f"unknown provider {provider!r}")
+
+    def missing_for_run(self) -> list[str]:
+        """Lines naming each missing Slack variable, in plain words."""
+        missing: list[str] = []
+        if not self.slack_bot_token and not self.oauth_enabled:
+            missing.append(
+                "SLACK_BOT_TOKEN (xoxb-…): Slack app → OAuth & Permissions → Bot User OAuth Token, "
+                "after creating the app from manifest.yml and installing it"
+            )
+        if self.socket_mode:
+            if not self.slack_app_token.startswith("xapp-"):
+                missing.append("SLACK_APP_TOKEN must start with xapp- (Basic Information → App-Level Tokens)")
+        elif not self.slack_signing_secret:
+            missing.append(
+                "SLACK_APP_TOKEN (xapp-…, Socket Mode: Slack app → Basic Information → App-Level Tokens, "
+                "scope connections:write) or SLACK_SIGNING_SECRET (HTTP mode: Basic Information → "
+                "App Credentials → Signing Secret)"
+            )
+        return missing
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+        database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+        if "://" not in database_url:
+            raise ConfigError(
+                f"DATABASE_URL must be a SQLAlchemy URL such as sqlite:///oncall-bot.db or "
+                f"postgresql+psycopg://user@host/db, got {database_url!r}"
+            )
+        timeout = env.get("PROVIDER_TIMEOUT_SECONDS", "").strip()
+        try:
+            timeout_s = float(timeout) if timeout else 10.0
+        except ValueError:
+            raise ConfigError(f"PROVIDER_TIMEOUT_SECONDS must be a number, got {timeout!r}") from None
+        return cls(
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_client_id=env.get("SLACK_CLIENT_ID") or None,
+            slack_client_secret=env.get("SLACK_CLIENT_SECRET") or None,
+            database_url=database_url,
+            secret_key=env.get("ONCALL_SECRET_KEY") or None,
+            secret_key_file=Path(env.get("ONCALL_SECRET_KEY_FILE") or ".oncall-secret-key"),
+            sync_interval_minutes=_int(env, "SYNC_INTERVAL_MINUTES", 15),
+            slack_api_url=_url(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL),
+            pagerduty_api_url=_url(env, "PAGERDUTY_API_URL", None),
+            opsgenie_api_url=_url(env, "OPSGENIE_API_URL", None),
+            log_level=level,
+            admin_user_ids=_list(env, "ONCALL_ADMIN_USER_IDS"),
+            port=_int(env, "PORT", 3000),
+            provider_timeout_seconds=timeout_s,
+        )

@@ -1,0 +1,1 @@
+"""Provider clients (PagerDuty, Opsgenie) behind one `Provider` protocol; see `base` for the error tree."""
