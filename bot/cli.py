@@ -1,0 +1,162 @@
+"""`oncall-bot` entry point: run | db upgrade | check.
+
+This is the only place that reads `.env`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from dotenv import load_dotenv
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
+
+from bot.config import ConfigError, Settings
+from bot.context import Context
+from bot.crypto import KeyBox, SecretKeyError, load_or_create_secret_key
+from bot.logs import setup_logging
+from bot.store.db import (
+    DatabaseNotReady,
+    current_revision,
+    ensure_current,
+    head_revision,
+    make_engine,
+    upgrade,
+)
+from bot.store.models import Connection
+
+log = logging.getLogger("oncall_bot")
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"oncall-bot: {message}", file=sys.stderr)
+    return code
+
+
+def build_context(settings: Settings) -> Context:
+    engine = make_engine(settings.database_url)
+    keys = KeyBox(load_or_create_secret_key(settings.secret_key, settings.secret_key_file))
+    return Context(settings=settings, engine=engine, keys=keys)
+
+
+def cmd_run(settings: Settings) -> int:
+    missing = settings.missing_for_run()
+    if missing:
+        lines = "\n".join(f"  - {m}" for m in missing)
+        return _fail(
+            "cannot start: Slack credentials are missing.\n"
+            f"{lines}\n"
+            "Create the Slack app from manifest.yml (api.slack.com/apps → Create New App → From a "
+            "manifest), install it, then put these values in .env (see .env.example)."
+        )
+    try:
+        ctx = build_context(settings)
+        ensure_current(ctx.engine)
+    except (DatabaseNotReady, SecretKeyError) as exc:
+        return _fail(str(exc))
+    except OperationalError as exc:
+        return _fail(f"cannot open the database {settings.database_url}: {exc.orig}")
+    from bot.server import serve  # imported late: it pulls in Slack and the scheduler
+
+    return serve(ctx)
+
+
+def cmd_db_upgrade(settings: Settings) -> int:
+    try:
+        engine = make_engine(settings.database_url)
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+    except OperationalError as exc:
+        return _fail(f"cannot open the database {settings.database_url}: {exc.orig}")
+    if before == after:
+        print(f"Database already at revision {after}.")
+    else:
+        print(f"Database upgraded from {before or 'empty'} to {after}.")
+    return 0
+
+
+def cmd_check(settings: Settings) -> int:
+    """Print one line per check; exit 1 when any fails."""
+    problems = 0
+
+    def line(ok: bool, text: str) -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(f"{'ok ' if ok else 'FAIL'}  {text}")
+
+    missing = settings.missing_for_run()
+    line(not missing, "Slack credentials" + ("" if not missing else ": missing " + "; ".join(missing)))
+    line(True, f"mode: {'Socket Mode' if settings.socket_mode else 'HTTP (/slack/events)'}")
+    engine = make_engine(settings.database_url)
+    try:
+        current, head = current_revision(engine), head_revision(engine)
+        line(current == head, f"database {settings.database_url}: revision {current or 'none'} (needs {head})"
+             + ("" if current == head else " — run `oncall-bot db upgrade`"))
+    except OperationalError as exc:
+        line(False, f"database {settings.database_url}: cannot connect ({exc.orig})")
+        return 1
+    try:
+        keys = KeyBox(load_or_create_secret_key(settings.secret_key, settings.secret_key_file))
+        line(True, "secret key for stored API keys")
+    except SecretKeyError as exc:
+        line(False, str(exc))
+        return 1
+    if settings.slack_bot_token:
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            auth = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url).auth_test()
+            line(True, f"Slack: connected to workspace {auth.get('team')} as {auth.get('user')}")
+        except SlackApiError as exc:
+            line(False, f"Slack rejected SLACK_BOT_TOKEN: {exc.response.get('error')}")
+        except OSError as exc:
+            line(False, f"Slack API at {settings.slack_api_url} unreachable: {exc}")
+    if current == head:
+        ctx = Context(settings=settings, engine=engine, keys=keys)
+        with Session(engine) as session:
+            connections = session.exec(select(Connection)).all()
+        for conn in connections:
+            label = f"{conn.provider} connection {conn.name!r} ({conn.key_hint})"
+            try:
+                count = len(ctx.provider_for(conn, timeout=5).list_schedules())
+                line(True, f"{label}: {count} schedules visible")
+            except SecretKeyError as exc:
+                line(False, f"{label}: {exc}")
+            except Exception as exc:  # ProviderError and transport errors, reported in words
+                line(False, f"{label}: {exc}")
+    print("All checks passed." if not problems else f"{problems} check(s) failed.")
+    return 0 if not problems else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="oncall-bot", description="Slack bot for on-call shifts.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (Slack listener and sync scheduler)")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
+    sub.add_parser("check", help="validate configuration and connectivity")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    load_dotenv(".env")
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}")
+    setup_logging(settings.log_level)
+    if args.command == "run":
+        return cmd_run(settings)
+    if args.command == "db":
+        return cmd_db_upgrade(settings)
+    return cmd_check(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

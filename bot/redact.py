@@ -1,0 +1,81 @@
+"""Keeps API keys out of every log record, at every level and from every library.
+
+Two layers: secrets the bot has handled are registered and replaced wherever they appear,
+and the API-key field of the connect modal is blanked in raw payloads (bolt logs request
+bodies at DEBUG before any listener runs). Installed as the log record factory, so it
+applies to every handler, including ones added later (pytest's caplog too).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from urllib.parse import quote
+
+from bot.ids import BlockId
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_installed = False
+MASK = "[redacted]"
+
+_FIELD = re.escape(BlockId.CONNECT_API_KEY.value)
+# JSON payload ({"connect_api_key": {"api_key": {"type": "plain_text_input", "value": "..."}}})
+_JSON_VALUE = re.compile(r'("' + _FIELD + r'"\s*:\s*\{.*?"value"\s*:\s*")((?:[^"\\]|\\.)*)(")', re.S)
+# the same inside a URL-encoded form body (HTTP mode: payload=%7B%22connect_api_key%22...)
+_ENC_FIELD = re.escape(quote('"' + BlockId.CONNECT_API_KEY.value + '"', safe=""))
+_FORM_VALUE = re.compile(
+    "(" + _ENC_FIELD + r".*?%22value%22(?:%3A|:)(?:%20|\+)*%22)(.*?)(%22)",
+    re.S | re.I,
+)
+_AUTH_HEADER = re.compile(r"((?:Token token=|GenieKey |Bearer )\s*)[^\s'\",}]+", re.I)
+
+
+def register_secret(secret: str | None) -> None:
+    """Remember a secret so it is masked in every later log line."""
+    if secret and len(secret) >= 6:
+        with _lock:
+            _secrets.add(secret)
+
+
+def redact(text: str) -> str:
+    text = _JSON_VALUE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    text = _FORM_VALUE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    text = _AUTH_HEADER.sub(lambda m: m.group(1) + MASK, text)
+    with _lock:
+        secrets = tuple(_secrets)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+        encoded = quote(secret, safe="")
+        if encoded != secret and encoded in text:
+            text = text.replace(encoded, MASK)
+    return text
+
+
+def install() -> None:
+    """Wrap the log record factory once per process."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _installed = True
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave it to logging's own error path
+            return record
+        cleaned = redact(message)
+        if record.exc_info and record.exc_info[1] is not None:
+            # exception text is rendered later by the handler; mask the exception's args now
+            exc = record.exc_info[1]
+            exc.args = tuple(redact(a) if isinstance(a, str) else a for a in exc.args)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, ()
+        return record
+
+    logging.setLogRecordFactory(factory)
