@@ -40,13 +40,22 @@ class Region(StrEnum):
 
 
 class ProviderError(Exception):
-    """Base of every provider failure. `status` is the HTTP status when there was one."""
+    """Base of every provider failure. `status` is the HTTP status when there was one;
+    `detail` is the provider's own error text (already part of `message` where useful)."""
 
-    def __init__(self, message: str, *, status: int | None = None, provider: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        provider: str | None = None,
+        detail: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
         self.provider = provider
+        self.detail = detail
 
     def __str__(self) -> str:
         return self.message
