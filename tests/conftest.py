@@ -1,3 +1,6 @@
 """Shared fixtures. Fixture modules live in tests/plugins/; add yours to pytest_plugins."""
 
 pytest_plugins = ["tests.plugins.db"]
+
+# Provider conformance: the `conformant_respx` fixture (see tests/conformance.py).
+pytest_plugins = [*pytest_plugins, "tests.conformance"]
