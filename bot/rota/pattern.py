@@ -44,7 +44,7 @@ class ShiftPattern:
     - `holidays`: local dates whose slots count as holiday shifts (balanced separately).
     - `order`: the imported rotation order (member ids); ties in fairness follow it.
     - `min_rest`: minimum time between one person's shifts where team size allows; None means
-      one turn length.
+      one turn length less an hour (so a turn shortened by a DST change does not count).
     """
 
     time_zone: str = "UTC"
@@ -73,7 +73,9 @@ class ShiftPattern:
 
     @property
     def rest(self) -> timedelta:
-        return self.min_rest if self.min_rest is not None else self.length
+        if self.min_rest is not None:
+            return self.min_rest
+        return max(self.length - timedelta(hours=1), self.length / 2)
 
     @property
     def day_based(self) -> bool:
