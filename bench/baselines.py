@@ -16,7 +16,11 @@ def round_robin(inst: Instance) -> list[Shift]:
     """The provider's rendered rotation: order continues, time off ignored."""
     out = []
     for s in slots(inst.pattern, inst.window):
-        out.append(Shift(s.role, s.start, s.end, nominal_member(inst.pattern, s), kind=kind_of(inst.pattern, s.start)))
+        out.append(
+            Shift(
+                s.role, s.start, s.end, nominal_member(inst.pattern, s), kind=kind_of(inst.pattern, s.start)
+            )
+        )
     return out
 
 

@@ -59,7 +59,11 @@ def solve(
     for c, s in enumerate(cells):
         f = fixed_by_start.get(s.start)
         cands = [m.id for m in members if m.active_during(s.start, s.end)]
-        free = [i for i in cands if not any(t.member_id == i and t.start < s.end and s.start < t.end for t in inst.time_off)]
+        free = [
+            i
+            for i in cands
+            if not any(t.member_id == i and t.start < s.end and s.start < t.end for t in inst.time_off)
+        ]
         if f is not None:
             free = [f.member_id]
         for i in free or cands:
@@ -114,7 +118,11 @@ def solve(
     load = {
         i: (
             hist_min[i] - round(fair_h[i] * 60),
-            [(round((s.end - s.start).total_seconds() / 60), x[c, i]) for c, s in enumerate(cells) if (c, i) in x],
+            [
+                (round((s.end - s.start).total_seconds() / 60), x[c, i])
+                for c, s in enumerate(cells)
+                if (c, i) in x
+            ],
         )
         for i in ids
     }
@@ -145,7 +153,10 @@ def solve(
     stages = [(sum(b2b), lambda full: sum(full[v] for v in b2b))]
     if changes:
         stages.append(
-            (sum(changes), lambda full: sum(1 - full[c] if not isinstance(c, int) else c for c in changes_terms))
+            (
+                sum(changes),
+                lambda full: sum(1 - full[c] if not isinstance(c, int) else c for c in changes_terms),
+            )
         )
     stages += [(r, lambda full, r=r: full[r]) for r in (r_load, *ranges)]
     holder = {h.start: h.member_id for h in hint}
@@ -168,9 +179,10 @@ def solve(
         solver.parameters.max_time_in_seconds = max(0.05, left / (len(stages) - k))
         model.minimize(objective)
         status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise RuntimeError(f"CP-SAT: {solver.status_name(status)}")
         optimal &= status == cp_model.OPTIMAL
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            model.add(objective <= value_of(inc))  # no answer in time: keep the incumbent
+            continue
         best = round(solver.objective_value)
         if best < value_of(inc):
             inc = {v: solver.value(v) for v in inc}

@@ -44,10 +44,17 @@ def make(team: int, kind: str, with_history: bool, seed: int = 7) -> Instance:
     rng = random.Random(f"{seed}-{team}-{kind}-{with_history}")
     ids = [f"u{k:02d}" for k in range(team)]
     pattern = ShiftPattern(
-        time_zone=ZONE, handoff=time(9), length=PATTERNS[kind], anchor=START, holidays=HOLIDAYS, order=tuple(ids)
+        time_zone=ZONE,
+        handoff=time(9),
+        length=PATTERNS[kind],
+        anchor=START,
+        holidays=HOLIDAYS,
+        order=tuple(ids),
     )
     w_start = datetime.combine(START, time(9), ZoneInfo(ZONE)).astimezone(UTC)
-    window = Window(w_start, datetime.combine(START + timedelta(days=DAYS), time(9), ZoneInfo(ZONE)).astimezone(UTC))
+    window = Window(
+        w_start, datetime.combine(START + timedelta(days=DAYS), time(9), ZoneInfo(ZONE)).astimezone(UTC)
+    )
     members = [Member(i, joined=w_start - timedelta(days=400)) for i in ids]
     history: list[Shift] = []
     if with_history:

@@ -103,6 +103,7 @@ class Planner:
         self.cnt = {k: dict.fromkeys(self.ids, 0) for k in (SlotKind.WEEKEND, SlotKind.HOLIDAY)}
         self.cnt_target = {k: dict.fromkeys(self.ids, 0.0) for k in (SlotKind.WEEKEND, SlotKind.HOLIDAY)}
         self.iv: dict[str, list[tuple[int, int]]] = {i: [] for i in self.ids}
+        self.b2b_total = self.viol_total = self.off_total = 0
         self.fixed = sorted((f for f in fixed), key=shift_sort_key)
         for h in history:
             if _ts(h.start) < ws:
@@ -136,25 +137,48 @@ class Planner:
             if kind in self.cnt_target:
                 self.cnt_target[kind][i] += SCALE / len(active)
 
+    def _gap(self, gap: int, sign: int) -> None:
+        self.b2b_total += sign * (gap <= 0)
+        self.viol_total += sign * (gap < self.rest)
+
+    def _splice(self, lst: list[tuple[int, int]], k: int, s: int, e: int, sign: int) -> None:
+        """Update the pair totals for inserting (sign=1) / removing (-1) [s, e) at index k."""
+        prev = lst[k - 1] if k > 0 else None
+        nxt_i = k if sign > 0 else k + 1
+        nxt = lst[nxt_i] if nxt_i < len(lst) else None
+        if prev and nxt:
+            self._gap(nxt[0] - prev[1], -sign)
+        if prev:
+            self._gap(s - prev[1], sign)
+        if nxt:
+            self._gap(nxt[0] - e, sign)
+
     def _add(self, mid: str, s: int, e: int, kind: SlotKind) -> None:
         self.load[mid] += e - s
         if kind in self.cnt:
             self.cnt[kind][mid] += 1
-        bisect.insort(self.iv[mid], (s, e))
+        lst = self.iv[mid]
+        k = bisect.bisect_left(lst, (s, e))
+        self._splice(lst, k, s, e, 1)
+        lst.insert(k, (s, e))
 
     def _remove(self, mid: str, s: int, e: int, kind: SlotKind) -> None:
         self.load[mid] -= e - s
         if kind in self.cnt:
             self.cnt[kind][mid] -= 1
         lst = self.iv[mid]
-        del lst[bisect.bisect_left(lst, (s, e))]
+        k = bisect.bisect_left(lst, (s, e))
+        self._splice(lst, k, s, e, -1)
+        del lst[k]
 
     def assign(self, cell: _Cell, mid: str | None) -> None:
         if cell.holder is not None:
             self._remove(cell.holder, cell.s, cell.e, cell.slot.kind)
+            self.off_total -= self.off_overlap(cell.holder, cell.s, cell.e)
         cell.holder = mid
         if mid is not None:
             self._add(mid, cell.s, cell.e, cell.slot.kind)
+            self.off_total += self.off_overlap(mid, cell.s, cell.e)
 
     # ---------------------------------------------------------------- feasibility and local costs
 
@@ -209,7 +233,15 @@ class Planner:
             type_need = self.cnt_target[kind][mid] - self.cnt[kind][mid] * SCALE
         b2b, viol = self.neighbours(mid, c.s, c.e)
         need = self.target[mid] - self.load[mid]
-        return (self.off_overlap(mid, c.s, c.e), b2b, viol, -type_need, -need, self.nominal_distance(mid, c), mid)
+        return (
+            self.off_overlap(mid, c.s, c.e),
+            b2b,
+            viol,
+            -type_need,
+            -need,
+            self.nominal_distance(mid, c),
+            mid,
+        )
 
     def best(self, c: _Cell, exclude: str | None = None) -> str | None:
         options = [i for i in self.ids if i != exclude and self.eligible(i, c)]
@@ -220,13 +252,9 @@ class Planner:
     # ---------------------------------------------------------------- objective
 
     def key(self) -> tuple:
-        toff = sum(self.off_overlap(c.holder, c.s, c.e) for c in self.cells if c.holder is not None)
-        b2b = viol = 0
-        for i in self.ids:
-            a, b = self.pair_counts(i)
-            b2b += a
-            viol += b
-        return (toff, b2b, *self.spread(), viol)
+        """(time-off seconds, back-to-back, load range, weekend range, holiday range, rest violations);
+        pair counts include history pairs, which are constant."""
+        return (self.off_total, self.b2b_total, *self.spread(), self.viol_total)
 
     def spread(self) -> tuple[int, int, int]:
         if not self.scored:
@@ -335,13 +363,17 @@ class Planner:
                     if c.holder == a:
                         yield ([c], [b])
         for kind in (SlotKind.WEEKEND, SlotKind.HOLIDAY):
-            by = sorted(self.scored, key=lambda i, k=kind: (self.cnt[k][i] * SCALE - self.cnt_target[k][i], i))
+            by = sorted(
+                self.scored, key=lambda i, k=kind: (self.cnt[k][i] * SCALE - self.cnt_target[k][i], i)
+            )
             for a in reversed(by[-5:]):
                 theirs = [c for c in self.cells if c.holder == a and c.slot.kind == kind and self.movable(c)]
                 for b in by[:5]:
                     if b == a:
                         continue
-                    other = [c for c in self.cells if c.holder == b and c.slot.kind != kind and self.movable(c)]
+                    other = [
+                        c for c in self.cells if c.holder == b and c.slot.kind != kind and self.movable(c)
+                    ]
                     for c in theirs:
                         yield ([c], [b])
                         for d in other:
@@ -370,7 +402,9 @@ class Planner:
                     out.append(replace(c.prev, kind=c.slot.kind))
                 else:
                     out.append(
-                        Shift(c.slot.role, c.slot.start, c.slot.end, c.holder, c.prev.version + 1, c.slot.kind)
+                        Shift(
+                            c.slot.role, c.slot.start, c.slot.end, c.holder, c.prev.version + 1, c.slot.kind
+                        )
                     )
             else:
                 out.append(Shift(c.slot.role, c.slot.start, c.slot.end, c.holder, 1, c.slot.kind))

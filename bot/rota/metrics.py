@@ -173,7 +173,9 @@ def evaluate(
     gap = overlap = 0.0
     required = slots(pattern, window)
     for role in pattern.roles:
-        need = _union((max(s.start, window.start), min(s.end, window.end)) for s in required if s.role == role)
+        need = _union(
+            (max(s.start, window.start), min(s.end, window.end)) for s in required if s.role == role
+        )
         mine = [(max(s.start, window.start), min(s.end, window.end)) for s in inside if s.role == role]
         have = _union(mine)
         gap += _measure(need) - _intersect(need, have)

@@ -204,7 +204,9 @@ def kind_of(pattern: ShiftPattern, start: datetime) -> SlotKind:
     return SlotKind.WEEKDAY
 
 
-def _active_intervals(pattern: ShiftPattern, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+def _active_intervals(
+    pattern: ShiftPattern, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
     d = start.astimezone(pattern.zone).date() - 8 * DAY
     last = end.astimezone(pattern.zone).date() + DAY
     out = []
@@ -248,7 +250,9 @@ def nominal_member(pattern: ShiftPattern, slot: Slot) -> str | None:
     if not pattern.order:
         return None
     n = len(pattern.order)
-    role_offset = pattern.roles.index(slot.role) * (n // 2 if n > 1 else 0) if slot.role in pattern.roles else 0
+    role_offset = (
+        pattern.roles.index(slot.role) * (n // 2 if n > 1 else 0) if slot.role in pattern.roles else 0
+    )
     return pattern.order[(turn_index(pattern, slot.start) + role_offset) % n]
 
 

@@ -24,7 +24,9 @@ class Replacement:
     affected_member_ids: tuple[str, ...]
 
 
-def conflicts(shifts: Iterable[Shift], time_off: Iterable[TimeOff], now: datetime | None = None) -> list[Shift]:
+def conflicts(
+    shifts: Iterable[Shift], time_off: Iterable[TimeOff], now: datetime | None = None
+) -> list[Shift]:
     """Shifts (not yet started at `now`) whose holder is on time off for any part of them."""
     off = list(time_off)
     return sorted(
