@@ -39,8 +39,9 @@ Rules
    the intended replacement, and a crash between the two leaves the new override winning and the
    old one for the next run to delete.
 8. **Deterministic aliases.** Each create carries ``override_alias(destination_key, shift_id,
-   version)`` so a retried Opsgenie create is idempotent. If a live override that must go holds
-   that alias already, a numbered variant is used so create-before-delete still works.
+   version)`` so a retried Opsgenie create is idempotent. If an override that does not match the
+   shift already holds that alias (edited in place in Opsgenie, or about to be deleted), a
+   numbered variant (``-1``, ``-2`` …) is used, so create-before-delete still works.
 9. **The mark advances only over success.** ``advance_mark(plan, outcomes, exported_until)``
    walks the live shifts from the mark on, in time order, and stops at the first one with a
    failed (or untried) create, or a failed delete of an override starting before its end.
@@ -56,7 +57,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -76,6 +77,7 @@ __all__ = [
     "ShiftToExport",
     "advance_mark",
     "deletes_to_run",
+    "listing_window",
     "override_alias",
     "plan_export",
     "updated_records",
@@ -229,6 +231,7 @@ class _Ctx:
     records_by_shift: dict[str, list[ExportedRecord]]
     record_by_override: dict[str, ExportedRecord]
     remote: dict[str, RemoteOverride]
+    taken_ids: set[str]
     claimed: set[str] = field(default_factory=set)
 
     def beyond_mark(self, start: datetime) -> bool:
@@ -253,7 +256,12 @@ def plan_export(
     *,
     destination_key: str,
 ) -> Plan:
-    """Plan the export of `shifts` to one destination. Pure; see the module docstring for the rules."""
+    """Plan the export of `shifts` to one destination. Pure; see the module docstring for the rules.
+
+    `shifts`: every shift of the destination's role that ends after `now` (with provider user
+    ids); `exported`: the destination's records; `remote_overrides`: the provider's overrides
+    over at least `listing_window(shifts, now, horizon_end)`.
+    """
     ctx = _index(shifts, exported, remote_overrides, exported_until, now, destination_key)
     live = sorted(
         (s for s in shifts if s.end > now and s.start < horizon_end), key=lambda s: (s.start, s.end)
@@ -281,7 +289,15 @@ def plan_export(
         created={c.alias: _as_override(c.request) for c in creates},
         deleted={d.override_id: DeleteOutcome.DELETED for d in plan.deletes},
     )
-    return _replace_mark(plan, advance_mark(plan, everything, exported_until))
+    return replace(plan, new_exported_until=advance_mark(plan, everything, exported_until))
+
+
+def listing_window(
+    shifts: Iterable[ShiftToExport], now: datetime, horizon_end: datetime
+) -> tuple[datetime, datetime]:
+    """The window to list remote overrides over: from now to the end of the last shift exported."""
+    ends = [s.end for s in shifts if s.end > now and s.start < horizon_end]
+    return now, max([horizon_end, *ends])
 
 
 def _index(shifts, exported, remote_overrides, mark, now, destination_key) -> _Ctx:
@@ -296,6 +312,7 @@ def _index(shifts, exported, remote_overrides, mark, now, destination_key) -> _C
         records_by_shift=by_shift,
         record_by_override={r.override_id: r for r in exported},
         remote={o.id: o for o in remote_overrides if o.end > now},
+        taken_ids={o.id for o in remote_overrides},
     )
 
 
@@ -338,10 +355,10 @@ def _find_match(shift: ShiftToExport, current_ids: set[str], ctx: _Ctx) -> Remot
 
 
 def _free_alias(shift: ShiftToExport, ctx: _Ctx) -> str:
-    """The shift's alias, or a numbered variant when a live override that will go holds it."""
+    """The shift's alias, or a numbered variant when an override that does not match holds it."""
     base = override_alias(ctx.destination_key, shift.shift_id, shift.version)
     alias, n = base, 1
-    while alias in ctx.remote:
+    while alias in ctx.taken_ids:
         alias, n = f"{base}-{n}", n + 1
     return alias
 
@@ -385,17 +402,14 @@ def _sweep(deletes: dict[str, PlannedDelete], protected: set[str], reach: dateti
 
 
 def _with_requires(delete: PlannedDelete, creates: Sequence[PlannedCreate], now: datetime) -> PlannedDelete:
+    """Rule 7: a delete waits for every create overlapping what is left of the override."""
     live_start = max(delete.start, now)
     needed = tuple(c.alias for c in creates if overlaps(c.start, c.end, live_start, delete.end))
-    return PlannedDelete(**{**delete.__dict__, "requires": needed})
+    return replace(delete, requires=needed)
 
 
 def _delete_order(d: PlannedDelete) -> tuple[datetime, str]:
     return (d.start, d.override_id)
-
-
-def _replace_mark(plan: Plan, mark: datetime | None) -> Plan:
-    return Plan(plan.creates, plan.deletes, plan.adopt, mark, plan.exported_until, plan.steps)
 
 
 def _as_override(request: OverrideRequest) -> RemoteOverride:

@@ -11,6 +11,7 @@ from bot.sync.plan import (
     Outcomes,
     advance_mark,
     deletes_to_run,
+    listing_window,
     override_alias,
     plan_export,
     updated_records,
@@ -288,3 +289,14 @@ def test_apply_then_replan_is_empty():
     assert dest.plan(WEEK, h(100)).is_empty
     assert dest.mark == h(120)
     assert mismatches(dest, h(120), lambda t: assigned_at(WEEK, t)) == []
+
+
+def test_gaps_between_shifts_are_swept_too():
+    shifts = [shift("s0", "a", 0, 10), shift("s1", "b", 20, 30)]
+    p = plan(shifts, remote=[override("H", "z", 12, 15)], horizon=30)
+    assert [d.override_id for d in p.deletes] == ["H"] and p.new_exported_until == h(30)
+
+
+def test_listing_window_reaches_the_end_of_the_last_exported_shift():
+    assert listing_window(WEEK, h(5), h(50)) == (h(5), h(72))
+    assert listing_window([], h(5), h(50)) == (h(5), h(50))
