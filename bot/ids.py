@@ -23,3 +23,43 @@ class ActionId(StrEnum):
     CONNECT_NAME = "name"
     CONNECT_API_KEY = "api_key"
     CONNECT_REGION = "region"
+
+
+
+# ---- issue 3 (Slack surface): additional views, form blocks and buttons
+
+
+class ViewId(StrEnum):
+    """callback_ids of the informational modals and the App Home view."""
+
+    STATUS = "status_view"
+    NOTICE = "notice_view"
+    LOADING = "loading_view"
+    HOME = "home_view"
+
+
+class FormBlock(StrEnum):
+    """block_ids of the link and edit modals; the input inside each has action_id `FormBlock.INPUT`."""
+
+    LINK_CONNECTION = "link_connection"
+    LINK_SCHEDULE = "link_schedule"
+    LINK_HORIZON = "link_horizon"
+    LINK_CHANNEL = "link_channel"
+    LINK_DESTINATIONS = "link_destinations"
+    EDIT_HORIZON = "edit_horizon"
+    EDIT_CHANNEL = "edit_channel"
+    EDIT_MEMBERS = "edit_members"
+    EDIT_DESTINATIONS = "edit_destinations"
+    INPUT = "input"
+
+
+class ButtonId(StrEnum):
+    """action_ids of buttons and selects that trigger a listener; the value carries the object id."""
+
+    LINK = "link_button"  # value "<connection_id>:<provider schedule id>"
+    REMOVE_CONNECTION = "remove_connection"  # value "<connection_id>"
+    LINK_PICK_CONNECTION = "link_pick_connection"  # select in the link modal (dispatch_action)
+    HOME_CONNECT = "home_connect"
+    HOME_LINK = "home_link"
+    STATUS = "status_button"  # value "<schedule_id>"
+    EDIT = "edit_button"  # value "<schedule_id>"

@@ -4,3 +4,6 @@ pytest_plugins = ["tests.plugins.db"]
 
 # Provider conformance: the `conformant_respx` fixture (see tests/conformance.py).
 pytest_plugins = [*pytest_plugins, "tests.conformance"]
+
+# Slack: stub Web API, app context and drivers (see tests/plugins/slack.py).
+pytest_plugins = [*pytest_plugins, "tests.plugins.slack"]

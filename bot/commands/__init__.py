@@ -1,0 +1,29 @@
+"""Slack listeners: one module per `/oncall` subcommand, each with `register(app)`.
+
+`MODULES` is the order subcommands appear in `help`; add yours to it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from slack_bolt import App
+
+MODULES = [
+    "help",
+    "connect",
+    "connections",
+    "schedules",
+    "link",
+    "status",
+    "who",
+    "unlink",
+    "edit",
+    "home",
+    "oncall",  # the /oncall router itself
+]
+
+
+def register_all(app: App) -> None:
+    for name in MODULES:
+        importlib.import_module(f"bot.commands.{name}").register(app)

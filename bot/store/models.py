@@ -222,3 +222,6 @@ class DriftAlert(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+from bot.store import slack_oauth  # noqa: E402,F401  (slack-sdk's OAuth store tables, migration 0002)

@@ -1,0 +1,197 @@
+"""What every listener needs: the request's who/where, replies, admin checks, error ids.
+
+`Request.reply(payload)` is how to post an ephemeral answer from anywhere (slash command,
+button, modal submission, App Home): it uses the response_url when there is one, else an
+ephemeral message in the channel, else a direct message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.context import Context
+from bot.services.auth import is_admin, refusal
+from bot.services.directory import Directory
+from bot.views.common import error_message, message, notice_modal
+
+log = logging.getLogger(__name__)
+CONTEXT_KEY = "oncall_ctx"
+
+
+def ctx_of(context: Any) -> Context:
+    return context[CONTEXT_KEY]
+
+
+def new_error_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def encode_meta(**values: Any) -> str:
+    """private_metadata: ids and the response_url only — never secrets."""
+    return json.dumps({k: v for k, v in values.items() if v is not None}, separators=(",", ":"))
+
+
+def decode_meta(raw: str | None) -> dict:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass
+class Request:
+    """Who asked, where, and how to answer; built from any Slack payload."""
+
+    ctx: Context
+    client: WebClient
+    team_id: str
+    user_id: str
+    channel_id: str | None = None
+    trigger_id: str | None = None
+    response_url: str | None = None
+    view: dict | None = field(default=None, repr=False)
+    _admin: bool | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_body(cls, body: dict, context: Any, client: WebClient) -> Request:
+        meta = decode_meta((body.get("view") or {}).get("private_metadata"))
+        user = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
+        channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or meta.get("c")
+        team = (context.get("team_id") if context else None) or body.get("team_id") or (body.get("team") or {}).get("id")
+        return cls(
+            ctx=ctx_of(context),
+            client=client,
+            team_id=team or "",
+            user_id=user or "",
+            channel_id=channel,
+            trigger_id=body.get("trigger_id"),
+            response_url=body.get("response_url") or meta.get("r"),
+            view=body.get("view"),
+        )
+
+    @property
+    def directory(self) -> Directory:
+        return Directory(self.client)
+
+    @property
+    def in_home(self) -> bool:
+        return bool(self.view and self.view.get("type") == "home")
+
+    def meta(self, **extra: Any) -> str:
+        return encode_meta(c=self.channel_id, r=self.response_url, **extra)
+
+    def reply(self, payload: dict | str, *, replace_original: bool = False) -> None:
+        """An ephemeral answer to this person (see the module docstring for the fallbacks)."""
+        body = message(payload) if isinstance(payload, str) else payload
+        if self.response_url:
+            resp = WebhookClient(self.response_url).send(
+                text=body["text"], blocks=body.get("blocks"), response_type="ephemeral",
+                replace_original=replace_original,
+            )
+            if resp.status_code < 300:
+                return
+            log.info("response_url answered %s; falling back to a message", resp.status_code)
+        try:
+            if self.channel_id and self.channel_id[0] in "CG":
+                self.client.chat_postEphemeral(channel=self.channel_id, user=self.user_id, **body)
+                return
+        except SlackApiError as exc:
+            log.info("ephemeral message failed (%s); sending a direct message", exc.response.get("error"))
+        self.client.chat_postMessage(channel=self.user_id, **body)
+
+    def error(self, text: str, usage: str | None = None) -> None:
+        self.reply(error_message(text, usage))
+
+    def is_admin(self) -> bool:
+        if self._admin is None:
+            self._admin = is_admin(self.ctx, self.directory, self.user_id)
+        return self._admin
+
+    def require_admin(self, action: str) -> bool:
+        """True for admins; otherwise tells the person who can, and returns False."""
+        if self.is_admin():
+            return True
+        text = refusal(self.ctx, action)
+        if self.in_home and self.trigger_id:
+            self.open_view(notice_modal("Not allowed", text))
+        else:
+            self.reply(message(text))
+        return False
+
+    def open_view(self, view: dict) -> str | None:
+        """Open a modal (push it when the action came from a modal); returns the view id."""
+        if self.view and self.view.get("type") == "modal":
+            resp = self.client.views_push(trigger_id=self.trigger_id, view=view)
+        else:
+            resp = self.client.views_open(trigger_id=self.trigger_id, view=view)
+        return (resp.get("view") or {}).get("id")
+
+
+def report_unexpected(error: Exception, body: dict, context: Any, client: WebClient) -> str:
+    """Log the exception with a short id and tell the person only that id. Returns the id."""
+    error_id = new_error_id()
+    log.error("unexpected error %s while handling a Slack request", error_id, exc_info=error)
+    text = (f":boom: Something went wrong on our side (error id `{error_id}`). Try again; if it keeps "
+            "happening, give that id to whoever runs the bot.")
+    try:
+        req = Request.from_body(body or {}, context, client)
+        if req.user_id:
+            req.reply(message(text))
+    except Exception:  # the report itself must never raise
+        log.exception("could not tell the user about error %s", error_id)
+    return error_id
+
+
+def state_value(view: dict, block_id: str, action_id: str) -> Any:
+    """The value of one input in a submitted view (text, number, selection or list of them)."""
+    element = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get(action_id) or {}
+    kind = element.get("type")
+    if kind in ("static_select", "radio_buttons", "external_select"):
+        return (element.get("selected_option") or {}).get("value")
+    if kind == "multi_static_select":
+        return [(o["value"], o["text"]["text"]) for o in element.get("selected_options") or []]
+    if kind == "conversations_select":
+        return element.get("selected_conversation")
+    if kind == "channels_select":
+        return element.get("selected_channel")
+    if kind == "multi_users_select":
+        return list(element.get("selected_users") or [])
+    return element.get("value")
+
+
+def guard_submission(fn):
+    """Wrap a view-submission listener: an unexpected error before ack() still answers Slack,
+    replacing the modal with the error id instead of Slack's generic failure."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ack, body, client, context, view):
+        acked = False
+
+        def ack_once(*args, **kwargs):
+            nonlocal acked
+            acked = True
+            ack(*args, **kwargs)
+
+        try:
+            fn(ack_once, body, client, context, view)
+        except Exception as exc:
+            if acked:
+                raise  # the app's error handler logs it and tells the person the id
+            error_id = new_error_id()
+            log.error("unexpected error %s in a modal submission", error_id, exc_info=exc)
+            ack(response_action="update", view=notice_modal(
+                "Something went wrong",
+                f":boom: Something went wrong on our side (error id `{error_id}`). Nothing was saved; try again.",
+            ))
+
+    return wrapper

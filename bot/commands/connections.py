@@ -1,0 +1,46 @@
+"""`/oncall connections`: list accounts; the Remove button (admins; refused while in use)."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.commands import parser, registry
+from bot.commands.common import Request
+from bot.ids import ButtonId
+from bot.services import connections as service
+from bot.services.errors import InUse, UserError
+from bot.services.home import refresh_homes
+from bot.views.common import error_message
+from bot.views.connections import connections_message
+
+
+def run(req: Request, cmd: parser.ConnectionsCmd) -> None:
+    req.reply(connections_message(service.list_connections(req.ctx, req.team_id)))
+
+
+def on_remove(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    req = Request.from_body(body, context, client)
+    if not req.require_admin("remove connections"):
+        return
+    try:
+        name = service.remove_connection(req.ctx, req.team_id, int(action["value"]), req.user_id)
+    except InUse as exc:
+        req.reply(error_message(f"Cannot remove it: {exc.message}"))
+        return
+    except (UserError, ValueError) as exc:
+        req.reply(error_message(str(exc)))
+        return
+    items = service.list_connections(req.ctx, req.team_id)
+    req.reply(connections_message(items, note=f":wastebasket: Removed *{name}* and its stored key."),
+              replace_original=True)
+    refresh_homes(req.ctx, client, req.team_id, [req.user_id])
+
+
+def register(app: App) -> None:
+    registry.add(registry.Subcommand(
+        "connections", "connections", "Connected accounts, their key hints and who uses them",
+        parser.parse_connections, run,
+    ))
+    app.action(ButtonId.REMOVE_CONNECTION)(on_remove)

@@ -1,0 +1,94 @@
+"""`/oncall edit <schedule>` (and the Edit button of the status modal): horizon, channel, members, destinations."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.commands import parser, registry
+from bot.commands.common import Request, decode_meta, guard_submission, state_value
+from bot.ids import ButtonId, CallbackId, FormBlock
+from bot.services import lookup
+from bot.services import schedules as schedules_service
+from bot.services.auth import refusal
+from bot.services.errors import FieldError, UserError
+from bot.services.home import refresh_homes
+from bot.services.link import Target, after_link
+from bot.services.manage import EditRequest, edit_data, edit_schedule
+from bot.store import session_scope
+from bot.views.common import loading_modal, message, notice_modal
+from bot.views.edit import edit_modal
+
+ACTION = "edit schedules"
+NOT_IN_CHANNEL = "I am not a member of that channel: invite me there first (/invite @oncall) or pick another one."
+
+
+def open_edit(req: Request, schedule_id: int) -> None:
+    data = edit_data(req.ctx, req.team_id, schedule_id)
+    view_id = req.open_view(loading_modal(f"Edit {data.name}"[:24]))
+    groups = schedules_service.all_provider_schedules(req.ctx, req.team_id)
+    if view_id:
+        req.client.views_update(view_id=view_id, view=edit_modal(data, groups, req.meta(s=schedule_id)))
+
+
+def run(req: Request, cmd: parser.EditCmd) -> None:
+    with session_scope(req.ctx.engine) as session:
+        schedule_id = lookup.find_schedule(session, req.team_id, cmd.schedule).id
+    open_edit(req, schedule_id)
+
+
+def on_edit_button(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    req = Request.from_body(body, context, client)
+    if not req.require_admin(ACTION):
+        return
+    try:
+        open_edit(req, int(action["value"]))
+    except UserError as exc:
+        req.open_view(notice_modal("Edit schedule", exc.message))
+
+
+@guard_submission
+def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
+    req = Request.from_body(body, context, client)
+    if not req.is_admin():
+        ack(response_action="update", view=notice_modal("Not allowed", refusal(req.ctx, ACTION)))
+        return
+    schedule_id = int(decode_meta(view.get("private_metadata")).get("s", 0))
+    try:
+        try:
+            horizon = int(state_value(view, FormBlock.EDIT_HORIZON, FormBlock.INPUT) or 0)
+        except ValueError:
+            raise FieldError(FormBlock.EDIT_HORIZON, "Type a whole number of days, e.g. 30.") from None
+        channel = state_value(view, FormBlock.EDIT_CHANNEL, FormBlock.INPUT)
+        if channel and not req.directory.bot_in_channel(channel):
+            raise FieldError(FormBlock.EDIT_CHANNEL, NOT_IN_CHANNEL)
+        selected = state_value(view, FormBlock.EDIT_DESTINATIONS, FormBlock.INPUT)
+        if selected is None:  # the block was not shown: keep the current destinations
+            targets = edit_data(req.ctx, req.team_id, schedule_id).destinations
+        else:
+            targets = tuple(Target.parse(v, name) for v, name in selected)
+        name = edit_schedule(req.ctx, req.directory, req.team_id, req.user_id, EditRequest(
+            schedule_id, horizon, channel,
+            tuple(state_value(view, FormBlock.EDIT_MEMBERS, FormBlock.INPUT) or []), targets,
+        ))
+    except FieldError as exc:
+        ack(response_action="errors", errors={exc.block_id: exc.message})
+        return
+    except UserError as exc:
+        ack(response_action="update", view=notice_modal("Edit schedule", exc.message))
+        return
+    ack()
+    assigned = after_link(req.ctx, schedule_id)
+    extra = f" Assigned {assigned} shifts." if assigned else ""
+    req.reply(message(f":pencil2: Saved *{name}*.{extra} See `/oncall status {name}`."))
+    refresh_homes(req.ctx, client, req.team_id, [req.user_id])
+
+
+def register(app: App) -> None:
+    registry.add(registry.Subcommand(
+        "edit", "edit <schedule>", "Change horizon, channel, member order and destinations (admins)",
+        parser.parse_edit, run, admin_action=ACTION,
+    ))
+    app.action(ButtonId.EDIT)(on_edit_button)
+    app.view(CallbackId.EDIT)(on_submit)

@@ -1,0 +1,150 @@
+"""`/oncall link [connection]` and the Link buttons: the link modal and its submission."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.commands import parser, registry
+from bot.commands.common import Request, guard_submission, state_value
+from bot.ids import ButtonId, CallbackId, FormBlock
+from bot.services import lookup
+from bot.services import schedules as schedules_service
+from bot.services.auth import refusal
+from bot.services.errors import FieldError, UserError
+from bot.services.home import refresh_homes
+from bot.services.link import LinkRequest, Target, check_link, link_schedule
+from bot.services.schedules import ConnectionRef
+from bot.store import session_scope
+from bot.views.common import notice_modal
+from bot.views.link import link_modal, linked_message
+
+log = logging.getLogger(__name__)
+ACTION = "link schedules"
+NOT_IN_CHANNEL = "I am not a member of that channel: invite me there first (/invite @oncall) or pick another one."
+
+
+def _connections(req: Request) -> list[ConnectionRef]:
+    with session_scope(req.ctx.engine) as session:
+        return [ConnectionRef.of(c) for c in lookup.connections(session, req.team_id)]
+
+
+def fill(req: Request, view_id: str, conns: list[ConnectionRef], connection_id: int, selected: str | None,
+         meta: str) -> None:
+    """Replace the loading modal with the account's schedules (provider calls happen here, after ack)."""
+    groups = schedules_service.all_provider_schedules(req.ctx, req.team_id)
+    chosen = next((g for g in groups if g.connection.id == connection_id), None)
+    req.client.views_update(view_id=view_id, view=link_modal(
+        conns, chosen, all_groups=groups, selected_schedule=selected, channel_id=req.channel_id,
+        private_metadata=meta,
+    ))
+
+
+def open_link(req: Request, connection_id: int | None = None, schedule_id: str | None = None) -> None:
+    conns = _connections(req)
+    if not conns:
+        raise UserError("No provider account is connected yet: an admin adds one with `/oncall connect`.")
+    if connection_id is None and len(conns) == 1:
+        connection_id = conns[0].id
+    meta = req.meta()
+    view_id = req.open_view(link_modal(conns, None, loading=connection_id is not None, connection_id=connection_id,
+                                       private_metadata=meta))
+    if connection_id is not None and view_id:
+        fill(req, view_id, conns, connection_id, schedule_id, meta)
+
+
+def run(req: Request, cmd: parser.LinkCmd) -> None:
+    connection_id = None
+    if cmd.connection:
+        with session_scope(req.ctx.engine) as session:
+            connection_id = lookup.find_connection(session, req.team_id, cmd.connection).id
+    open_link(req, connection_id)
+
+
+def on_link_button(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    req = Request.from_body(body, context, client)
+    if not req.require_admin(ACTION):
+        return
+    conn, _, sched = (action.get("value") or "").partition(":")
+    try:
+        open_link(req, int(conn), sched or None)
+    except (UserError, ValueError) as exc:
+        req.error(str(exc) if isinstance(exc, UserError) else "That button is out of date: run `/oncall schedules`.")
+
+
+def on_home_link(ack: Ack, body: dict, client: WebClient, context) -> None:
+    ack()
+    req = Request.from_body(body, context, client)
+    if req.require_admin(ACTION):
+        try:
+            open_link(req)
+        except UserError as exc:
+            req.open_view(notice_modal("Link a schedule", exc.message))
+
+
+def on_pick_connection(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    req = Request.from_body(body, context, client)
+    view = body["view"]
+    connection_id = int(action["selected_option"]["value"])
+    conns = _connections(req)
+    meta = view.get("private_metadata") or ""
+    client.views_update(view_id=view["id"], hash=view.get("hash"), view=link_modal(
+        conns, None, loading=True, connection_id=connection_id, private_metadata=meta))
+    fill(req, view["id"], conns, connection_id, None, meta)
+
+
+def read_request(view: dict) -> LinkRequest:
+    conn = state_value(view, FormBlock.LINK_CONNECTION, ButtonId.LINK_PICK_CONNECTION)
+    if not conn:
+        raise FieldError(FormBlock.LINK_CONNECTION, "Pick an account.")
+    sched = state_value(view, FormBlock.LINK_SCHEDULE, FormBlock.INPUT)
+    if not sched:
+        raise FieldError(FormBlock.LINK_SCHEDULE, "Pick the schedule to link.")
+    try:
+        horizon = int(state_value(view, FormBlock.LINK_HORIZON, FormBlock.INPUT) or 30)
+    except ValueError:
+        raise FieldError(FormBlock.LINK_HORIZON, "Type a whole number of days, e.g. 30.") from None
+    extras = tuple(Target.parse(v, name) for v, name in state_value(view, FormBlock.LINK_DESTINATIONS, FormBlock.INPUT) or [])
+    return LinkRequest(int(conn), sched, horizon, state_value(view, FormBlock.LINK_CHANNEL, FormBlock.INPUT), extras)
+
+
+@guard_submission
+def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
+    req = Request.from_body(body, context, client)
+    if not req.is_admin():
+        ack(response_action="update", view=notice_modal("Not allowed", refusal(req.ctx, ACTION)))
+        return
+    try:
+        link_req = read_request(view)
+        if link_req.channel_id and not req.directory.bot_in_channel(link_req.channel_id):
+            raise FieldError(FormBlock.LINK_CHANNEL, NOT_IN_CHANNEL)
+        check_link(req.ctx, req.team_id, link_req)
+    except FieldError as exc:
+        ack(response_action="errors", errors={exc.block_id: exc.message})
+        return
+    except UserError as exc:
+        ack(response_action="errors", errors={FormBlock.LINK_CONNECTION: exc.message})
+        return
+    ack()
+    try:
+        result = link_schedule(req.ctx, req.directory, req.team_id, req.user_id, link_req)
+    except UserError as exc:
+        req.error(exc.message, "link")
+        return
+    req.reply(linked_message(result))
+    refresh_homes(req.ctx, client, req.team_id, [req.user_id])
+
+
+def register(app: App) -> None:
+    registry.add(registry.Subcommand(
+        "link", "link [connection]", "Link a provider schedule so the bot manages its shifts (admins)",
+        parser.parse_link, run, admin_action=ACTION,
+    ))
+    app.action(ButtonId.LINK)(on_link_button)
+    app.action(ButtonId.HOME_LINK)(on_home_link)
+    app.action(ButtonId.LINK_PICK_CONNECTION)(on_pick_connection)
+    app.view(CallbackId.LINK)(on_submit)

@@ -1,0 +1,52 @@
+"""The one `/oncall` listener: ack at once, parse with the pure parser, route by the registry."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.commands import parser, registry
+from bot.commands.common import Request
+from bot.services.errors import UserError
+from bot.views.common import error_message
+from bot.views.help import help_message
+
+log = logging.getLogger(__name__)
+
+
+def help_entries() -> list[tuple[str, str]]:
+    return [(s.usage, s.summary) for s in registry.all_subcommands()]
+
+
+def route(req: Request, text: str) -> None:
+    """Parse `text` and run the subcommand; every user mistake becomes an ephemeral message."""
+    try:
+        inv = parser.split(text)
+    except parser.UsageError as exc:
+        req.reply(error_message(exc.message, exc.usage or "help"))
+        return
+    sub = registry.get(inv.name)
+    if sub is None:
+        req.reply(help_message(help_entries(), unknown=inv.name or None) if inv.name or inv.args
+                  else help_message(help_entries()))
+        return
+    try:
+        cmd = sub.parse(inv.args)
+    except parser.UsageError as exc:
+        req.reply(error_message(exc.message, exc.usage or sub.usage))
+        return
+    if sub.admin_action and not req.require_admin(sub.admin_action):
+        return
+    try:
+        sub.run(req, cmd)
+    except UserError as exc:
+        req.reply(error_message(exc.message, sub.usage))
+
+
+def register(app: App) -> None:
+    @app.command("/oncall")
+    def oncall(ack: Ack, body: dict, client: WebClient, context) -> None:
+        ack()
+        route(Request.from_body(body, context, client), body.get("text") or "")

@@ -1,0 +1,248 @@
+"""Pure parsing of `/oncall` text into command dataclasses. No Slack, no I/O.
+
+Slack escapes the text (manifest `should_escape: true`): users arrive as `<@U123|name>` or
+`<@U123>`, channels as `<#C123|name>` or `<#C123|>`. Names may be quoted ("Platform primary",
+“curly quotes” too) or written as bare words: a command taking one name joins its words.
+
+Adding a subcommand: write `parse_<name>(args) -> YourCommand` here (or in your own module) and
+register it with `bot.commands.registry.subcommand(...)`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_TOKEN = re.compile(
+    r"""
+    <@(?P<user>[UW][A-Z0-9]+)(?:\|[^>]*)?>          # user mention
+  | <\#(?P<channel>[CGD][A-Z0-9]+)(?:\|(?P<cname>[^>]*))?>  # channel mention
+  | <!(?P<special>[^>]+)>                           # @here, user groups…
+  | "(?P<dq>[^"]*)"                                 # "quoted"
+  | “(?P<cq>[^”]*)”                                 # “curly quoted”
+  | '(?P<sq>[^']*)'                                 # 'single quoted'
+  | (?P<word>\S+)
+    """,
+    re.X,
+)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class UsageError(ValueError):
+    """The text does not fit the subcommand. `message` says what was wrong, `usage` what to type."""
+
+    def __init__(self, message: str, usage: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.usage = usage
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class UserRef:
+    id: str
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    id: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class DateArg:
+    value: date
+
+
+@dataclass(frozen=True)
+class Special:
+    text: str  # e.g. "here", "subteam^S123"
+
+
+Arg = Word | UserRef | ChannelRef | DateArg | Special
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The subcommand word (lower-cased, "" when the text is empty) and its arguments."""
+
+    name: str
+    args: tuple[Arg, ...]
+    text: str
+
+
+def tokenize(text: str) -> tuple[Arg, ...]:
+    args: list[Arg] = []
+    for m in _TOKEN.finditer(text or ""):
+        if m["user"]:
+            args.append(UserRef(m["user"]))
+        elif m["channel"]:
+            args.append(ChannelRef(m["channel"], m["cname"] or ""))
+        elif m["special"]:
+            args.append(Special(m["special"]))
+        elif m["dq"] is not None or m["cq"] is not None or m["sq"] is not None:
+            quoted = next(g for g in (m["dq"], m["cq"], m["sq"]) if g is not None)
+            args.append(Word(_unescape(quoted).strip(), quoted=True))
+        else:
+            word = _unescape(m["word"])
+            if _DATE.match(word):
+                try:
+                    args.append(DateArg(date.fromisoformat(word)))
+                    continue
+                except ValueError:
+                    raise UsageError(f"`{word}` is not a valid date: write dates as YYYY-MM-DD.") from None
+            args.append(Word(word))
+    return tuple(args)
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def split(text: str) -> Invocation:
+    """`"status Platform"` → Invocation("status", (Word("Platform"),))."""
+    args = tokenize(text)
+    if not args:
+        return Invocation("", (), text or "")
+    head = args[0]
+    if not isinstance(head, Word) or head.quoted:
+        return Invocation("", args, text)  # no subcommand word: routed to help with a hint
+    return Invocation(head.text.lower(), args[1:], text)
+
+
+def describe(arg: Arg) -> str:
+    """How an argument reads back in an error message."""
+    if isinstance(arg, UserRef):
+        return f"<@{arg.id}>"
+    if isinstance(arg, ChannelRef):
+        return f"<#{arg.id}>"
+    if isinstance(arg, DateArg):
+        return arg.value.isoformat()
+    if isinstance(arg, Special):
+        return f"<!{arg.text}>"
+    return f'"{arg.text}"' if arg.quoted else arg.text
+
+
+# ---------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True)
+class HelpCmd:
+    topic: str | None = None
+    unknown: str | None = None  # the unknown subcommand that led here
+
+
+@dataclass(frozen=True)
+class ConnectCmd:
+    pass
+
+
+@dataclass(frozen=True)
+class ConnectionsCmd:
+    pass
+
+
+@dataclass(frozen=True)
+class SchedulesCmd:
+    connection: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkCmd:
+    connection: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusCmd:
+    schedule: str | None = None
+
+
+@dataclass(frozen=True)
+class WhoCmd:
+    schedule: str | None = None
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UnlinkCmd:
+    schedule: str
+
+
+@dataclass(frozen=True)
+class EditCmd:
+    schedule: str
+
+
+def no_args(args: tuple[Arg, ...], usage: str) -> None:
+    if args:
+        extra = " ".join(describe(a) for a in args)
+        raise UsageError(f"`/oncall {usage.split()[0]}` takes no arguments (got {extra}).", usage)
+
+
+def name_arg(args: tuple[Arg, ...], usage: str, *, what: str, required: bool) -> str | None:
+    """One name made of the remaining words (bare words are joined; one quoted name also works)."""
+    if not args:
+        if required:
+            raise UsageError(f"Missing the {what} name.", usage)
+        return None
+    bad = [a for a in args if not isinstance(a, Word | DateArg)]
+    if bad:
+        raise UsageError(f"Expected a {what} name, got {describe(bad[0])}.", usage)
+    if any(isinstance(a, Word) and a.quoted for a in args) and len(args) > 1:
+        extra = " ".join(describe(a) for a in args[1:])
+        raise UsageError(f"Expected one {what} name, got extra text: {extra}.", usage)
+    name = " ".join(a.text if isinstance(a, Word) else a.value.isoformat() for a in args).strip()
+    if not name:
+        raise UsageError(f"The {what} name is empty.", usage)
+    return name
+
+
+def parse_help(args: tuple[Arg, ...]) -> HelpCmd:
+    topic = args[0].text.lower() if args and isinstance(args[0], Word) else None
+    return HelpCmd(topic=topic)
+
+
+def parse_connect(args: tuple[Arg, ...]) -> ConnectCmd:
+    no_args(args, "connect")
+    return ConnectCmd()
+
+
+def parse_connections(args: tuple[Arg, ...]) -> ConnectionsCmd:
+    no_args(args, "connections")
+    return ConnectionsCmd()
+
+
+def parse_schedules(args: tuple[Arg, ...]) -> SchedulesCmd:
+    return SchedulesCmd(name_arg(args, "schedules [connection]", what="connection", required=False))
+
+
+def parse_link(args: tuple[Arg, ...]) -> LinkCmd:
+    return LinkCmd(name_arg(args, "link [connection]", what="connection", required=False))
+
+
+def parse_status(args: tuple[Arg, ...]) -> StatusCmd:
+    return StatusCmd(name_arg(args, "status [schedule]", what="schedule", required=False))
+
+
+def parse_who(args: tuple[Arg, ...]) -> WhoCmd:
+    usage = "who [schedule | #channel]"
+    if len(args) == 1 and isinstance(args[0], ChannelRef):
+        return WhoCmd(channel_id=args[0].id)
+    return WhoCmd(schedule=name_arg(args, usage, what="schedule", required=False))
+
+
+def parse_unlink(args: tuple[Arg, ...]) -> UnlinkCmd:
+    return UnlinkCmd(name_arg(args, "unlink <schedule>", what="schedule", required=True) or "")
+
+
+def parse_edit(args: tuple[Arg, ...]) -> EditCmd:
+    return EditCmd(name_arg(args, "edit <schedule>", what="schedule", required=True) or "")

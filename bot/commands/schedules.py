@@ -1,0 +1,21 @@
+"""`/oncall schedules [connection]`: provider schedules with Link buttons."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.commands import parser, registry
+from bot.commands.common import Request
+from bot.services import schedules as service
+from bot.views.schedules import schedules_message
+
+
+def run(req: Request, cmd: parser.SchedulesCmd) -> None:
+    req.reply(schedules_message(service.schedules_of(req.ctx, req.team_id, cmd.connection)))
+
+
+def register(app: App) -> None:
+    registry.add(registry.Subcommand(
+        "schedules", "schedules [connection]", "Provider schedules of an account, with Link buttons",
+        parser.parse_schedules, run,
+    ))

@@ -1,0 +1,37 @@
+"""`/oncall status [schedule]` and the Status buttons of App Home."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.commands import parser, registry
+from bot.commands.common import Request
+from bot.ids import ButtonId
+from bot.services.errors import UserError
+from bot.services.status import schedule_status
+from bot.views.common import notice_modal
+from bot.views.status import status_message, status_modal
+
+
+def run(req: Request, cmd: parser.StatusCmd) -> None:
+    req.reply(status_message(schedule_status(req.ctx, req.team_id, name=cmd.schedule)))
+
+
+def on_status_button(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    req = Request.from_body(body, context, client)
+    try:
+        items = schedule_status(req.ctx, req.team_id, schedule_id=int(action["value"]))
+    except UserError as exc:
+        req.open_view(notice_modal("Schedule status", exc.message))
+        return
+    req.open_view(status_modal(items[0]))
+
+
+def register(app: App) -> None:
+    registry.add(registry.Subcommand(
+        "status", "status [schedule]", "Members, rotation, next shifts and export state of a schedule",
+        parser.parse_status, run,
+    ))
+    app.action(ButtonId.STATUS)(on_status_button)

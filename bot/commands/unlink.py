@@ -1,0 +1,54 @@
+"""`/oncall unlink <schedule>`: a confirmation modal, then the bot forgets the schedule."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlmodel import select
+
+from bot.commands import parser, registry
+from bot.commands.common import Request, decode_meta, guard_submission
+from bot.ids import CallbackId
+from bot.services import lookup
+from bot.services.auth import refusal
+from bot.services.errors import UserError
+from bot.services.home import refresh_homes
+from bot.services.manage import unlink_schedule
+from bot.store import Member, session_scope
+from bot.views.common import message, notice_modal
+from bot.views.unlink import unlink_modal
+
+ACTION = "unlink schedules"
+
+
+def run(req: Request, cmd: parser.UnlinkCmd) -> None:
+    with session_scope(req.ctx.engine) as session:
+        sched = lookup.find_schedule(session, req.team_id, cmd.schedule)
+    req.open_view(unlink_modal(sched.name, req.meta(s=sched.id)))
+
+
+@guard_submission
+def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
+    req = Request.from_body(body, context, client)
+    if not req.is_admin():
+        ack(response_action="update", view=notice_modal("Not allowed", refusal(req.ctx, ACTION)))
+        return
+    ack()
+    schedule_id = int(decode_meta(view.get("private_metadata")).get("s", 0))
+    with session_scope(req.ctx.engine) as session:
+        members = [m for m in session.exec(select(Member.slack_user_id).where(Member.schedule_id == schedule_id)) if m]
+    try:
+        name = unlink_schedule(req.ctx, req.team_id, schedule_id, req.user_id)
+    except UserError as exc:
+        req.error(exc.message)
+        return
+    req.reply(message(f":broken_chain: Unlinked *{name}*. Overrides already in the provider were left as they are."))
+    refresh_homes(req.ctx, client, req.team_id, [req.user_id, *members])
+
+
+def register(app: App) -> None:
+    registry.add(registry.Subcommand(
+        "unlink", "unlink <schedule>", "Stop managing a schedule (asks for confirmation; admins)",
+        parser.parse_unlink, run, admin_action=ACTION,
+    ))
+    app.view(CallbackId.UNLINK)(on_submit)

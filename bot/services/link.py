@@ -1,0 +1,267 @@
+"""Link a provider schedule: import name, members and rotation, map members to Slack users by email,
+record destinations and the recent history, then hand over to assignment generation (`after_link`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.context import Context
+from bot.providers import ProviderError, RemoteRotation, RemoteSchedule
+from bot.services import lookup
+from bot.services.directory import Directory
+from bot.services.errors import FieldError, UserError
+from bot.store import (
+    AuditEvent,
+    Destination,
+    DestinationStatus,
+    Member,
+    ProviderUser,
+    Schedule,
+    Shift,
+    session_scope,
+)
+
+log = logging.getLogger(__name__)
+
+HISTORY_DAYS = 90
+HORIZON_MIN, HORIZON_MAX = 1, 365
+
+
+@dataclass(frozen=True)
+class Target:
+    """A provider schedule on a connection (a destination)."""
+
+    connection_id: int
+    schedule_id: str
+    name: str = ""
+
+    @property
+    def value(self) -> str:
+        return f"{self.connection_id}:{self.schedule_id}"
+
+    @classmethod
+    def parse(cls, value: str, name: str = "") -> Target:
+        conn, _, sched = value.partition(":")
+        return cls(int(conn), sched, name)
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    connection_id: int
+    provider_schedule_id: str
+    horizon_days: int = 30
+    channel_id: str | None = None
+    extra_destinations: tuple[Target, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    name: str
+    email: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    schedule_id: int
+    name: str
+    mapped: tuple[tuple[str, str], ...]  # (provider name, Slack user id)
+    unmapped: tuple[Unmapped, ...]
+    destinations: tuple[str, ...]
+    read_only: bool
+    history_shifts: int
+    history_error: str | None = None
+    assigned: int | None = None
+
+
+def rotation_json(r: RemoteRotation) -> dict:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "start": r.start.isoformat(),
+        "end": r.end.isoformat() if r.end else None,
+        "turn_length_seconds": r.turn_length_seconds,
+        "kind": r.kind,
+        "length": r.length,
+        "user_ids": [u.id for u in r.users],
+        "restrictions": [
+            {"kind": x.kind, "start_time": x.start_time, "duration_seconds": x.duration_seconds,
+             "start_day_of_week": x.start_day_of_week}
+            for x in r.restrictions
+        ],
+    }
+
+
+def pattern_json(remote: RemoteSchedule) -> str:
+    """What linking stores in `Schedule.pattern_json`: the provider's rotations, losslessly."""
+    return json.dumps({
+        "time_zone": remote.time_zone,
+        "summary": remote.rotation_summary(),
+        "rotations": [rotation_json(r) for r in remote.rotations],
+    })
+
+
+def check_link(ctx: Context, team_id: str, req: LinkRequest) -> None:
+    """Fast checks for the modal (FieldError under the offending field)."""
+    from bot.ids import FormBlock
+
+    if not HORIZON_MIN <= req.horizon_days <= HORIZON_MAX:
+        raise FieldError(FormBlock.LINK_HORIZON, f"Pick between {HORIZON_MIN} and {HORIZON_MAX} days.")
+    with session_scope(ctx.engine) as session:
+        lookup.get_connection(session, team_id, req.connection_id)
+        existing = session.exec(
+            select(Schedule).where(
+                Schedule.team_id == team_id,
+                Schedule.connection_id == req.connection_id,
+                Schedule.source_schedule_id == req.provider_schedule_id,
+            )
+        ).first()
+    if existing:
+        raise FieldError(FormBlock.LINK_SCHEDULE, f"Already linked as `{existing.name}`: see `/oncall status {existing.name}`.")
+
+
+def _free_name(session, team_id: str, name: str, connection_name: str) -> str:
+    taken = {s.name.lower() for s in lookup.schedules(session, team_id)}
+    candidate = name
+    if candidate.lower() in taken:
+        candidate = f"{name} ({connection_name})"
+    n = 2
+    while candidate.lower() in taken:
+        candidate = f"{name} ({connection_name} {n})"
+        n += 1
+    return candidate
+
+
+def _map_member(directory: Directory, email: str) -> tuple[str | None, str | None]:
+    """(Slack user id, reason it could not be mapped)."""
+    if not email:
+        return None, "the provider has no email for this user"
+    user = directory.by_email(email)
+    if user is None:
+        return None, "no Slack account uses this email"
+    if user.deleted:
+        return None, "the Slack account with this email is deactivated"
+    if user.is_bot:
+        return None, "this email belongs to a Slack bot"
+    return user.id, None
+
+
+def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, req: LinkRequest) -> LinkResult:
+    """Create the bot's schedule from the provider schedule. Raises UserError when it cannot."""
+    with session_scope(ctx.engine) as session:
+        conn = lookup.get_connection(session, team_id, req.connection_id)
+    provider = ctx.provider_for(conn)
+    try:
+        remote = provider.get_schedule(req.provider_schedule_id)
+    except ProviderError as exc:
+        raise UserError(f"Could not read the schedule from `{conn.name}`: {exc}") from None
+
+    mapping: list[tuple[int, object, str | None, str | None]] = []
+    for position, user in enumerate(remote.members):
+        slack_id, reason = _map_member(directory, user.email)
+        mapping.append((position, user, slack_id, reason))
+
+    now = ctx.clock()
+    history, history_error = [], None
+    try:
+        history = provider.rendered(remote.id, now - timedelta(days=HISTORY_DAYS), now)
+    except ProviderError as exc:
+        history_error = str(exc)
+        log.warning("history import of %s failed: %s", remote.id, exc)
+
+    check_link(ctx, team_id, req)
+    with session_scope(ctx.engine) as session:
+        schedule = Schedule(
+            team_id=team_id,
+            name=_free_name(session, team_id, remote.name, conn.name),
+            connection_id=conn.id,
+            source_schedule_id=remote.id,
+            time_zone=remote.time_zone or "UTC",
+            pattern_json=pattern_json(remote),
+            horizon_days=req.horizon_days,
+            channel_id=req.channel_id,
+            created_by=actor,
+        )
+        session.add(schedule)
+        session.flush()
+        members: dict[str, int] = {}
+        mapped, unmapped = [], []
+        for position, user, slack_id, reason in mapping:
+            member = Member(team_id=team_id, schedule_id=schedule.id, slack_user_id=slack_id, email=user.email,
+                            name=user.name, source_user_id=user.id, position=position, joined_at=now)
+            session.add(member)
+            session.flush()
+            members[user.id] = member.id
+            if slack_id:
+                mapped.append((user.name, slack_id))
+            else:
+                unmapped.append(Unmapped(user.name or user.id, user.email, reason or "unknown"))
+            _cache_user(session, team_id, conn.id, user)
+        targets = [Target(conn.id, remote.id, remote.name), *[
+            t for t in req.extra_destinations if (t.connection_id, t.schedule_id) != (conn.id, remote.id)
+        ]]
+        labels, read_only = [], False
+        for target in targets:
+            dest_conn = lookup.get_connection(session, team_id, target.connection_id)
+            ro = dest_conn.can_write is False
+            read_only |= ro
+            session.add(Destination(
+                team_id=team_id, schedule_id=schedule.id, role="primary", connection_id=dest_conn.id,
+                provider_schedule_id=target.schedule_id, provider_schedule_name=target.name or target.schedule_id,
+                status=(DestinationStatus.READ_ONLY if ro else DestinationStatus.PENDING).value,
+            ))
+            labels.append(f"{target.name or target.schedule_id} ({dest_conn.name})" + (" — read-only key" if ro else ""))
+        starts: set = set()
+        count = 0
+        for entry in history:
+            member_id = members.get(entry.user_id)
+            if member_id is None or entry.start in starts:
+                continue
+            starts.add(entry.start)
+            session.add(Shift(team_id=team_id, schedule_id=schedule.id, role="primary", start=entry.start,
+                              end=entry.end, member_id=member_id, source="history"))
+            count += 1
+        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.link", schedule_id=schedule.id,
+                               detail=f"{conn.name}:{remote.id} {len(mapped)} mapped, {len(unmapped)} unmapped"))
+        result = LinkResult(schedule.id, schedule.name, tuple(mapped), tuple(unmapped), tuple(labels), read_only,
+                            count, history_error)
+    assigned = after_link(ctx, result.schedule_id)
+    return LinkResult(**{**result.__dict__, "assigned": assigned})
+
+
+def _cache_user(session, team_id: str, connection_id: int, user) -> None:
+    row = session.exec(
+        select(ProviderUser).where(ProviderUser.connection_id == connection_id, ProviderUser.user_id == user.id)
+    ).first()
+    if row is None:
+        session.add(ProviderUser(team_id=team_id, connection_id=connection_id, user_id=user.id,
+                                 email=user.email, name=user.name))
+    else:
+        row.email, row.name = user.email, user.name
+
+
+def after_link(ctx: Context, schedule_id: int) -> int | None:
+    """Seam to assignment generation: `bot.services.assignments.extend_assignments` (written by the lead).
+
+    Returns the number of shifts it assigned, or None when the module is not there yet or failed
+    (the next sync run assigns them then).
+    """
+    try:
+        from bot.services import assignments
+    except ModuleNotFoundError as exc:
+        if exc.name != "bot.services.assignments":
+            raise
+        log.info("bot.services.assignments is not available yet: schedule %s gets shifts on the next sync", schedule_id)
+        return None
+    try:
+        with session_scope(ctx.engine) as session:
+            schedule = session.get(Schedule, schedule_id)
+            return assignments.extend_assignments(ctx, session, schedule)
+    except Exception:
+        log.exception("assigning shifts for schedule %s failed; the next sync retries", schedule_id)
+        return None

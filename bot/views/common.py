@@ -1,0 +1,121 @@
+"""Small Block Kit helpers shared by the surfaces (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.ids import ViewId
+
+Block = dict[str, Any]
+MESSAGE_BLOCKS_MAX = 50
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain(text: str, limit: int = 75) -> dict:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def md(text: str) -> dict:
+    return {"type": "mrkdwn", "text": clip(text, 3000)}
+
+
+def section(text: str, accessory: dict | None = None, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": md(text)}
+    if accessory:
+        block["accessory"] = accessory
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [md(t) for t in texts[:10]]}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, 150)}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str = "", style: str | None = None,
+           confirm: dict | None = None) -> dict:
+    b: dict = {"type": "button", "text": plain(text), "action_id": action_id}
+    if value:
+        b["value"] = clip(value, 2000)
+    if style:
+        b["style"] = style
+    if confirm:
+        b["confirm"] = confirm
+    return b
+
+
+def actions(*elements: dict, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)[:25]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def confirm_dialog(title: str, text: str, yes: str, no: str = "Cancel") -> dict:
+    return {"title": plain(title, 100), "text": md(text), "confirm": plain(yes, 30), "deny": plain(no, 30),
+            "style": "danger"}
+
+
+def option(text: str, value: str) -> dict:
+    return {"text": plain(text, 75), "value": clip(value, 150)}
+
+
+def when(dt: datetime | None, fmt: str = "{date_short_pretty} {time}", empty: str = "never") -> str:
+    """A date Slack shows in each reader's own time zone (UTC fallback)."""
+    if dt is None:
+        return empty
+    dt = dt.astimezone(UTC)
+    fallback = dt.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(dt.timestamp())}^{fmt}|{fallback}>"
+
+
+def person(name: str, slack_user_id: str | None) -> str:
+    return f"<@{slack_user_id}>" if slack_user_id else f"{name} (not in Slack)"
+
+
+def message(text: str, blocks: list[Block] | None = None) -> dict:
+    """A message payload; `text` is the notification fallback."""
+    blocks = blocks if blocks is not None else [section(text)]
+    if len(blocks) > MESSAGE_BLOCKS_MAX:
+        blocks = blocks[: MESSAGE_BLOCKS_MAX - 1] + [context("…more not shown.")]
+    return {"text": clip(text, 3000), "blocks": blocks}
+
+
+def error_message(text: str, usage: str | None = None) -> dict:
+    """An ephemeral complaint: what was wrong and what to type."""
+    blocks = [section(f":warning: {text}")]
+    if usage:
+        blocks.append(context(f"Type `/oncall {usage}` — or `/oncall help` for every subcommand."))
+    return message(text, blocks)
+
+
+def modal(callback_id: str, title: str, blocks: list[Block], *, submit: str | None = None,
+          close: str = "Close", private_metadata: str = "") -> dict:
+    view: dict = {"type": "modal", "callback_id": callback_id, "title": plain(title, 24),
+                  "close": plain(close, 24), "blocks": blocks[:100]}
+    if submit:
+        view["submit"] = plain(submit, 24)
+    if private_metadata:
+        view["private_metadata"] = clip(private_metadata, 3000)
+    return view
+
+
+def notice_modal(title: str, text: str) -> dict:
+    """A read-only modal (refusals and errors where no ephemeral message is possible, e.g. App Home)."""
+    return modal(ViewId.NOTICE, title, [section(text)])
+
+
+def loading_modal(title: str, callback_id: str = ViewId.LOADING, text: str = ":hourglass: Loading…") -> dict:
+    return modal(callback_id, title, [section(text)])

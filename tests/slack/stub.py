@@ -1,0 +1,207 @@
+"""A local stand-in for the Slack Web API: a threaded HTTP server on 127.0.0.1 that records every
+call (method + parsed body) and answers from configurable responses.
+
+    stub = SlackStub().start()
+    client = WebClient(token="xoxb-test", base_url=stub.api_url)
+    stub.users["U1"] = stub.user("U1", email="a@example.com", is_admin=True)
+    stub.on("chat.postMessage", {"ok": False, "error": "channel_not_found"})
+    ...
+    stub.calls("views.open")           # recorded bodies, oldest first
+    stub.wait_for("chat.postEphemeral")  # for listeners that answer after ack()
+
+Response URLs: `stub.response_url("abc")` gives a URL whose POSTs are recorded as method
+"response_url" (with the path id under "_id").
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+Answer = dict | Callable[[dict], dict]
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    body: dict
+    headers: dict
+    raw: str
+
+
+class SlackStub:
+    def __init__(self, team_id: str = "T1", bot_user_id: str = "UBOT"):
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.users: dict[str, dict] = {}
+        self.channels: dict[str, dict] = {}
+        self._answers: dict[str, Answer] = {}
+        self._calls: list[Call] = []
+        self._lock = threading.Condition()
+        self._server: ThreadingHTTPServer | None = None
+        self._view_counter = 0
+
+    # ------------------------------------------------------------ set-up
+
+    def start(self) -> SlackStub:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                status, answer = stub._handle(self.path, raw, dict(self.headers))
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="slack-stub", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base_url}/response/{name}"
+
+    def on(self, method: str, answer: Answer) -> None:
+        """Answer `method` with this dict (or the result of calling it with the request body)."""
+        self._answers[method] = answer
+
+    @staticmethod
+    def user(user_id: str, *, email: str | None = None, name: str | None = None, is_admin: bool = False,
+             is_owner: bool = False, deleted: bool = False, is_bot: bool = False) -> dict:
+        name = name or user_id.lower()
+        return {"id": user_id, "name": name, "real_name": name.title(), "deleted": deleted, "is_bot": is_bot,
+                "is_admin": is_admin, "is_owner": is_owner,
+                "profile": {"email": email, "real_name": name.title()}}
+
+    def add_user(self, user_id: str, **kw: Any) -> dict:
+        self.users[user_id] = self.user(user_id, **kw)
+        return self.users[user_id]
+
+    def add_channel(self, channel_id: str, *, is_member: bool = True, name: str | None = None) -> None:
+        self.channels[channel_id] = {"id": channel_id, "name": name or channel_id.lower(), "is_channel": True,
+                                     "is_private": channel_id.startswith("G"), "is_member": is_member}
+
+    # ------------------------------------------------------------ inspection
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def bodies(self, method: str) -> list[dict]:
+        return [c.body for c in self.calls(method)]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Block until `method` was called `count` times (listeners keep working after ack)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self._calls if c.method == method]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = sorted({c.method for c in self._calls})
+                    raise AssertionError(f"{method} called {len(found)} times, wanted {count}; saw {seen}")
+                self._lock.wait(left)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def all_text(self) -> str:
+        """Every recorded request body, raw: for asserting a secret never reached Slack."""
+        return "\n".join(c.raw for c in self.calls())
+
+    # ------------------------------------------------------------ serving
+
+    def _handle(self, path: str, raw: str, headers: dict) -> tuple[int, dict]:
+        if path.startswith("/response/"):
+            method, body = "response_url", _parse(raw, headers)
+            body["_id"] = path.rsplit("/", 1)[-1]
+        else:
+            method, body = path.split("?")[0].removeprefix("/api/"), _parse(raw, headers)
+        with self._lock:
+            self._calls.append(Call(method, body, headers, raw))
+            self._lock.notify_all()
+        answer = self._answers.get(method)
+        if answer is None:
+            answer = self._default(method, body)
+        elif callable(answer):
+            answer = answer(body)
+        return 200, answer
+
+    def _default(self, method: str, body: dict) -> dict:
+        if method == "response_url":
+            return {"ok": True}
+        if method == "auth.test":
+            return {"ok": True, "team_id": self.team_id, "team": "Test", "user_id": self.bot_user_id,
+                    "bot_id": "BBOT", "user": "oncall", "url": "https://test.slack.com/"}
+        if method == "users.info":
+            user = self.users.get(body.get("user", ""))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "users.lookupByEmail":
+            email = (body.get("email") or "").lower()
+            user = next((u for u in self.users.values() if (u["profile"].get("email") or "").lower() == email), None)
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "users_not_found"}
+        if method == "conversations.info":
+            channel = self.channels.get(body.get("channel", ""))
+            return {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}
+        if method in ("views.open", "views.update", "views.push", "views.publish"):
+            with self._lock:
+                self._view_counter += 1
+                view_id = body.get("view_id") or f"V{self._view_counter:04d}"
+            view = body.get("view")
+            view = json.loads(view) if isinstance(view, str) else (view or {})
+            return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{self._view_counter}"}}
+        if method in ("chat.postMessage", "chat.update"):
+            return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{time.time():.6f}"}
+        return {"ok": True}
+
+
+def _parse(raw: str, headers: dict) -> dict:
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if "json" in ctype:
+        try:
+            return json.loads(raw or "{}")
+        except ValueError:
+            return {"_raw": raw}
+    body = {k: v[0] for k, v in parse_qs(raw).items()}
+    for key in ("blocks", "view"):
+        if isinstance(body.get(key), str):
+            try:
+                body[key] = json.loads(body[key])
+            except ValueError:
+                pass
+    return body
