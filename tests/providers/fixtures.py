@@ -73,12 +73,13 @@ def pd_layer(
         "id": id_,
         "name": name,
         "start": start,
-        "end": end,
         "rotation_virtual_start": start,
         "rotation_turn_length_seconds": turn,
         "users": [{"user": pd_ref("user", uid, name)} for uid, name in user_ids],
         "restrictions": restrictions or [],
     }
+    if end is not None:  # the spec does not allow null here
+        layer["end"] = end
     return layer
 
 
