@@ -76,8 +76,16 @@ def stability(inst: Instance, base: list[Shift]) -> dict[str, tuple[int, int, in
 
     # 2. an approved swap of two later shifts between two people
     later = [s for s in base if s.start >= inst.day(20)]
-    a = later[0]
-    b = next(s for s in later[2:] if s.member_id != a.member_id)
+
+    def free(mid: str, s: Shift) -> bool:
+        return not any(t.member_id == mid and t.start < s.end and s.start < t.end for t in inst.time_off)
+
+    a, b = next(
+        (x, y)
+        for k, x in enumerate(later)
+        for y in later[k + 2 :]
+        if y.member_id != x.member_id and free(y.member_id, x) and free(x.member_id, y)
+    )
     swapped = [
         replace(a, member_id=b.member_id, version=a.version + 1),
         replace(b, member_id=a.member_id, version=b.version + 1),
