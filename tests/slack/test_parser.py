@@ -1,0 +1,85 @@
+"""The pure /oncall parser."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.commands import parser as p
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("", "", ()),
+        ("   ", "", ()),
+        ("help", "help", ()),
+        ("STATUS Platform", "status", (p.Word("Platform"),)),
+        ("who <@U123|alice>", "who", (p.UserRef("U123"),)),
+        ("who <@W999>", "who", (p.UserRef("W999"),)),
+        ("who <#C123|ops>", "who", (p.ChannelRef("C123", "ops"),)),
+        ("who <#C123|>", "who", (p.ChannelRef("C123", ""),)),
+        ('status "Platform primary"', "status", (p.Word("Platform primary", quoted=True),)),
+        ("status “Platform primary”", "status", (p.Word("Platform primary", quoted=True),)),
+        ("away 2026-12-24 2026-12-26", "away", (p.DateArg(date(2026, 12, 24)), p.DateArg(date(2026, 12, 26)))),
+        ("who <!here>", "who", (p.Special("here"),)),
+        ("status R&amp;D", "status", (p.Word("R&D"),)),
+    ],
+)
+def test_split(text, name, args):
+    inv = p.split(text)
+    assert (inv.name, inv.args) == (name, args)
+
+
+def test_quoted_first_word_is_not_a_subcommand():
+    assert p.split('"status"').name == ""
+
+
+def test_bad_date():
+    with pytest.raises(p.UsageError, match="YYYY-MM-DD"):
+        p.split("away 2026-02-30")
+
+
+def test_names_join_bare_words():
+    assert p.parse_status((p.Word("Platform"), p.Word("primary"))).schedule == "Platform primary"
+    assert p.parse_status(()).schedule is None
+    assert p.parse_schedules(p.split("schedules Acme PD").args).connection == "Acme PD"
+
+
+def test_quoted_name_with_extra_text_is_refused():
+    with pytest.raises(p.UsageError, match="extra text"):
+        p.parse_status(p.split('status "Platform" primary').args)
+
+
+@pytest.mark.parametrize("text", ["connect now", "connections <@U1>"])
+def test_no_argument_commands_refuse_extras(text):
+    inv = p.split(text)
+    with pytest.raises(p.UsageError, match="takes no arguments") as err:
+        {"connect": p.parse_connect, "connections": p.parse_connections}[inv.name](inv.args)
+    assert err.value.usage.split()[0] == inv.name
+
+
+def test_required_name_missing():
+    with pytest.raises(p.UsageError, match="Missing the schedule name") as err:
+        p.parse_unlink(())
+    assert err.value.usage == "unlink <schedule>"
+    with pytest.raises(p.UsageError):
+        p.parse_edit(())
+
+
+def test_mentions_where_a_name_is_expected():
+    with pytest.raises(p.UsageError, match=r"got <@U1>"):
+        p.parse_status(p.split("status <@U1|alice>").args)
+
+
+def test_who_by_channel_or_name():
+    assert p.parse_who(p.split("who <#C9|ops>").args) == p.WhoCmd(channel_id="C9")
+    assert p.parse_who(p.split("who Platform").args) == p.WhoCmd(schedule="Platform")
+    assert p.parse_who(()) == p.WhoCmd()
+    with pytest.raises(p.UsageError):
+        p.parse_who(p.split("who <@U1>").args)
+
+
+def test_help_topic():
+    assert p.parse_help(p.split("help link").args) == p.HelpCmd(topic="link")
