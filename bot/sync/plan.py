@@ -56,14 +56,27 @@ DeleteOutcome DELETED, TRUNCATED, PAST and MISSING all count as success.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
 
-from bot.providers.base import CreateResult, DeleteOutcome, OverrideRequest, RemoteOverride
-from bot.sync.model import ExportedRecord, ShiftToExport, matches_shift, overlaps
+from bot.providers.base import DeleteOutcome, OverrideRequest, RemoteOverride
+from bot.sync.model import (
+    Adoption,
+    CreateReason,
+    DeleteReason,
+    ExportedRecord,
+    Plan,
+    PlanLine,
+    PlannedCreate,
+    PlannedDelete,
+    ShiftToExport,
+    matches_shift,
+    overlaps,
+)
+from bot.sync.outcome import Outcomes, advance_mark, deletes_to_run, updated_records
 
+# The whole export API is importable from here: types live in model.py, results in outcome.py.
 __all__ = [
     "Adoption",
     "CreateReason",
@@ -93,128 +106,6 @@ def override_alias(destination_key: str, shift_id: str, version: int) -> str:
     """
     digest = hashlib.sha256(f"{destination_key}\x1f{shift_id}\x1f{version}".encode()).hexdigest()
     return ALIAS_PREFIX + digest[:20]
-
-
-# ---------------------------------------------------------------- plan items
-
-
-class CreateReason(StrEnum):
-    NEW = "new"  # first export of the period after the mark
-    CHANGED = "changed"  # before the mark: the bot changed the shift (or it is new there)
-
-
-class DeleteReason(StrEnum):
-    OUTDATED = "outdated"  # the bot's override for an older version of the shift
-    ORPHANED = "orphaned"  # the bot's override for a shift it no longer has
-    REPLACED = "replaced"  # after the mark: the bot's override no longer matches its shift
-    PRE_EXISTING = "pre-existing"  # in the period after the mark, not the bot's current one
-
-
-@dataclass(frozen=True)
-class PlannedCreate:
-    shift_id: str
-    version: int
-    request: OverrideRequest
-    reason: CreateReason
-    beyond_mark: bool
-
-    @property
-    def alias(self) -> str:
-        return self.request.alias
-
-    @property
-    def user_id(self) -> str:
-        return self.request.user_id
-
-    @property
-    def start(self) -> datetime:
-        return self.request.start
-
-    @property
-    def end(self) -> datetime:
-        return self.request.end
-
-
-@dataclass(frozen=True)
-class PlannedDelete:
-    """Delete `override_id`. `shift_id` is set when it is the bot's (recorded) override.
-
-    `requires`: aliases of creates that must have succeeded before this delete runs.
-    """
-
-    override_id: str
-    user_id: str
-    start: datetime
-    end: datetime
-    reason: DeleteReason
-    beyond_mark: bool
-    shift_id: str | None = None
-    requires: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Adoption:
-    """Record an existing remote override as the export of `shift_id` at `version`."""
-
-    shift_id: str
-    version: int
-    override: RemoteOverride
-    beyond_mark: bool
-
-
-@dataclass(frozen=True)
-class PlanLine:
-    """One row of a dry run: what happens to whom, when."""
-
-    action: str  # "create" | "delete" | "adopt"
-    user_id: str
-    start: datetime
-    end: datetime
-    reason: str
-    shift_id: str | None
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What an export would do. Creates run before deletes (see the module docstring).
-
-    `steps`: (start, end) of every live shift from the mark on, in time order: the stretches
-    the mark may advance over (used by `advance_mark`).
-    """
-
-    creates: tuple[PlannedCreate, ...] = ()
-    deletes: tuple[PlannedDelete, ...] = ()
-    adopt: tuple[Adoption, ...] = ()
-    new_exported_until: datetime | None = None
-    exported_until: datetime | None = None
-    steps: tuple[tuple[datetime, datetime], ...] = ()
-
-    @property
-    def is_empty(self) -> bool:
-        """Nothing to write at the provider and nothing to record."""
-        return not (self.creates or self.deletes or self.adopt)
-
-    @property
-    def requests(self) -> list[OverrideRequest]:
-        return [c.request for c in self.creates]
-
-    def counts(self) -> dict[str, int]:
-        return {"create": len(self.creates), "delete": len(self.deletes), "adopt": len(self.adopt)}
-
-    def lines(self) -> list[PlanLine]:
-        """Every item for a dry-run listing, in time order (creates before deletes at a tie)."""
-        rows = [
-            PlanLine("create", c.user_id, c.start, c.end, c.reason.value, c.shift_id) for c in self.creates
-        ]
-        rows += [
-            PlanLine("delete", d.user_id, d.start, d.end, d.reason.value, d.shift_id) for d in self.deletes
-        ]
-        rows += [
-            PlanLine("adopt", a.override.user_id, a.override.start, a.override.end, "matches", a.shift_id)
-            for a in self.adopt
-        ]
-        order = {"create": 0, "adopt": 1, "delete": 2}
-        return sorted(rows, key=lambda r: (r.start, order[r.action]))
 
 
 # ---------------------------------------------------------------- planning
@@ -414,64 +305,3 @@ def _delete_order(d: PlannedDelete) -> tuple[datetime, str]:
 
 def _as_override(request: OverrideRequest) -> RemoteOverride:
     return RemoteOverride(request.alias, request.user_id, request.start, request.end, request.user_email)
-
-
-# ---------------------------------------------------------------- outcomes
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """What actually happened. No entry for a key = failed or not tried.
-
-    `created`: alias -> the override the provider made; `deleted`: override id -> outcome.
-    """
-
-    created: Mapping[str, RemoteOverride] = field(default_factory=dict)
-    deleted: Mapping[str, DeleteOutcome] = field(default_factory=dict)
-
-    @classmethod
-    def of(
-        cls, create_results: Iterable[CreateResult] = (), deleted: Mapping[str, DeleteOutcome] | None = None
-    ) -> Outcomes:
-        """From the provider's per-item create results and the delete outcomes that came back."""
-        made = {r.request.alias: r.override for r in create_results if r.override is not None}
-        return cls(created=made, deleted=dict(deleted or {}))
-
-
-def deletes_to_run(plan: Plan, outcomes: Outcomes) -> list[PlannedDelete]:
-    """The deletes whose required creates all succeeded (run them after the creates)."""
-    return [d for d in plan.deletes if all(a in outcomes.created for a in d.requires)]
-
-
-def advance_mark(plan: Plan, outcomes: Outcomes, exported_until: datetime | None) -> datetime | None:
-    """How far the contiguous, successfully exported stretch from the mark reaches (rule 9)."""
-    pending = [(c.start, c.alias in outcomes.created) for c in plan.creates if c.beyond_mark]
-    pending += [(d.start, d.override_id in outcomes.deleted) for d in plan.deletes if d.beyond_mark]
-    mark = exported_until
-    for _start, end in plan.steps:
-        if not all(ok for start, ok in pending if start < end):
-            break
-        mark = end if mark is None else max(mark, end)
-    return mark
-
-
-def updated_records(
-    exported: Iterable[ExportedRecord], plan: Plan, outcomes: Outcomes
-) -> tuple[ExportedRecord, ...]:
-    """The records after applying `plan` with `outcomes`: deleted ones dropped, new ones added.
-
-    Adoptions are recorded unconditionally (they need no provider call).
-    """
-    adopted = {a.override.id: a for a in plan.adopt}
-    kept = [r for r in exported if r.override_id not in outcomes.deleted and r.override_id not in adopted]
-    kept += [_record(a.shift_id, a.version, a.override) for a in plan.adopt]
-    kept += [
-        _record(c.shift_id, c.version, outcomes.created[c.alias])
-        for c in plan.creates
-        if c.alias in outcomes.created
-    ]
-    return tuple(kept)
-
-
-def _record(shift_id: str, version: int, o: RemoteOverride) -> ExportedRecord:
-    return ExportedRecord(shift_id, o.id, o.user_id, o.start, o.end, version)
