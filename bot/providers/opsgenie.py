@@ -147,7 +147,8 @@ class OpsgenieProvider:
         since, until = utc(since), utc(until)
         if until <= since:
             return []
-        days = max(1, math.ceil((until - since).total_seconds() / 86400))
+        # one spare day: Opsgenie may align the timeline start to a day boundary; periods are clipped below
+        days = max(1, math.ceil((until - since).total_seconds() / 86400)) + 1
         body = self._api.request(
             "GET",
             f"/v2/schedules/{_q(schedule_id)}/timeline",
