@@ -150,7 +150,7 @@ def test_rendered_uses_final_timeline_covering_the_window(conformant_respx, og):
     params = route.calls.last.request.url.params
     assert (params["date"], params["interval"], params["intervalUnit"]) == (
         "2025-03-03T09:00:00Z",
-        "3",
+        "4",
         "days",
     )
     assert [(s.user_id, s.user_email, s.start, s.end) for s in shifts] == [
