@@ -1,0 +1,194 @@
+"""Assignments in the database, computed by `bot.rota`: extend to the horizon, replace after time off.
+
+The bridge between rows and the pure rota core: it reads members, history, time off and the
+current plan, calls `generate` / `replace_for_time_off`, and writes back only what changed
+(new shifts at version 1, reassigned ones with their version bumped so the sync engine
+re-exports them). Shifts that have started or are exported at their current version are fixed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session, select
+
+from bot.context import Context
+from bot.providers.base import RemoteRotation, Restriction
+from bot.rota import model as rota
+from bot.rota.generate import generate
+from bot.rota.pattern import ShiftPattern, pattern_from_rotation, slots
+from bot.rota.timeoff import Replacement, replace_for_time_off
+from bot.store.models import AuditEvent, ExportedOverride, Member, Schedule, Shift, TimeOff
+
+HISTORY_DAYS = 90
+
+
+@dataclass(frozen=True)
+class RotaInputs:
+    pattern: ShiftPattern
+    members: list[rota.Member]
+    history: list[rota.Shift]
+    time_off: list[rota.TimeOff]
+    current: dict[tuple[str, datetime], Shift]  # future and in-progress shifts by (role, start)
+    fixed_keys: set[tuple[str, datetime]]
+
+
+def _rotation_from_json(data: dict) -> RemoteRotation:
+    return RemoteRotation(
+        id=data.get("id", ""),
+        name=data.get("name", ""),
+        start=datetime.fromisoformat(data["start"]),
+        turn_length_seconds=int(data["turn_length_seconds"]),
+        users=(),
+        kind=data.get("kind", "custom"),
+        length=int(data.get("length", 1)),
+        restrictions=tuple(Restriction(**r) for r in data.get("restrictions", [])),
+    )
+
+
+def schedule_pattern(schedule: Schedule, members: Iterable[Member]) -> ShiftPattern:
+    """The shift pattern of a schedule: the imported rotation, with the edits stored under "pattern"."""
+    data = json.loads(schedule.pattern_json or "{}")
+    roles = tuple(r.strip() for r in schedule.roles.split(",") if r.strip()) or (rota.PRIMARY,)
+    holidays = frozenset(date.fromisoformat(d.strip()) for d in schedule.holidays.split(",") if d.strip())
+    ordered = sorted(members, key=lambda m: m.position)
+    rotations = data.get("rotations") or []
+    if rotations:
+        main = max(rotations, key=lambda r: len(r.get("user_ids", [])))
+        pattern = pattern_from_rotation(
+            _rotation_from_json(main), schedule.time_zone, roles=roles, holidays=holidays
+        )
+    else:
+        pattern = ShiftPattern(time_zone=schedule.time_zone, roles=roles, holidays=holidays)
+    edits = data.get("pattern") or {}
+    changes: dict = {"order": tuple(str(m.id) for m in ordered), "time_zone": schedule.time_zone}
+    if "handoff" in edits:
+        changes["handoff"] = time.fromisoformat(edits["handoff"])
+    if "length_hours" in edits:
+        changes["length"] = timedelta(hours=float(edits["length_hours"]))
+    if "split_weekend" in edits:
+        changes["split_weekend"] = bool(edits["split_weekend"])
+    if edits:
+        changes["restrictions"] = ()
+    return ShiftPattern(**{**pattern.__dict__, **changes})
+
+
+def to_rota(shift: Shift) -> rota.Shift:
+    return rota.Shift(role=shift.role, start=shift.start, end=shift.end,
+                      member_id=str(shift.member_id), version=shift.version)
+
+
+def _exported_versions(session: Session, shift_ids: list[int]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    if shift_ids:
+        rows = session.exec(select(ExportedOverride).where(ExportedOverride.shift_id.in_(shift_ids))).all()
+        for row in rows:
+            out.setdefault(row.shift_id, set()).add(row.version)
+    return out
+
+
+def load_inputs(session: Session, schedule: Schedule, now: datetime) -> RotaInputs:
+    members = session.exec(select(Member).where(Member.schedule_id == schedule.id)).all()
+    active = [m for m in members if m.left_at is None or m.left_at > now]
+    pattern = schedule_pattern(schedule, active)
+    rota_members = [rota.Member(id=str(m.id), joined=m.joined_at, left=m.left_at, name=m.name) for m in members]
+    rows = session.exec(
+        select(Shift).where(Shift.schedule_id == schedule.id, Shift.end > now - timedelta(days=HISTORY_DAYS))
+    ).all()
+    history = [to_rota(s) for s in rows if s.end <= now and s.member_id is not None]
+    live = [s for s in rows if s.end > now]
+    exported = _exported_versions(session, [s.id for s in live])
+    fixed = {(s.role, s.start) for s in live
+             if s.start <= now or s.source != "bot" or s.version in exported.get(s.id, set())}
+    by_slack = {m.slack_user_id: str(m.id) for m in members if m.slack_user_id}
+    offs = session.exec(
+        select(TimeOff).where(TimeOff.team_id == schedule.team_id, TimeOff.cancelled_at.is_(None),
+                              TimeOff.end > now, TimeOff.slack_user_id.in_(list(by_slack) or [""]))
+    ).all()
+    time_off = [rota.TimeOff(by_slack[t.slack_user_id], t.start, t.end, t.reason, t.source) for t in offs]
+    return RotaInputs(pattern, rota_members, history, time_off, {(s.role, s.start): s for s in live}, fixed)
+
+
+def _continue_in_progress(inputs: RotaInputs, window: rota.Window, now: datetime) -> list[rota.Shift]:
+    """At link time nothing covers the slot in progress: whoever the provider pages keeps it."""
+    extra = []
+    for slot in slots(inputs.pattern, rota.Window(now, now + timedelta(seconds=1))):
+        if any(s.role == slot.role and s.start <= now < s.end for s in inputs.current.values()):
+            continue
+        before = [h for h in inputs.history if h.role == slot.role and slot.start <= h.end <= now]
+        if before:
+            last = max(before, key=lambda h: h.end)
+            extra.append(rota.Shift(slot.role, last.end, slot.end, last.member_id, kind=slot.kind))
+    return extra
+
+
+def extend_assignments(ctx: Context, session: Session, schedule: Schedule, now: datetime | None = None) -> int:
+    """Fill the schedule up to its horizon; returns how many shifts were created or reassigned."""
+    now = now or ctx.clock()
+    inputs = load_inputs(session, schedule, now)
+    if not any(m.left is None or m.left > now for m in inputs.members):
+        return 0
+    end = now + timedelta(days=schedule.horizon_days)
+    current_slots = slots(inputs.pattern, rota.Window(now, now + timedelta(seconds=1)))
+    start = min([now, *(s.start for s in current_slots)])
+    window = rota.Window(start, end)
+    fixed = [to_rota(s) for k, s in inputs.current.items() if k in inputs.fixed_keys]
+    fixed += [h for h in inputs.history if h.end > start]
+    new_fixed = _continue_in_progress(inputs, window, now)
+    previous = [to_rota(s) for k, s in inputs.current.items() if k not in inputs.fixed_keys]
+    plan = generate(inputs.pattern, inputs.members, inputs.history, inputs.time_off, [*fixed, *new_fixed],
+                    window, previous=previous)
+    changed = 0
+    planned_keys = set()
+    for shift in plan:
+        planned_keys.add(shift.key)
+        row = inputs.current.get(shift.key)
+        if row is None:
+            if shift.end <= now or any(h.start == shift.start and h.role == shift.role for h in inputs.history):
+                continue
+            session.add(Shift(team_id=schedule.team_id, schedule_id=schedule.id, role=shift.role,
+                              start=shift.start, end=shift.end, member_id=int(shift.member_id)))
+            changed += 1
+        elif shift.key not in inputs.fixed_keys and str(row.member_id) != shift.member_id:
+            row.member_id, row.version, row.updated_at = int(shift.member_id), row.version + 1, ctx.clock()
+            changed += 1
+    for key, row in inputs.current.items():
+        if key not in planned_keys and key not in inputs.fixed_keys and row.start > now:
+            session.delete(row)
+            changed += 1
+    session.flush()
+    return changed
+
+
+@dataclass(frozen=True)
+class ReplacementResult:
+    changed: list[tuple[Shift, int | None]]  # (shift row now, previous member id)
+    uncovered: list[Shift]
+    affected_member_ids: list[int]
+
+
+def replace_after_time_off(ctx: Context, session: Session, schedule: Schedule, actor: str,
+                           now: datetime | None = None) -> ReplacementResult:
+    """Give every future shift clashing with time off to the best available person (version bumped)."""
+    now = now or ctx.clock()
+    inputs = load_inputs(session, schedule, now)
+    future = [to_rota(s) for s in inputs.current.values() if s.start > now and s.member_id is not None]
+    if not future:
+        return ReplacementResult([], [], [])
+    rep: Replacement = replace_for_time_off(future, inputs.time_off, pattern=inputs.pattern,
+                                            members=inputs.members, history=inputs.history, now=now)
+    changed = []
+    for shift in rep.changed:
+        row = inputs.current[shift.key]
+        before = row.member_id
+        row.member_id, row.version, row.updated_at = int(shift.member_id), row.version + 1, ctx.clock()
+        changed.append((row, before))
+        session.add(AuditEvent(team_id=schedule.team_id, actor=actor, action="shift.replace",
+                               schedule_id=schedule.id,
+                               detail=f"shift {row.id} {row.start.isoformat()}: member {before} -> {row.member_id} (time off)"))
+    session.flush()
+    uncovered = [inputs.current[s.key] for s in rep.uncovered]
+    return ReplacementResult(changed, uncovered, [int(m) for m in rep.affected_member_ids])
