@@ -3,6 +3,7 @@ record destinations and the recent history, then hand over to assignment generat
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 from dataclasses import dataclass
@@ -252,7 +253,7 @@ def after_link(ctx: Context, schedule_id: int) -> int | None:
     (the next sync run assigns them then).
     """
     try:
-        from bot.services import assignments
+        assignments = importlib.import_module("bot.services.assignments")
     except ModuleNotFoundError as exc:
         if exc.name != "bot.services.assignments":
             raise

@@ -22,7 +22,6 @@ from tests.slack.payloads import SIGNING_SECRET, HttpDriver, SocketDriver
 from tests.slack.stub import SlackStub
 
 
-
 class InlineExecutor(Executor):
     """Runs listeners in the calling thread: a dispatch returns once the listener is done.
 

@@ -15,6 +15,7 @@ Response URLs: `stub.response_url("abc")` gives a URL whose POSTs are recorded a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -200,8 +201,6 @@ def _parse(raw: str, headers: dict) -> dict:
     body = {k: v[0] for k, v in parse_qs(raw).items()}
     for key in ("blocks", "view"):
         if isinstance(body.get(key), str):
-            try:
+            with contextlib.suppress(ValueError):
                 body[key] = json.loads(body[key])
-            except ValueError:
-                pass
     return body
