@@ -1,0 +1,88 @@
+"""serve(): transport choice, scheduler hook, OAuth install paths; the signed OAuth state."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import inspect
+
+from bot.oauth_state import SignedOAuthStateStore
+from tests.slack.payloads import HttpDriver
+
+
+def test_http_mode_serves_the_wsgi_app_under_waitress(slack, monkeypatch):
+    import waitress
+
+    import bot.server as server
+
+    seen = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: seen.update(app=app, **kw))
+    monkeypatch.setattr(server, "start_scheduler", lambda ctx, app: None)
+    assert server.serve(slack.ctx) == 0
+    assert seen["port"] == slack.ctx.settings.port
+    assert HttpDriver(seen["app"]).request("GET", "/healthz").status == 200
+    assert slack.stub.calls("auth.test")  # the bot token was verified at start
+
+
+def test_socket_mode_when_an_app_token_is_set(slack, monkeypatch):
+    import bot.server as server
+
+    started = []
+    slack.ctx.settings = replace(slack.ctx.settings, slack_app_token="xapp-1-test")
+    monkeypatch.setattr(server.SocketModeHandler, "start", lambda self: started.append(self.app_token))
+    monkeypatch.setattr(server, "start_scheduler", lambda ctx, app: None)
+    assert server.serve(slack.ctx) == 0
+    assert started == ["xapp-1-test"]
+
+
+def test_scheduler_hook_is_optional(slack, caplog, monkeypatch):
+    import sys
+
+    import bot.server as server
+
+    monkeypatch.setitem(sys.modules, "bot.sync.job", None)  # as if the module did not exist
+    from bot.app import create_app
+
+    assert server.start_scheduler(slack.ctx, create_app(slack.ctx)) is None
+
+
+def test_scheduler_hook_is_called_when_present(slack, monkeypatch):
+    import sys
+    import types
+
+    import bot.server as server
+    from bot.app import create_app
+
+    class Scheduler:
+        def shutdown(self, wait=True):
+            self.stopped = True
+
+    fake = types.ModuleType("bot.sync.job")
+    fake.start_scheduler = lambda ctx, client: Scheduler()
+    monkeypatch.setitem(sys.modules, "bot.sync.job", fake)
+    assert isinstance(server.start_scheduler(slack.ctx, create_app(slack.ctx)), Scheduler)
+
+
+def test_oauth_install_paths_when_client_id_and_secret_are_set(slack, engine):
+    from bot.app import create_app
+    from bot.server import make_wsgi_app
+
+    slack.ctx.settings = replace(slack.ctx.settings, slack_bot_token=None, slack_client_id="111.222",
+                                 slack_client_secret="client-secret")
+    driver = HttpDriver(make_wsgi_app(create_app(slack.ctx)))
+    page = driver.request("GET", "/slack/install")
+    assert page.status == 200 and "oauth/v2/authorize" in page.body and "client_id=111.222" in page.body
+    assert {"slack_installations", "slack_bots"} <= set(inspect(engine).get_table_names())
+    assert driver.request("GET", "/slack/oauth_redirect").status in (400, 401, 200)
+
+
+def test_signed_oauth_state():
+    now = [1000.0]
+    store = SignedOAuthStateStore("secret", expiration_seconds=60, clock=lambda: now[0])
+    state = store.issue()
+    assert store.consume(state)
+    assert not store.consume(state[:-2] + "xx")
+    assert not SignedOAuthStateStore("other", clock=lambda: now[0]).consume(state)
+    assert not store.consume("")
+    now[0] += 61
+    assert not store.consume(state)
