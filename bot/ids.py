@@ -63,3 +63,17 @@ class ButtonId(StrEnum):
     HOME_LINK = "home_link"
     STATUS = "status_button"  # value "<schedule_id>"
     EDIT = "edit_button"  # value "<schedule_id>"
+
+
+# ---- issue 5 (sync engine): drift alert buttons
+
+
+class SyncButtonId(StrEnum):
+    """action_ids of the drift alert buttons; the value carries the DriftAlert id."""
+
+    DRIFT_REAPPLY = "drift_reapply"
+    DRIFT_KEEP = "drift_keep"
+
+
+class SyncBlockId(StrEnum):
+    DRIFT_ACTIONS = "drift_actions"

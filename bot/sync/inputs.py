@@ -1,0 +1,147 @@
+"""Database rows → the pure inputs of `bot.sync.plan` / `bot.sync.drift`, for one destination.
+
+A shift is exported with the assignee's provider user id *at the destination*:
+
+- on the schedule's own (source) connection: `Member.source_user_id`;
+- elsewhere (or when that id is missing): by email, through the `ProviderUser` cache of the
+  destination's connection, refreshed once with `provider.list_users()` when an email is not
+  in it (the caller passes `refresh`).
+
+A member with no account at that provider cannot be exported: their shifts are left out of
+the plan and reported (`Unexportable`) so the destination's status can say so in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from bot.providers.base import RemoteUser
+from bot.store.models import Destination, ExportedOverride, Member, ProviderUser, Schedule, Shift
+from bot.sync.model import ExportedRecord, ShiftToExport
+
+Refresh = Callable[[], Sequence[RemoteUser]]
+
+
+@dataclass(frozen=True)
+class Unexportable:
+    """Shifts that cannot be exported to a destination, and why (in words)."""
+
+    shift_id: int
+    start: datetime
+    end: datetime
+    reason: str
+
+
+@dataclass
+class DestinationInputs:
+    """What planning one destination needs, plus the maps to turn results back into words."""
+
+    shifts: list[ShiftToExport]
+    unexportable: list[Unexportable]
+    member_of_shift: dict[str, int]  # shift id (str) -> member id
+    members: dict[int, Member]
+    provider_user_to_member: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[str]:
+        """One sentence per distinct reason, with how many shifts it affects."""
+        counts: dict[str, int] = {}
+        for u in self.unexportable:
+            counts[u.reason] = counts.get(u.reason, 0) + 1
+        return [f"{reason} ({n} shift{'s' if n > 1 else ''} not exported)" for reason, n in counts.items()]
+
+
+def destination_key(dest: Destination) -> str:
+    """What `override_alias` hashes for this destination: stable and unique per provider schedule."""
+    return f"{dest.team_id}/{dest.id}/{dest.provider_schedule_id}"
+
+
+def live_shifts(session: Session, schedule_id: int, role: str, now: datetime) -> list[Shift]:
+    """The schedule's shifts of `role` that end after `now`, in time order."""
+    return list(session.exec(
+        select(Shift)
+        .where(Shift.schedule_id == schedule_id, Shift.role == role, Shift.end > now)
+        .order_by(Shift.start)
+    ))
+
+
+def _email_map(session: Session, connection_id: int) -> dict[str, str]:
+    rows = session.exec(select(ProviderUser).where(ProviderUser.connection_id == connection_id))
+    return {r.email.lower(): r.user_id for r in rows if r.email}
+
+
+def cache_users(session: Session, team_id: str, connection_id: int, users: Sequence[RemoteUser]) -> None:
+    """Upsert provider users (id, email, name only) into the connection's cache."""
+    existing = {
+        r.user_id: r
+        for r in session.exec(select(ProviderUser).where(ProviderUser.connection_id == connection_id))
+    }
+    for user in users:
+        row = existing.get(user.id)
+        if row is None:
+            row = ProviderUser(team_id=team_id, connection_id=connection_id, user_id=user.id,
+                               email=user.email, name=user.name)
+            session.add(row)
+            existing[user.id] = row
+        else:
+            row.email, row.name = user.email, user.name
+    session.flush()
+
+
+def destination_inputs(
+    session: Session,
+    schedule: Schedule,
+    dest: Destination,
+    now: datetime,
+    *,
+    provider_label: str = "the provider",
+    refresh: Refresh | None = None,
+) -> DestinationInputs:
+    """The destination's live shifts with provider user ids; unexportable ones set apart."""
+    shifts = live_shifts(session, schedule.id, dest.role, now)
+    member_ids = {s.member_id for s in shifts if s.member_id is not None}
+    members = {
+        m.id: m for m in session.exec(select(Member).where(Member.schedule_id == schedule.id))
+    }
+    same_connection = dest.connection_id == schedule.connection_id
+    emails = _email_map(session, dest.connection_id)
+
+    def user_id_of(member: Member) -> str | None:
+        if same_connection and member.source_user_id:
+            return member.source_user_id
+        return emails.get((member.email or "").lower())
+
+    missing = [m for mid, m in members.items() if mid in member_ids and user_id_of(m) is None]
+    if missing and refresh is not None:
+        cache_users(session, schedule.team_id, dest.connection_id, refresh())
+        emails.update(_email_map(session, dest.connection_id))
+
+    out = DestinationInputs([], [], {}, members)
+    for m in members.values():
+        uid = user_id_of(m)
+        if uid:
+            out.provider_user_to_member.setdefault(uid, m.id)
+    for shift in shifts:
+        if shift.member_id is None or shift.member_id not in members:
+            out.unexportable.append(Unexportable(shift.id, shift.start, shift.end, "a shift has nobody assigned"))
+            continue
+        member = members[shift.member_id]
+        uid = user_id_of(member)
+        if uid is None:
+            who = member.name or member.email
+            reason = (f"{who} ({member.email}) has no {provider_label} account with that email"
+                      if member.email else f"{who} has no email to find their {provider_label} account")
+            out.unexportable.append(Unexportable(shift.id, shift.start, shift.end, reason))
+            continue
+        out.shifts.append(ShiftToExport(str(shift.id), uid, shift.start, shift.end, shift.version))
+        out.member_of_shift[str(shift.id)] = member.id
+    return out
+
+
+def exported_records(session: Session, destination_id: int) -> list[ExportedRecord]:
+    rows = session.exec(select(ExportedOverride).where(ExportedOverride.destination_id == destination_id))
+    return [ExportedRecord(str(r.shift_id), r.override_id, r.user_id, r.start, r.end, r.version) for r in rows]

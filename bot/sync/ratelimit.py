@@ -1,0 +1,77 @@
+"""Per-connection rate limiting: a token bucket in front of every provider HTTP request.
+
+PagerDuty allows 960 requests/minute per key; the bot stays below that (`PAGERDUTY_PER_MINUTE`)
+so a burst of syncs never meets a 429. Opsgenie's limits depend on the plan: a conservative
+default. Buckets live per process and per connection id, shared by every sync thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+PAGERDUTY_PER_MINUTE = 900
+OPSGENIE_PER_MINUTE = 600
+BURST = 50
+
+
+class TokenBucket:
+    """`rate` tokens per second, at most `capacity` saved up. `take()` waits (through `sleep`)
+    when the bucket is empty; the debt is booked at once so concurrent callers queue fairly."""
+
+    def __init__(self, rate: float, capacity: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.rate = rate
+        self.capacity = capacity
+        self._tokens = capacity
+        self._clock = clock
+        self._sleep = sleep
+        self._at = clock()
+        self._lock = threading.Lock()
+        self.waited = 0.0
+
+    def take(self, n: float = 1.0) -> float:
+        """Take `n` tokens; returns the seconds waited."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            self._tokens -= n
+            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
+            self.waited += wait
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+_buckets: dict[tuple[str, int], TokenBucket] = {}
+_guard = threading.Lock()
+
+
+def bucket_for(provider: str, connection_id: int, sleep: Callable[[float], None] = time.sleep) -> TokenBucket:
+    """The process-wide bucket of one connection (created on first use)."""
+    per_minute = PAGERDUTY_PER_MINUTE if provider == "pagerduty" else OPSGENIE_PER_MINUTE
+    with _guard:
+        key = (provider, connection_id)
+        if key not in _buckets:
+            _buckets[key] = TokenBucket(per_minute / 60.0, BURST, sleep=sleep)
+        return _buckets[key]
+
+
+class ThrottledClient:
+    """Wraps an `httpx.Client`: every `request` first takes a token. Everything else delegates."""
+
+    def __init__(self, client: httpx.Client, bucket: TokenBucket):
+        self._client = client
+        self.bucket = bucket
+
+    def request(self, *args: Any, **kwargs: Any) -> httpx.Response:
+        self.bucket.take()
+        return self._client.request(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)

@@ -1,0 +1,11 @@
+"""The sync I/O tests run against a deterministic stand-in for `bot.services.assignments`
+(weekly round-robin of the first two members), so export behaviour is tested on its own."""
+
+import pytest
+
+from tests.sync_io.world import install_fake_assignments
+
+
+@pytest.fixture(autouse=True)
+def fake_assignments(monkeypatch):
+    install_fake_assignments(monkeypatch)

@@ -1,0 +1,44 @@
+"""Export to a (respx) PagerDuty schedule: first export, hand edit, re-apply, version bump, days passing."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from bot.sync.engine import sync_schedule
+from tests.sync_io.fakes import T0, FakePagerDuty
+from tests.sync_io.world import Clock, add_world, destination, make_ctx, shifts
+
+
+@pytest.fixture
+def clock():
+    return Clock(T0 + timedelta(days=2, hours=3))  # Wednesday of the first shift
+
+
+@pytest.fixture
+def ctx(engine, clock):
+    with httpx.Client() as http:
+        yield make_ctx(engine, clock, http)
+
+
+def test_first_export_one_bulk_request_and_rerun_is_quiet(ctx, clock, conformant_respx):
+    pd = FakePagerDuty(conformant_respx, clock)
+    world = add_world(ctx, weeks=5)
+    report = sync_schedule(ctx, world.schedule_id)
+    d = report.destinations[0]
+    assert (d.created, d.deleted, d.adopted) == (5, 0, 0), d
+    assert d.status == "ok" and d.error is None
+    posts = pd.requests("POST")
+    assert len(posts) == 1 and len(json.loads(posts[0].content)["overrides"]) == 5
+    assert destination(ctx, world.destination_id).exported_until == T0 + timedelta(days=35)
+    # the in-progress shift starts now; Alice and Bob alternate
+    live = pd.live()
+    assert live[0].start == clock.now and live[0].user_id == "PU1"
+    assert [o.user_id for o in live] == ["PU1", "PU2", "PU1", "PU2", "PU1"]
+    pd.log.clear()
+    again = sync_schedule(ctx, world.schedule_id).destinations[0]
+    assert (again.created, again.deleted, again.adopted, again.unchanged) == (0, 0, 0, 5)
+    assert pd.writes() == []
