@@ -1,0 +1,72 @@
+"""The `oncall-bot` command line, run as a real subprocess."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ENV_KEYS = ("SLACK_", "DATABASE_URL", "ONCALL_", "SYNC_", "PAGERDUTY_", "OPSGENIE_", "LOG_LEVEL", "PORT")
+
+
+def run(args, cwd: Path, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ENV_KEYS)}
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env={**clean, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_run_without_slack_tokens_names_every_missing_variable(tmp_path):
+    result = run(["run"], tmp_path)
+    assert result.returncode != 0
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "manifest.yml"):
+        assert name in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_value_fails_with_one_line_naming_the_variable(tmp_path):
+    result = run(["run"], tmp_path, SYNC_INTERVAL_MINUTES="soon")
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "SYNC_INTERVAL_MINUTES" in lines[0]
+
+
+def test_dotenv_is_read_at_the_entry_point(tmp_path):
+    (tmp_path / ".env").write_text("SLACK_API_URL=not-a-url\n")
+    result = run(["check"], tmp_path)
+    assert result.returncode != 0 and "SLACK_API_URL" in result.stderr
+
+
+def test_run_refuses_an_unmigrated_database_then_db_upgrade_fixes_it(tmp_path):
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s3cret",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    refused = run(["run"], tmp_path, **env)
+    assert refused.returncode != 0 and "oncall-bot db upgrade" in refused.stderr
+    upgraded = run(["db", "upgrade"], tmp_path, **env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "upgraded" in upgraded.stdout
+    again = run(["db", "upgrade"], tmp_path, **env)
+    assert "already at revision" in again.stdout
+
+
+def test_first_run_generates_a_private_secret_key_file_once(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    run(["db", "upgrade"], tmp_path, **env)
+    first = run(["check"], tmp_path, **env)
+    key_file = tmp_path / ".oncall-secret-key"
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert "generated one into" in first.stderr
+    second = run(["check"], tmp_path, **env)
+    assert "generated one into" not in second.stderr
+
+
+@pytest.mark.parametrize("slack", [{}, {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s"}])
+def test_check_reports_each_item_in_plain_words(tmp_path, slack):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "SLACK_API_URL": "http://127.0.0.1:9/api/", **slack}
+    result = run(["check"], tmp_path, **env)
+    assert result.returncode == 1
+    assert "run `oncall-bot db upgrade`" in result.stdout
+    if slack:
+        assert "Slack API at http://127.0.0.1:9/api/ unreachable" in result.stdout
+    else:
+        assert "missing SLACK_BOT_TOKEN" in result.stdout
