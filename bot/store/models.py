@@ -183,6 +183,27 @@ class SwapRequest(SQLModel, table=True):
     message_channel: str | None = None
     message_ts: str | None = None
     created_at: datetime = _created()
+    # swaps (issue 6)
+    shift_versions: str = ""  # "id:version,…": expected before execution, the resulting ones after
+    consent_from: str = ""  # comma-separated Slack ids whose Accept is needed
+    accepted_by: str = ""  # comma-separated Slack ids who accepted so far
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # e.g. forced over time off
+    dm_refs: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # {user: [channel, ts]}
+    executed_at: datetime | None = _dt()
+    undone_by: str | None = None
+    undone_at: datetime | None = _dt()
+
+
+class SwapClaim(SQLModel, table=True):
+    """A shift held by a pending swap request. Unique per shift: of two requests racing for one
+    shift, exactly one can claim it. No foreign key to shift: assignments may delete shifts."""
+
+    __table_args__ = (UniqueConstraint("shift_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    shift_id: int
+    request_id: int = Field(foreign_key="swaprequest.id", index=True)
 
 
 class AuditEvent(SQLModel, table=True):
