@@ -47,7 +47,6 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         return
     ack()
     connected = service.save_connection(req.ctx, req.team_id, req.user_id, form, schedules)
-    del form
     can_write = service.detect_write(req.ctx, connected.connection_id)
     req.reply(connected_message(connected, can_write))
     refresh_homes(req.ctx, client, req.team_id, [req.user_id])

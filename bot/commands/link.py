@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
 from bot.commands.common import Request, guard_submission, state_value
@@ -36,10 +37,13 @@ def fill(req: Request, view_id: str, conns: list[ConnectionRef], connection_id: 
     """Replace the loading modal with the account's schedules (provider calls happen here, after ack)."""
     groups = schedules_service.all_provider_schedules(req.ctx, req.team_id)
     chosen = next((g for g in groups if g.connection.id == connection_id), None)
-    req.client.views_update(view_id=view_id, view=link_modal(
-        conns, chosen, all_groups=groups, selected_schedule=selected, channel_id=req.channel_id,
-        private_metadata=meta,
-    ))
+    try:
+        req.client.views_update(view_id=view_id, view=link_modal(
+            conns, chosen, all_groups=groups, selected_schedule=selected, channel_id=req.channel_id,
+            private_metadata=meta,
+        ))
+    except SlackApiError as exc:  # the person closed the modal while we were loading
+        log.info("link modal %s not updated: %s", view_id, exc.response.get("error"))
 
 
 def open_link(req: Request, connection_id: int | None = None, schedule_id: str | None = None) -> None:
