@@ -20,6 +20,9 @@ MODULES = [
     "unlink",
     "edit",
     "home",
+    "sync",
+    "plan",
+    "drift",
     "oncall",  # the /oncall router itself
 ]
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.sync.engine import sync_schedule
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, destination, make_ctx, shifts
+from tests.sync_io.world import Clock, add_world, destination, make_ctx
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import types
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from cryptography.fernet import Fernet
 from sqlmodel import select
@@ -119,11 +119,12 @@ def install_fake_assignments(monkeypatch, people: int = 2) -> None:
         session.flush()
         return added
 
-    module = types.ModuleType("bot.services.assignments")
-    module.extend_assignments = extend_assignments
-    monkeypatch.setitem(sys.modules, "bot.services.assignments", module)
-    import bot.services
+    try:
+        import bot.services.assignments as real
+    except ModuleNotFoundError:
+        real = types.ModuleType("bot.services.assignments")
+        monkeypatch.setitem(sys.modules, "bot.services.assignments", real)
+        import bot.services
 
-    monkeypatch.setattr(bot.services, "assignments", module, raising=False)
-
-
+        monkeypatch.setattr(bot.services, "assignments", real, raising=False)
+    monkeypatch.setattr(real, "extend_assignments", extend_assignments, raising=False)

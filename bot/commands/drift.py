@@ -1,0 +1,81 @@
+"""`/oncall drift <schedule> [alert|auto|off]` and the drift alert buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.commands import parser, registry
+from bot.commands.common import Request
+from bot.ids import SyncButtonId
+from bot.services.drift import alert_info, keep_drift, reapply_drift, set_drift_mode
+from bot.services.errors import UserError
+from bot.views.common import message
+from bot.views.drift import refusal_text
+from bot.views.sync import sync_message
+
+USAGE = "drift <schedule> [alert|auto|off]"
+MODES = ("alert", "auto", "off")
+MODE_WORDS = {"alert": "drift is alerted in the channel with buttons",
+              "auto": "the bot re-applies its assignments by itself", "off": "drift is not checked"}
+
+
+@dataclass(frozen=True)
+class DriftCmd:
+    schedule: str
+    mode: str | None = None
+
+
+def parse_drift(args: tuple[parser.Arg, ...]) -> DriftCmd:
+    mode = None
+    last = args[-1] if args else None
+    if isinstance(last, parser.Word) and not last.quoted and last.text.lower() in MODES:
+        mode, args = last.text.lower(), args[:-1]
+    return DriftCmd(parser.name_arg(args, USAGE, what="schedule", required=True) or "", mode)
+
+
+def run(req: Request, cmd: DriftCmd) -> None:
+    is_admin = req.is_admin() if cmd.mode else False
+    name, mode = set_drift_mode(req.ctx, req.team_id, cmd.schedule, cmd.mode, req.user_id, is_admin)
+    verb = "is now" if cmd.mode else "is"
+    req.reply(message(f"Drift mode of *{name}* {verb} `{mode}`: {MODE_WORDS.get(mode, mode)}."))
+
+
+def _decide(body: dict, client: WebClient, context, action: dict, reapply: bool) -> None:
+    req = Request.from_body(body, context, client)
+    try:
+        info = alert_info(req.ctx, req.team_id, int(action.get("value") or 0))
+        if req.user_id not in info.managers and not req.is_admin():
+            req.reply(message(refusal_text(info.managers)))
+            return
+        if reapply:
+            report = reapply_drift(req.ctx, client, req.team_id, info.alert_id, req.user_id)
+            req.reply(sync_message([report]))
+        else:
+            changes = keep_drift(req.ctx, client, req.team_id, info.alert_id, req.user_id)
+            extra = f" {len(changes)} shift(s) now assigned to whoever the provider pages." if changes else ""
+            req.reply(message(":ballot_box_with_check: Kept the provider's version; this drift will not be "
+                              f"alerted again.{extra}"))
+    except UserError as exc:
+        req.reply(message(f":warning: {exc.message}"))
+
+
+def on_reapply(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    _decide(body, client, context, action, reapply=True)
+
+
+def on_keep(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    _decide(body, client, context, action, reapply=False)
+
+
+def register(app: App) -> None:
+    registry.add(registry.Subcommand(
+        "drift", USAGE, "Show or set what happens when a provider schedule drifts (alert, auto, off)",
+        parse_drift, run,
+    ))
+    app.action(SyncButtonId.DRIFT_REAPPLY)(on_reapply)
+    app.action(SyncButtonId.DRIFT_KEEP)(on_keep)

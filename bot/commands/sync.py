@@ -1,0 +1,54 @@
+"""`/oncall sync [schedule]`: export now and reply with a summary per destination."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_bolt import App
+
+from bot.commands import parser, registry
+from bot.commands.common import Request
+from bot.services import lookup
+from bot.services.errors import UserError
+from bot.store import session_scope
+from bot.sync.engine import sync_schedule
+from bot.views.sync import sync_message, syncing_message
+
+USAGE = "sync [schedule]"
+
+
+@dataclass(frozen=True)
+class SyncCmd:
+    schedule: str | None = None
+
+
+def parse_sync(args: tuple[parser.Arg, ...]) -> SyncCmd:
+    return SyncCmd(parser.name_arg(args, USAGE, what="schedule", required=False))
+
+
+def target_schedules(req: Request, name: str | None) -> list[tuple[int, str]]:
+    """The named schedule; else this channel's schedules; else every schedule of the workspace."""
+    with session_scope(req.ctx.engine) as session:
+        if name:
+            found = [lookup.find_schedule(session, req.team_id, name)]
+        else:
+            every = lookup.schedules(session, req.team_id)
+            found = [s for s in every if req.channel_id and s.channel_id == req.channel_id] or every
+        if not found:
+            raise UserError("No schedule is linked yet. Link one with `/oncall link`.")
+        return [(s.id, s.name) for s in found]
+
+
+def run(req: Request, cmd: SyncCmd) -> None:
+    # the router calls this after ack(): the slow part never delays Slack's 3-second answer
+    targets = target_schedules(req, cmd.schedule)
+    req.reply(syncing_message([n for _, n in targets]))
+    reports = [sync_schedule(req.ctx, sid, client=req.client, wait=5.0) for sid, _ in targets]
+    req.reply(sync_message(reports))
+
+
+def register(app: App) -> None:
+    registry.add(registry.Subcommand(
+        "sync", USAGE, "Export now: creates/deletes per destination and how far shifts are exported",
+        parse_sync, run,
+    ))

@@ -1,0 +1,158 @@
+"""Decisions about drift (the alert buttons) and the per-schedule drift mode.
+
+- `reapply_drift`: bump the versions of the drifting shifts and re-export just those now.
+- `keep_drift`: acknowledge (the same drift is not alerted again); where a hand-made override
+  covers a whole shift, record that person as assigned (no version bump: it is what the
+  provider shows) so fairness accounting follows, with an audit event.
+- `set_drift_mode`: alert (default), auto (re-apply without asking) or off.
+
+Only the schedule's managers (`Schedule.managers`) and workspace admins may decide.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from sqlmodel import Session, select
+
+from bot.context import Context
+from bot.services import lookup
+from bot.services.errors import UserError
+from bot.store import session_scope
+from bot.store.models import (
+    AuditEvent,
+    Destination,
+    DriftAlert,
+    DriftMode,
+    Member,
+    ProviderUser,
+    Schedule,
+    Shift,
+)
+from bot.store.types import utcnow
+from bot.sync import alerts
+from bot.sync.engine import SyncReport, bump_shift_versions, sync_schedule
+from bot.views.drift import drift_alert_message
+
+REEXPORT_WAIT_SECONDS = 30.0
+
+
+def managers_of(schedule: Schedule) -> list[str]:
+    return [u.strip() for u in (schedule.managers or "").split(",") if u.strip()]
+
+
+def can_decide(schedule: Schedule, user_id: str, is_admin: bool) -> bool:
+    return is_admin or user_id in managers_of(schedule)
+
+
+@dataclass(frozen=True)
+class AlertInfo:
+    alert_id: int
+    schedule_id: int
+    managers: tuple[str, ...]
+
+
+def alert_info(ctx: Context, team_id: str, alert_id: int) -> AlertInfo:
+    with session_scope(ctx.engine) as session:
+        alert = session.get(DriftAlert, alert_id)
+        if alert is None or alert.team_id != team_id:
+            raise UserError("That drift alert no longer exists.")
+        schedule = lookup.get_schedule(session, team_id, alert.schedule_id)
+        return AlertInfo(alert.id, schedule.id, tuple(managers_of(schedule)))
+
+
+def _open_alert(session: Session, team_id: str, alert_id: int) -> tuple[DriftAlert, Schedule]:
+    alert = session.get(DriftAlert, alert_id)
+    if alert is None or alert.team_id != team_id:
+        raise UserError("That drift alert no longer exists.")
+    if alert.status != alerts.OPEN:
+        raise UserError(f"This drift was already handled ({alert.status}).")
+    return alert, lookup.get_schedule(session, team_id, alert.schedule_id)
+
+
+def _refresh_message(client: WebClient | None, alert: DriftAlert, schedule: Schedule, actor: str) -> None:
+    alerts.post_or_update(client, alert, drift_alert_message(alerts.alert_model(alert, schedule, actor)))
+
+
+def reapply_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: int, actor: str) -> SyncReport:
+    """"Re-apply bot assignments": bump those shifts and re-export them now."""
+    with session_scope(ctx.engine) as session:
+        alert, schedule = _open_alert(session, team_id, alert_id)
+        items = alerts.detail_of(alert).get("items", [])
+        bumped = bump_shift_versions(session, {(int(i["shift_id"]), int(i["version"])) for i in items}, actor,
+                                     "drift.reapply", team_id, schedule.id)
+        alert.status, alert.updated_at = alerts.REAPPLIED, utcnow()
+        _refresh_message(client, alert, schedule, actor)
+        schedule_id = schedule.id
+    return sync_schedule(ctx, schedule_id, client=client, only_shift_ids=bumped, wait=REEXPORT_WAIT_SECONDS)
+
+
+def _member_for(session: Session, schedule: Schedule, dest: Destination, provider_user_id: str) -> Member | None:
+    members = list(session.exec(select(Member).where(Member.schedule_id == schedule.id, Member.left_at.is_(None))))
+    if dest.connection_id == schedule.connection_id:
+        found = next((m for m in members if m.source_user_id == provider_user_id), None)
+        if found:
+            return found
+    cached = session.exec(select(ProviderUser).where(ProviderUser.connection_id == dest.connection_id,
+                                                     ProviderUser.user_id == provider_user_id)).first()
+    if cached is None or not cached.email:
+        return None
+    return next((m for m in members if (m.email or "").lower() == cached.email.lower()), None)
+
+
+def keep_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: int, actor: str) -> list[str]:
+    """"Keep provider version". Returns one line per shift whose assignee was changed."""
+    changes: list[str] = []
+    reexport: list[int] = []
+    with session_scope(ctx.engine) as session:
+        alert, schedule = _open_alert(session, team_id, alert_id)
+        dest = session.get(Destination, alert.destination_id)
+        others = session.exec(select(Destination).where(Destination.schedule_id == schedule.id,
+                                                        Destination.id != alert.destination_id)).all()
+        for item in alerts.detail_of(alert).get("items", []):
+            user = item.get("whole_shift_user")
+            shift = session.get(Shift, int(item["shift_id"]))
+            if not user or dest is None or shift is None or shift.version != int(item["version"]):
+                continue
+            member = _member_for(session, schedule, dest, user)
+            if member is None or member.id == shift.member_id:
+                continue
+            before = shift.member_id
+            shift.member_id, shift.updated_at = member.id, utcnow()
+            if any(o.role == shift.role for o in others):
+                # other destinations of this role still page the old assignee: re-export there
+                # (here the hand-made override matches and is adopted, not duplicated)
+                shift.version += 1
+                reexport.append(shift.id)
+            changes.append(f"shift {shift.id}: member {before} → {member.id} ({member.name or member.email})")
+        alert.status, alert.updated_at = alerts.KEPT, utcnow()
+        session.add(AuditEvent(team_id=team_id, actor=actor, action="drift.keep", schedule_id=schedule.id,
+                               detail=json.dumps({"alert": alert.id, "assigned": changes})))
+        _refresh_message(client, alert, schedule, actor)
+        schedule_id = schedule.id
+    if reexport:
+        sync_schedule(ctx, schedule_id, client=client, only_shift_ids=reexport, wait=REEXPORT_WAIT_SECONDS)
+    return changes
+
+
+def set_drift_mode(ctx: Context, team_id: str, name: str, mode: str | None, actor: str,
+                   is_admin: bool) -> tuple[str, str]:
+    """Set (or, with `mode` None, read) a schedule's drift mode. Returns (schedule name, mode)."""
+    with session_scope(ctx.engine) as session:
+        schedule = lookup.find_schedule(session, team_id, name)
+        if mode is None:
+            return schedule.name, schedule.drift_mode
+        try:
+            value = DriftMode(mode.lower()).value
+        except ValueError:
+            raise UserError(f"`{mode}` is not a drift mode: use alert, auto or off.") from None
+        if not can_decide(schedule, actor, is_admin):
+            who = ", ".join(f"<@{u}>" for u in managers_of(schedule)) or "nobody yet"
+            raise UserError(f"Only the managers of `{schedule.name}` ({who}) and workspace admins can change "
+                            "its drift mode.")
+        schedule.drift_mode = value
+        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.drift_mode",
+                               schedule_id=schedule.id, detail=value))
+        return schedule.name, value
