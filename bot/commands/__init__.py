@@ -19,6 +19,7 @@ MODULES = [
     "who",
     "unlink",
     "edit",
+    "away",  # issue 4 (rota): time off, calendar feeds, fairness, pattern
     "home",
     "sync",
     "plan",

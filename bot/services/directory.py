@@ -20,6 +20,7 @@ class SlackUser:
     deleted: bool = False
     is_bot: bool = False
     is_admin: bool = False
+    tz: str | None = None  # IANA zone from users.info `tz` (e.g. "Europe/Berlin")
 
     @classmethod
     def from_api(cls, raw: dict) -> SlackUser:
@@ -31,6 +32,7 @@ class SlackUser:
             deleted=bool(raw.get("deleted")),
             is_bot=bool(raw.get("is_bot")) or raw["id"] == "USLACKBOT",
             is_admin=bool(raw.get("is_admin") or raw.get("is_owner") or raw.get("is_primary_owner")),
+            tz=raw.get("tz") or None,
         )
 
 

@@ -1,0 +1,44 @@
+"""Re-export changed shifts at once, in the background, after the person got their answer.
+
+The periodic sync job would re-export them anyway (their version changed); this only makes it
+happen now. `launch` is the seam tests replace.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+
+from slack_sdk import WebClient
+
+from bot.context import Context
+
+log = logging.getLogger(__name__)
+
+
+def sync_now(ctx: Context, client: WebClient | None, shift_ids: Mapping[int, Sequence[int]]) -> None:
+    """Export these shifts of these schedules (schedule id -> shift ids) now; errors are logged."""
+    try:
+        from bot.sync.engine import sync_schedule
+    except ImportError:  # the sync engine is not there: the scheduled job re-exports them
+        return
+    for schedule_id, ids in shift_ids.items():
+        try:
+            sync_schedule(ctx, schedule_id, client=client, only_shift_ids=list(ids), wait=30)
+        except Exception:
+            log.exception("immediate export of schedule %s failed; the sync job will retry", schedule_id)
+
+
+def _thread(target: Callable[[], None]) -> None:
+    threading.Thread(target=target, name="oncall-resync", daemon=True).start()
+
+
+launch: Callable[[Callable[[], None]], None] = _thread
+
+
+def after_change(ctx: Context, client: WebClient | None, shift_ids: Mapping[int, Sequence[int]]) -> None:
+    """Start `sync_now` in a background thread when something changed."""
+    if shift_ids:
+        ids = {k: list(v) for k, v in shift_ids.items()}
+        launch(lambda: sync_now(ctx, client, ids))

@@ -1,0 +1,100 @@
+"""Pure parsing of `/oncall away` text: dates, ranges, times, mentions, list and cancel."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.commands.away import AwayCancelCmd, AwayCmd, AwayListCmd, parse_away
+from bot.commands.dates import resolve_range
+from bot.commands.parser import UsageError, tokenize
+
+TODAY = date(2026, 11, 27)  # a Friday
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def away(text: str):
+    return parse_away(tokenize(text))
+
+
+def interval(text: str, today: date = TODAY, zone: str = "Europe/Berlin") -> tuple[datetime, datetime]:
+    cmd = away(text)
+    assert isinstance(cmd, AwayCmd)
+    return resolve_range(cmd.when, today, zone)
+
+
+def day(y, m, d, h=0, mi=0) -> datetime:
+    return datetime(y, m, d, h, mi, tzinfo=BERLIN)
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("2026-12-24", day(2026, 12, 24), day(2026, 12, 25)),
+    ("12-24", day(2026, 12, 24), day(2026, 12, 25)),
+    ("today", day(2026, 11, 27), day(2026, 11, 28)),
+    ("tomorrow", day(2026, 11, 28), day(2026, 11, 29)),
+    ("friday", day(2026, 11, 27), day(2026, 11, 28)),  # today is Friday
+    ("mon", day(2026, 11, 30), day(2026, 12, 1)),
+    ("12-24 12-31", day(2026, 12, 24), day(2027, 1, 1)),
+    ("12-24..12-31", day(2026, 12, 24), day(2027, 1, 1)),
+    ("12-28..01-03", day(2026, 12, 28), day(2027, 1, 4)),  # across the new year
+    ("2026-12-24 to 2026-12-31", day(2026, 12, 24), day(2027, 1, 1)),
+    ("12-24 until 12-26", day(2026, 12, 24), day(2026, 12, 27)),
+    ("mon-fri", day(2026, 11, 30), day(2026, 12, 5)),
+    ("today–sunday", day(2026, 11, 27), day(2026, 11, 30)),
+    ("tomorrow 14:00", day(2026, 11, 28, 14), day(2026, 11, 29)),
+    ("fri 14:00 mon 09:00", day(2026, 11, 27, 14), day(2026, 11, 30, 9)),
+    ("01-05", day(2027, 1, 5), day(2027, 1, 6)),  # past month-day: next year
+    ("03-28 03-30", day(2027, 3, 28), day(2027, 3, 31)),  # across the DST change
+])
+def test_dates_and_ranges_in_the_persons_zone(text, start, end):
+    assert interval(text) == (start, end)
+
+
+def test_whole_days_follow_the_zone():
+    s, e = interval("12-24", zone="America/New_York")
+    assert (s.utcoffset().total_seconds(), (e - s).total_seconds()) == (-5 * 3600, 86400)
+
+
+def test_reason_and_mentions():
+    cmd = away("<@U2|bob> 12-24 12-31 family trip")
+    assert isinstance(cmd, AwayCmd) and cmd.user == "U2" and cmd.reason == "family trip"
+    assert away('tomorrow "dentist, then home"').reason == "dentist, then home"
+    assert away("tomorrow").user is None and away("tomorrow").reason == ""
+    assert away("12-24 ski 12-31").reason == "ski 12-31"  # only a date right after the start is an end
+
+
+def test_list_and_cancel():
+    assert away("list") == AwayListCmd()
+    assert away("list <@U2>") == AwayListCmd("U2")
+    assert away("cancel 7") == AwayCancelCmd(7)
+    assert away("cancel #12") == AwayCancelCmd(12)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("", "Say when"),
+    ("next week", "not a date I understand"),
+    ("24/12/2026", "not a date I understand"),
+    ("13-45", "not a date I understand"),
+    ("2026-02-30", "not a valid date"),
+    ("12-24 to", "needs an end date"),
+    ("12-24 to banana", "needs an end date"),
+    ("tomorrow <@U2>", "Put the person first"),
+    ("cancel", "away cancel 7"),
+    ("cancel seven", "away cancel 7"),
+    ("list everything", "takes nothing"),
+])
+def test_bad_input_says_what_to_type(text, says):
+    with pytest.raises(UsageError) as err:
+        away(text)
+    assert says in err.value.message
+    if "not a date" in says:
+        assert "`12-24`" in err.value.message and "`tomorrow`" in err.value.message
+
+
+def test_an_end_before_the_start_is_refused():
+    with pytest.raises(UsageError, match="before it starts"):
+        interval("2026-12-31 2026-12-24")
+    with pytest.raises(UsageError, match="before it starts"):
+        interval("tomorrow 14:00 tomorrow 09:00")
