@@ -77,3 +77,10 @@ class SyncButtonId(StrEnum):
 
 class SyncBlockId(StrEnum):
     DRIFT_ACTIONS = "drift_actions"
+
+
+# ---- issue 4 (rota): time off, calendar feeds, fairness, pattern
+
+
+class RotaBlockId(StrEnum):
+    FAIRNESS_TABLE = "fairness_table"  # + "_<n>" per chunk of rows

@@ -20,6 +20,7 @@ MODULES = [
     "unlink",
     "edit",
     "away",  # issue 4 (rota): time off, calendar feeds, fairness, pattern
+    "fairness",
     "home",
     "sync",
     "plan",
