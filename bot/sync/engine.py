@@ -144,6 +144,7 @@ def _run(ctx: Context, schedule_id: int, client: WebClient | None, only: set[str
         if schedule is None:
             return SyncReport(schedule_id, skipped="the schedule no longer exists")
         assigned, assign_error = (None, None) if only is not None else _extend(ctx, session, schedule, now)
+        session.refresh(schedule)  # loaded again after a rolled-back extension, kept after the session
         dest_ids = [d.id for d in _destinations(session, schedule_id)]
     reports = tuple(_sync_destination(ctx, client, schedule, d, now, only) for d in dest_ids)
     report = SyncReport(schedule.id, schedule.name, schedule.time_zone, reports, assigned=assigned,
@@ -161,7 +162,7 @@ def _dry_run(ctx: Context, schedule_id: int, only: set[str] | None) -> SyncRepor
         if schedule is None:
             return SyncReport(schedule_id, dry_run=True, skipped="the schedule no longer exists")
         assigned, assign_error = (None, None) if only is not None else _extend(ctx, session, schedule, now)
-        session.flush()
+        session.refresh(schedule)
         reports = []
         for dest in _destinations(session, schedule_id):
             reports.append(_plan_only(ctx, session, schedule, dest, now, only))
@@ -188,10 +189,11 @@ def _extend(ctx: Context, session: Session, schedule: Schedule, now: datetime) -
     fn = assignments.extend_assignments
     try:
         takes_now = len(inspect.signature(fn).parameters) >= 4
-        with session.begin_nested():
-            result = fn(ctx, session, schedule, now) if takes_now else fn(ctx, session, schedule)
+        result = fn(ctx, session, schedule, now) if takes_now else fn(ctx, session, schedule)
+        session.flush()
         return (result if isinstance(result, int) else None), None
     except Exception as exc:  # assignment trouble must not stop the export of existing shifts
+        session.rollback()  # (called first thing in a fresh session: nothing else is lost)
         log.exception("extending assignments of schedule %s failed", schedule.id)
         return None, f"assigning new shifts failed ({type(exc).__name__}); existing shifts are exported"
 
