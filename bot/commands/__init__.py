@@ -21,6 +21,7 @@ MODULES = [
     "edit",
     "away",  # issue 4 (rota): time off, calendar feeds, fairness, pattern
     "fairness",
+    "calendar",
     "home",
     "sync",
     "plan",

@@ -89,6 +89,9 @@ def start_scheduler(ctx: Context, client: WebClient | None, *, start: bool = Tru
         misfire_grace_time=60,
         replace_existing=True,
     )
+    from bot.services.calendar import add_calendar_job  # issue 4: calendar feeds -> time off
+
+    add_calendar_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
     if start:
         scheduler.start()
     return scheduler

@@ -1,0 +1,103 @@
+"""`/oncall calendar [@person] <ics-url | off>`: a calendar feed whose out-of-office, all-day and
+"no oncall" events become time off (read now, then periodically)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_bolt import App
+
+from bot.commands import registry
+from bot.commands.common import Request
+from bot.commands.parser import Arg, UsageError, UserRef, Word, describe
+from bot.services import resync
+from bot.services.calendar import (
+    clean_url,
+    feed_of,
+    refresh_feed,
+    set_feed,
+    upcoming_calendar_time_off,
+    url_hint,
+)
+from bot.services.errors import UserError
+from bot.services.notices import send_replacement_notices
+from bot.services.timeoff import may_act_for, refusal_for_others, user_zone
+from bot.store import session_scope
+from bot.views.away import outcome_blocks
+from bot.views.common import context, message, section
+
+USAGE = "calendar [@person] <ics-url | off>"
+OFF_WORDS = ("off", "none", "remove", "stop", "disable")
+
+
+@dataclass(frozen=True)
+class CalendarCmd:
+    user: str | None = None
+    url: str | None = None  # None with off=False: show the current feed
+    off: bool = False
+
+
+def parse_calendar(args: tuple[Arg, ...]) -> CalendarCmd:
+    user = None
+    if args and isinstance(args[0], UserRef):
+        user, args = args[0].id, args[1:]
+    if not args:
+        return CalendarCmd(user)
+    if len(args) > 1 or not isinstance(args[0], Word):
+        raise UsageError(f"Expected one calendar address or `off`, got {' '.join(describe(a) for a in args)}.", USAGE)
+    word = args[0].text
+    if word.lower() in OFF_WORDS:
+        return CalendarCmd(user, off=True)
+    try:
+        return CalendarCmd(user, clean_url(word))
+    except UserError as exc:
+        raise UsageError(exc.message, USAGE) from None
+
+
+def _who(req: Request, target: str) -> str:
+    return "your" if target == req.user_id else f"<@{target}>'s"
+
+
+def run(req: Request, cmd: CalendarCmd) -> None:
+    target = cmd.user or req.user_id
+    if target != req.user_id and not may_act_for(req.ctx, req.directory, req.team_id, req.user_id, target):
+        req.reply(message(refusal_for_others(target, "set a calendar feed")))
+        return
+    now = req.ctx.clock()
+    if cmd.url is None and not cmd.off:
+        with session_scope(req.ctx.engine) as session:
+            url = feed_of(session, req.team_id, target)
+            count = upcoming_calendar_time_off(session, req.team_id, target, now)
+        if not url:
+            req.reply(message(f"No calendar feed for {_who(req, target)} time off. Add one with `/oncall {USAGE}`."))
+        else:
+            req.reply(message(f":calendar: {_who(req, target).capitalize()} calendar feed: {url_hint(url)} · "
+                              f"{count} upcoming blocking event(s). Turn it off with `/oncall calendar off`."))
+        return
+    with session_scope(req.ctx.engine) as session:
+        count = set_feed(session, req.team_id, req.user_id, target, None if cmd.off else cmd.url)
+    if cmd.off:
+        req.reply(message(f":calendar: Calendar feed removed for {_who(req, target)} {count} schedule membership(s), "
+                          "and its time off with it. Shifts already moved stay moved."))
+        return
+    zone = user_zone(req.directory, target)
+    result = refresh_feed(req.ctx, req.team_id, target, cmd.url, zone, now, actor=req.user_id)
+    head = (f":calendar: Saved {_who(req, target)} calendar feed ({url_hint(cmd.url)}) on {count} schedule "
+            "membership(s).")
+    if result.error:
+        text = f"{head} :warning: I could not read it yet: {result.error}. I will keep trying on every sync."
+        req.reply(message(text))
+        return
+    text = f"{head} Read now: {result.blocks} blocking event(s) ahead become time off ({zone})."
+    blocks = [section(text), *outcome_blocks(result.outcome),
+              context("Blocking: all-day and out-of-office events, and titles with “no oncall”. Checked on every sync.")]
+    req.reply(message(text, blocks))
+    send_replacement_notices(req.client, result.outcome, reason="calendar time off")
+    resync.after_change(req.ctx, req.client, result.outcome.shift_ids_by_schedule())
+
+
+def register(app: App) -> None:
+    registry.add(registry.Subcommand(
+        "calendar", USAGE, "Use your calendar (ICS feed) for time off: out-of-office and all-day events block",
+        parse_calendar, run,
+    ))

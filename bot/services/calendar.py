@@ -1,0 +1,195 @@
+"""Per-member calendar feeds (ICS URLs): store, fetch, turn blocking events into time off.
+
+A feed is stored in `Member.ics_url` on every membership of the person. Each fetch replaces
+that person's calendar time off (`TimeOff.source == "calendar"`) from now to the furthest
+horizon of their schedules, then runs the time-off replacement when anything changed.
+Feed URLs are secrets (Google's "secret address"): they are never shown back (`url_hint`),
+never written to the audit log, and masked in log lines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from slack_sdk import WebClient
+from sqlmodel import Session, select
+
+from bot.context import Context
+from bot.redact import register_secret
+from bot.rota.calendar_feed import blocking_time_off, fetch_ics
+from bot.rota.model import Window
+from bot.services.directory import Directory
+from bot.services.errors import UserError
+from bot.services.notices import send_replacement_notices
+from bot.services.timeoff import ReplacementOutcome, memberships, replace_for_user, user_zone
+from bot.store import AuditEvent, Member, Schedule, TimeOff, session_scope
+
+log = logging.getLogger(__name__)
+SCHEMES = ("https", "http", "webcal")
+HOW_TO = ("Give the calendar's ICS address: Google Calendar → Settings → your calendar → *Secret address in "
+          "iCal format*; Outlook → Settings → Calendar → Shared calendars → *Publish* → ICS link.")
+
+
+@dataclass(frozen=True)
+class FeedRefresh:
+    """One fetch of one person's feed."""
+
+    slack_user_id: str
+    blocks: int = 0  # blocking intervals in the window
+    changed: bool = False  # calendar time off differed from the last fetch
+    outcome: ReplacementOutcome = field(default_factory=ReplacementOutcome)
+    error: str | None = None
+
+
+def clean_url(text: str) -> str:
+    """The URL inside Slack's `<https://…|label>` escaping; UserError when it is not a feed address."""
+    url = text.strip().strip("<>").split("|", 1)[0].strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in SCHEMES or not parts.hostname:
+        raise UserError(f"That does not look like a calendar address. {HOW_TO}")
+    return url
+
+
+def url_hint(url: str | None) -> str:
+    """`calendar.google.com/…`: enough to recognise a feed, never its secret part."""
+    if not url:
+        return "none"
+    host = urlsplit(url).hostname or "?"
+    return f"{host}/…"
+
+
+def _protect(url: str) -> None:
+    parts = urlsplit(url)
+    register_secret(url)
+    register_secret(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+def set_feed(session: Session, team_id: str, actor: str, target: str, url: str | None) -> int:
+    """Store (or with None remove) the person's feed on all their memberships; returns how many."""
+    rows = memberships(session, team_id, target)
+    if not rows:
+        who = "You are" if actor == target else f"<@{target}> is"
+        raise UserError(f"{who} not a member of any schedule, so there is nothing a calendar could block.")
+    for m in rows:
+        m.ics_url = url
+    if url is None:
+        for t in _calendar_rows(session, team_id, target, None):
+            session.delete(t)
+    action = "calendar.set" if url else "calendar.off"
+    session.add(AuditEvent(team_id=team_id, actor=actor, action=action,
+                           detail=f"calendar feed of {target}: {url_hint(url)}"))
+    session.flush()
+    return len(rows)
+
+
+def feed_of(session: Session, team_id: str, slack_user_id: str) -> str | None:
+    return next((m.ics_url for m in memberships(session, team_id, slack_user_id) if m.ics_url), None)
+
+
+def _calendar_rows(session: Session, team_id: str, slack_user_id: str, now: datetime | None) -> list[TimeOff]:
+    q = select(TimeOff).where(TimeOff.team_id == team_id, TimeOff.slack_user_id == slack_user_id,
+                              TimeOff.source == "calendar", TimeOff.cancelled_at.is_(None))
+    if now is not None:
+        q = q.where(TimeOff.end > now)
+    return list(session.exec(q))
+
+
+def upcoming_calendar_time_off(session: Session, team_id: str, slack_user_id: str, now: datetime) -> int:
+    return len(_calendar_rows(session, team_id, slack_user_id, now))
+
+
+def _horizon_days(session: Session, rows: list[Member]) -> int:
+    days = [s.horizon_days for m in rows if (s := session.get(Schedule, m.schedule_id)) is not None]
+    return max(days or [30])
+
+
+def refresh_feed(ctx: Context, team_id: str, slack_user_id: str, url: str, time_zone: str, now: datetime,
+                 *, actor: str = "calendar") -> FeedRefresh:
+    """Fetch one feed, replace the person's calendar time off in [now, horizon), replace shifts."""
+    _protect(url)
+    try:
+        text = fetch_ics(url, client=ctx.http_client, timeout=ctx.settings.provider_timeout_seconds)
+    except httpx.HTTPStatusError as exc:
+        return FeedRefresh(slack_user_id, error=f"the calendar server answered HTTP {exc.response.status_code}")
+    except httpx.HTTPError as exc:
+        return FeedRefresh(slack_user_id, error=f"could not reach the calendar server ({type(exc).__name__})")
+    with session_scope(ctx.engine) as session:
+        rows = memberships(session, team_id, slack_user_id, now)
+        window = Window(now, now + timedelta(days=_horizon_days(session, rows)))
+        try:
+            blocks = blocking_time_off(text, slack_user_id, window, time_zone)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.info("calendar feed of %s is not valid ICS: %s", slack_user_id, type(exc).__name__)
+            return FeedRefresh(slack_user_id, error="the address does not return a valid ICS calendar")
+        old = _calendar_rows(session, team_id, slack_user_id, now)
+        if {(max(t.start, now), t.end) for t in old} == {(b.start, b.end) for b in blocks}:
+            return FeedRefresh(slack_user_id, len(blocks))
+        for t in old:
+            session.delete(t)
+        for b in blocks:
+            session.add(TimeOff(team_id=team_id, slack_user_id=slack_user_id, start=b.start, end=b.end,
+                                reason=b.reason[:200], source="calendar", created_by=actor))
+        session.flush()
+        outcome = replace_for_user(ctx, session, team_id, slack_user_id, actor, now)
+    return FeedRefresh(slack_user_id, len(blocks), True, outcome)
+
+
+def _feeds(ctx: Context) -> list[tuple[str, str, str, str]]:
+    """(team, user, url, schedule zone) per person with a feed."""
+    with session_scope(ctx.engine) as session:
+        rows = session.exec(select(Member, Schedule).join(Schedule, Schedule.id == Member.schedule_id).where(
+            Member.ics_url.is_not(None), Member.slack_user_id.is_not(None), Member.left_at.is_(None))).all()
+    out: dict[tuple[str, str], tuple[str, str, str, str]] = {}
+    for m, s in sorted(rows, key=lambda r: r[0].id):
+        out.setdefault((m.team_id, m.slack_user_id), (m.team_id, m.slack_user_id, m.ics_url, s.time_zone))
+    return list(out.values())
+
+
+def refresh_calendar_feeds(ctx: Context, now: datetime | None = None, client: WebClient | None = None, *,
+                           client_for: Callable[[str], WebClient | None] | None = None,
+                           on_change: Callable[[ReplacementOutcome], None] | None = None) -> int:
+    """Fetch every feed once; returns how many shifts were handed to someone else.
+
+    With a Slack client (`client`, or `client_for(team_id)` with several workspaces), the people
+    of moved shifts get their DMs and uncovered shifts go to the schedule channels; zones come
+    from Slack (else the schedule's zone). A failing feed is logged and keeps its previous time
+    off. Moved shifts have a new version: the next sync round re-exports them.
+    """
+    now = now or ctx.clock()
+    moved = 0
+    for team_id, user_id, url, zone in _feeds(ctx):
+        client = client_for(team_id) if client_for is not None else client
+        if client is not None:
+            zone = user_zone(Directory(client), user_id, zone)
+        try:
+            result = refresh_feed(ctx, team_id, user_id, url, zone, now)
+        except Exception:
+            log.exception("calendar feed of %s failed", user_id)
+            continue
+        if result.error:
+            log.info("calendar feed of %s: %s", user_id, result.error)
+            continue
+        moved += len(result.outcome.moved)
+        if client is not None and (result.outcome.moved or result.outcome.uncovered):
+            send_replacement_notices(client, result.outcome, reason="calendar time off")
+        if on_change is not None and result.outcome.moved:
+            on_change(result.outcome)
+    return moved
+
+
+CALENDAR_JOB_ID = "oncall-calendar-feeds"
+CALENDAR_INTERVAL_MINUTES = 30
+
+
+def add_calendar_job(scheduler, ctx: Context, client_for: Callable[[str], WebClient | None]) -> None:
+    """Register the periodic feed refresh on an APScheduler scheduler (see bot.sync.job)."""
+    scheduler.add_job(
+        lambda: refresh_calendar_feeds(ctx, client_for=client_for),
+        "interval", minutes=CALENDAR_INTERVAL_MINUTES, id=CALENDAR_JOB_ID, max_instances=1, coalesce=True,
+        misfire_grace_time=300, replace_existing=True,
+    )

@@ -1,0 +1,185 @@
+"""`/oncall calendar` and the periodic feed refresh, with ICS files served on loopback."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.commands.calendar import CalendarCmd, parse_calendar
+from bot.commands.parser import UsageError, tokenize
+from bot.services import resync
+from bot.services.calendar import refresh_calendar_feeds, url_hint
+from bot.store import AuditEvent, Member, TimeOff, session_scope
+from tests.rota_slack.world import NOW, add_people, add_platform, member_ids, shifts
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SECRET = "private-0f3c9a1bsecret"
+
+
+def ics(*events: str) -> str:
+    return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" + "".join(events) + "END:VCALENDAR\r\n"
+
+
+def all_day(uid: str, day: str, title: str = "Holiday") -> str:
+    d = day.replace("-", "")
+    return f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:{d}\r\nSUMMARY:{title}\r\nEND:VEVENT\r\n"
+
+
+def weekly_meeting() -> str:  # recurring, not blocking
+    return ("BEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261102T090000Z\r\n"
+            "DTEND:20261102T093000Z\r\nRRULE:FREQ=WEEKLY\r\nSUMMARY:Standup\r\nEND:VEVENT\r\n")
+
+
+class Feeds:
+    """ICS documents served on 127.0.0.1 by path; `status` overrides the answer."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, str] = {}
+        self.status = 200
+        feeds = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                body = feeds.docs.get(self.path, "").encode()
+                code = feeds.status if self.path in feeds.docs else 404
+                self.send_response(code)
+                self.send_header("Content-Type", "text/calendar")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+
+@pytest.fixture
+def feeds():
+    f = Feeds()
+    yield f
+    f.server.shutdown()
+    f.server.server_close()
+
+
+@pytest.fixture
+def team(slack, monkeypatch):
+    add_people(slack.stub)
+    slack.ctx.clock = lambda: NOW
+    launched: list = []
+    monkeypatch.setattr(resync, "launch", launched.append)
+    slack.launched = launched
+    slack.schedule_id = add_platform(slack.ctx)
+    return slack
+
+
+def reply(slack) -> str:
+    return json.dumps(slack.stub.wait_for("response_url")[-1].body, ensure_ascii=False)
+
+
+def bob_shift(slack, after_days: int):
+    mid = member_ids(slack.ctx, slack.schedule_id)["U2"]
+    return next(s for s in shifts(slack.ctx, slack.schedule_id) if s.member_id == mid
+                and s.start > NOW + timedelta(days=after_days))
+
+
+def calendar_rows(slack) -> list[TimeOff]:
+    with session_scope(slack.ctx.engine) as s:
+        return list(s.exec(select(TimeOff).where(TimeOff.source == "calendar")))
+
+
+def test_parse():
+    assert parse_calendar(tokenize("")) == CalendarCmd()
+    assert parse_calendar(tokenize("off")) == CalendarCmd(off=True)
+    assert parse_calendar(tokenize("<@U2> <https://cal.example.com/a.ics?k=1&amp;x=2>")) == \
+        CalendarCmd("U2", "https://cal.example.com/a.ics?k=1&x=2")
+    assert parse_calendar(tokenize("<webcal://cal.example.com/a.ics|cal.example.com/a.ics>")).url == \
+        "webcal://cal.example.com/a.ics"
+    for bad in ("ftp://x/y", "my-calendar", "<https://a/b> extra"):
+        with pytest.raises(UsageError):
+            parse_calendar(tokenize(bad))
+    assert url_hint(f"https://calendar.google.com/calendar/ical/x/{SECRET}/basic.ics") == "calendar.google.com/…"
+
+
+def test_feed_creates_time_off_and_replaces_a_shift(team, slack_http, feeds):
+    victim = bob_shift(team, 3)
+    day = victim.start.astimezone(BERLIN).date().isoformat()
+    path = f"/calendar/{SECRET}/basic.ics"
+    feeds.docs[path] = ics(all_day("trip", day, "Family trip"), weekly_meeting())
+    slack_http.command(f"calendar <{feeds.url(path)}>", user_id="U2", response_url=team.response_url)
+    text = reply(team)
+    assert "127.0.0.1/…" in text and "1 blocking event" in text and "moved" in text
+    assert SECRET not in team.stub.all_text(), "the secret address never goes back to Slack"
+    with session_scope(team.ctx.engine) as s:
+        assert {m.ics_url for m in s.exec(select(Member).where(Member.slack_user_id == "U2"))} == {feeds.url(path)}
+        assert SECRET not in " ".join(a.detail for a in s.exec(select(AuditEvent)))
+    [row] = calendar_rows(team)
+    assert (row.slack_user_id, row.reason, row.start) == ("U2", "Family trip",
+                                                          victim.start.astimezone(BERLIN).replace(hour=0))
+    after = next(s for s in shifts(team.ctx, team.schedule_id) if s.id == victim.id)
+    assert after.member_id != victim.member_id and after.version == victim.version + 1
+    dms = {b["channel"] for b in team.stub.bodies("chat.postMessage")}
+    assert "U2" in dms and len(dms) == 2
+    assert len(team.launched) == 1
+
+    # the periodic refresh: unchanged feed → nothing moves, the row keeps its id
+    assert refresh_calendar_feeds(team.ctx, NOW, client=None) == 0
+    assert [r.id for r in calendar_rows(team)] == [row.id]
+    # a new event on another of Bob's shifts → replaced on the next fetch; the old one removed
+    other = bob_shift(team, 7)
+    feeds.docs[path] = ics(all_day("x", other.start.astimezone(BERLIN).date().isoformat(), "No oncall please"))
+    team.stub.reset()
+    from slack_sdk import WebClient
+
+    client = WebClient(token="xoxb-test", base_url=team.stub.api_url)
+    assert refresh_calendar_feeds(team.ctx, NOW, client=client) >= 1
+    assert [r.reason for r in calendar_rows(team)] == ["No oncall please"]
+    assert next(s for s in shifts(team.ctx, team.schedule_id) if s.id == other.id).member_id != other.member_id
+    assert "calendar time off" in json.dumps(team.stub.bodies("chat.postMessage"))
+    # a failing feed keeps what it had
+    feeds.status = 500
+    assert refresh_calendar_feeds(team.ctx, NOW) == 0
+    assert len(calendar_rows(team)) == 1
+
+
+def test_status_off_and_permissions(team, slack_http, feeds):
+    path = f"/{SECRET}.ics"
+    feeds.docs[path] = ics(all_day("a", "2026-12-05"))
+    slack_http.command("calendar", user_id="U2", response_url=team.response_url)
+    assert "No calendar feed" in reply(team)
+    slack_http.command(f"calendar <@U2> <{feeds.url(path)}>", user_id="U4", response_url=team.response_url)
+    assert "Only a manager" in reply(team)
+    slack_http.command(f"calendar <@U2> <{feeds.url(path)}>", user_id="U9", response_url=team.response_url)
+    assert "<@U2>'s calendar feed" in reply(team)
+    slack_http.command("calendar", user_id="U2", response_url=team.response_url)
+    text = reply(team)
+    assert "127.0.0.1/…" in text and "1 upcoming" in text and SECRET not in text
+    slack_http.command("calendar off", user_id="U2", response_url=team.response_url)
+    assert "removed" in reply(team)
+    assert calendar_rows(team) == []
+    slack_http.command(f"calendar <{feeds.url('/missing.ics')}>", user_id="U2", response_url=team.response_url)
+    assert "HTTP 404" in reply(team)
+    slack_http.command("calendar nonsense", user_id="U2", response_url=team.response_url)
+    assert "ICS address" in reply(team)
+    slack_http.command(f"calendar <{feeds.url(path)}>", user_id="U4", response_url=team.response_url)
+    assert "not a member of any schedule" in reply(team)
+
+
+def test_the_sync_scheduler_also_refreshes_calendar_feeds(slack):
+    from bot.services.calendar import CALENDAR_JOB_ID
+    from bot.sync.job import start_scheduler
+
+    scheduler = start_scheduler(slack.ctx, None, start=False)
+    job = scheduler.get_job(CALENDAR_JOB_ID)
+    assert job is not None and job.trigger.interval.total_seconds() == 30 * 60
