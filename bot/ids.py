@@ -79,6 +79,38 @@ class SyncBlockId(StrEnum):
     DRIFT_ACTIONS = "drift_actions"
 
 
+# ---- issue 6 (swaps): buttons, modals and blocks
+
+
+class SwapButtonId(StrEnum):
+    """action_ids of the swap buttons. CONFIRM/FORCE carry a proposal token; the others a request id."""
+
+    CONFIRM = "swap_confirm"
+    FORCE = "swap_force"  # a manager confirms over time off
+    CANCEL = "swap_cancel"  # drop a preview: nothing was saved
+    ACCEPT = "swap_accept"
+    DECLINE = "swap_decline"
+    WITHDRAW = "swap_withdraw"  # the requester takes a pending request back
+    UNDO = "swap_undo"
+
+
+class SwapCallbackId(StrEnum):
+    """The ambiguity modals: pick the schedule, then the shifts (CallbackId.SWAP)."""
+
+    PICK_SCHEDULE = "swap_pick_schedule"
+    PICK_SHIFTS = "swap_modal"
+
+
+class SwapBlockId(StrEnum):
+    """block_ids of the swap modals and messages; the input inside each has action_id `SwapBlockId.INPUT`."""
+
+    SCHEDULE = "swap_schedule"
+    SHIFTS_A = "swap_shifts_a"
+    SHIFTS_B = "swap_shifts_b"
+    ACTIONS = "swap_actions"
+    INPUT = "input"
+
+
 # ---- issue 4 (rota): time off, calendar feeds, fairness, pattern
 
 

@@ -22,10 +22,14 @@ MODULES = [
     "away",  # issue 4 (rota): time off, calendar feeds, fairness, pattern
     "fairness",
     "calendar",
+    "pattern",
     "home",
     "sync",
     "plan",
     "drift",
+    "swap",  # issue 6 (swaps): swap, cover, undo
+    "cover",
+    "undo",
     "oncall",  # the /oncall router itself
 ]
 

@@ -1,0 +1,205 @@
+"""`/oncall swap` (and the buttons and modals every swap or cover goes through).
+
+Handlers only ack, parse, call `bot.services.swaps` / `swaps_flow` and render `bot.views.swap`:
+
+1. the command → `prepare` → an ephemeral preview (Confirm / Cancel), a refusal with reasons, or
+   a picker modal when it is ambiguous (several shared schedules, no or several shifts);
+2. Confirm → `submit`: a manager's direct swap executes and re-exports at once; otherwise the
+   other person gets a DM with Accept / Decline (and the schedule channel a message);
+3. Accept → `accept` (one transaction) → re-export and notifications in the same interaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from datetime import date
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.commands import registry
+from bot.commands.common import Request, decode_meta, guard_submission, state_value
+from bot.commands.swap_parse import SWAP_USAGE, SwapCmd, parse_swap
+from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
+from bot.services import swaps, swaps_flow
+from bot.services.errors import UserError
+from bot.services.swaps_select import Window
+from bot.store import SwapStatus
+from bot.views import swap as views
+from bot.views.common import error_message, message
+
+
+def query_of(req: Request, cmd: SwapCmd) -> swaps.SwapQuery:
+    return swaps.SwapQuery(team_id=req.team_id, kind=cmd.kind, requester=req.user_id, a_user=cmd.a or req.user_id,
+                           b_user=cmd.b, schedule=cmd.schedule, window=Window(cmd.first, cmd.last), force=cmd.force)
+
+
+def run(req: Request, cmd: SwapCmd) -> None:
+    show(req, swaps.prepare(req.ctx.engine, query_of(req, cmd), admin=req.is_admin, now=req.ctx.clock()))
+
+
+def show(req: Request, result: swaps.Ready | swaps.Refused | swaps.Choice) -> None:
+    if isinstance(result, swaps.Ready):
+        req.reply(views.preview_message(result))
+    elif isinstance(result, swaps.Refused):
+        req.reply(views.refused_message(result))
+    elif req.trigger_id:
+        req.open_view(_picker(req, result))
+    else:
+        req.reply(error_message(result.reason))
+
+
+def _picker(req: Request, choice: swaps.Choice) -> dict:
+    meta = req.meta(q=_encode(choice.query))
+    if choice.schedules:
+        return views.schedule_picker(choice, meta)
+    return views.shift_picker(choice, meta)
+
+
+def _encode(q: swaps.SwapQuery) -> dict:
+    d = asdict(q)
+    d["window"] = [q.window.first and q.window.first.isoformat(), q.window.last and q.window.last.isoformat()]
+    return d
+
+
+def _decode(d: dict) -> swaps.SwapQuery:
+    first, last = (date.fromisoformat(x) if x else None for x in d.pop("window", [None, None]))
+    for key in ("picked_a", "picked_b"):
+        if d.get(key) is not None:
+            d[key] = tuple(d[key])
+    return swaps.SwapQuery(**d, window=Window(first, last))
+
+
+# ---------------------------------------------------------------- modals
+
+
+@guard_submission
+def on_pick_schedule(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
+    req = Request.from_body(body, context, client)
+    q = replace(_decode(decode_meta(view.get("private_metadata"))["q"]),
+                schedule_id=int(state_value(view, SwapBlockId.SCHEDULE, SwapBlockId.INPUT)))
+    try:
+        result = swaps.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
+    except UserError as exc:
+        ack(response_action="errors", errors={SwapBlockId.SCHEDULE: exc.message})
+        return
+    if isinstance(result, swaps.Choice):
+        ack(response_action="update", view=_picker(req, result))
+        return
+    ack()
+    show(req, result)
+
+
+@guard_submission
+def on_pick_shifts(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
+    req = Request.from_body(body, context, client)
+    q = _decode(decode_meta(view.get("private_metadata"))["q"])
+    picked_a = tuple(int(v) for v, _ in state_value(view, SwapBlockId.SHIFTS_A, SwapBlockId.INPUT) or [])
+    picked_b = tuple(int(v) for v, _ in state_value(view, SwapBlockId.SHIFTS_B, SwapBlockId.INPUT) or [])
+    errors = {}
+    if not picked_a:
+        errors[SwapBlockId.SHIFTS_A] = "Pick at least one shift."
+    if q.kind == swaps.SWAP and not picked_b:
+        errors[SwapBlockId.SHIFTS_B] = "Pick at least one shift (for a one-way handover use /oncall cover)."
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    q = replace(q, picked_a=picked_a, picked_b=picked_b)
+    result = swaps.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
+    if isinstance(result, swaps.Refused) and not result.forceable:
+        ack(response_action="errors", errors={SwapBlockId.SHIFTS_A: " ".join(result.reasons)[:1500]})
+        return
+    ack()
+    show(req, result)
+
+
+# ---------------------------------------------------------------- buttons
+
+
+def on_confirm(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    req = Request.from_body(body, context, client)
+    try:
+        info = swaps.submit(req.ctx.engine, req.team_id, action.get("value") or "", req.user_id,
+                            admin=req.is_admin, now=req.ctx.clock())
+    except UserError as exc:
+        req.reply(error_message(exc.message))
+        return
+    if info.status == SwapStatus.EXECUTED.value:
+        req.reply(message(f":hourglass: Swap #{info.id} done; updating the provider schedules…"), replace_original=True)
+        lines = swaps_flow.after_execute(req.ctx, client, info, req.user_id)
+        req.reply(views.executed_message(info, lines), replace_original=True)
+        return
+    req.reply(views.request_sent_message(info), replace_original=True)
+    swaps_flow.ask_consent(req.ctx, client, info)
+
+
+def on_cancel(ack: Ack, body: dict, client: WebClient, context) -> None:
+    ack()
+    Request.from_body(body, context, client).reply(message("Cancelled: nothing changed."), replace_original=True)
+
+
+def _request_id(action: dict) -> int:
+    try:
+        return int(action.get("value") or 0)
+    except ValueError:
+        return 0
+
+
+def on_accept(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    req = Request.from_body(body, context, client)
+    try:
+        result = swaps.accept(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
+    except UserError as exc:
+        req.reply(error_message(exc.message))
+        return
+    info = result.info
+    if result.state == "waiting":
+        who = " and ".join(f"<@{u}>" for u in info.waiting_for)
+        req.reply(message(f":+1: Accepted. Swap #{info.id} happens once {who} accepts too."), replace_original=True)
+        return
+    if result.state in ("expired", "cancelled"):
+        why = swaps_flow.EXPIRED if result.state == "expired" else "can no longer happen: one of its shifts changed"
+        swaps_flow.after_lapse(req.ctx, client, info, why)
+        return
+    swaps_flow.update_dms(client, info, views.decided_message(
+        info, f":hourglass: Accepted by <@{req.user_id}>: swap #{info.id} is done; updating the provider schedules…"))
+    swaps_flow.after_execute(req.ctx, client, info, req.user_id)
+
+
+def on_decline(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    req = Request.from_body(body, context, client)
+    try:
+        info = swaps.decline(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
+    except UserError as exc:
+        req.reply(error_message(exc.message))
+        return
+    swaps_flow.after_decline(req.ctx, client, info)
+
+
+def on_withdraw(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    req = Request.from_body(body, context, client)
+    try:
+        info = swaps.withdraw(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
+    except UserError as exc:
+        req.reply(error_message(exc.message))
+        return
+    req.reply(message(f"Withdrew swap request #{info.id}: nothing changed."), replace_original=True)
+    swaps_flow.after_withdraw(req.ctx, client, info)
+
+
+def register(app: App) -> None:
+    registry.add(registry.Subcommand("swap", SWAP_USAGE, "Swap shifts with someone (they accept; managers: any two)",
+                                     parse_swap, run))
+    app.action(SwapButtonId.CONFIRM)(on_confirm)
+    app.action(SwapButtonId.FORCE)(on_confirm)
+    app.action(SwapButtonId.CANCEL)(on_cancel)
+    app.action(SwapButtonId.ACCEPT)(on_accept)
+    app.action(SwapButtonId.DECLINE)(on_decline)
+    app.action(SwapButtonId.WITHDRAW)(on_withdraw)
+    app.view(SwapCallbackId.PICK_SCHEDULE)(on_pick_schedule)
+    app.view(SwapCallbackId.PICK_SHIFTS)(on_pick_shifts)
+

@@ -1,0 +1,42 @@
+"""`/oncall undo [swap id]` and the Undo button: put an executed swap back and re-export."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.commands import registry
+from bot.commands.common import Request
+from bot.commands.swap_parse import UNDO_USAGE, UndoCmd, parse_undo
+from bot.ids import SwapButtonId
+from bot.services import swaps, swaps_flow
+from bot.services.errors import UserError
+from bot.views import swap as views
+from bot.views.common import error_message, message
+
+
+def undo(req: Request, request_id: int | None, *, replace: bool = False) -> None:
+    """Undo (raises UserError), then re-export and tell everyone; the person sees the result."""
+    info = swaps.undo(req.ctx.engine, req.team_id, req.user_id, request_id, admin=req.is_admin, now=req.ctx.clock())
+    req.reply(message(f":hourglass: Undid swap #{info.id}; updating the provider schedules…"), replace_original=replace)
+    lines = swaps_flow.after_undo(req.ctx, req.client, info, req.user_id)
+    req.reply(views.undone_message(info, lines), replace_original=replace)
+
+
+def run(req: Request, cmd: UndoCmd) -> None:
+    undo(req, cmd.request_id)
+
+
+def on_undo(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
+    ack()
+    req = Request.from_body(body, context, client)
+    try:
+        undo(req, int(action.get("value") or 0), replace=bool(req.response_url))
+    except (UserError, ValueError) as exc:
+        req.reply(error_message(getattr(exc, "message", "That button is out of date.")))
+
+
+def register(app: App) -> None:
+    registry.add(registry.Subcommand("undo", UNDO_USAGE, "Undo a swap or cover until its first shift starts",
+                                     parse_undo, run))
+    app.action(SwapButtonId.UNDO)(on_undo)

@@ -1,0 +1,31 @@
+"""Swap tests: a schedule like linking leaves it (tests.sync_io.world) with Alice (U1), Bob (U2) and
+Carol (U3), weekly shifts Alice/Bob alternating from T0 (a Monday), managed by UMGR; the clock on
+the Wednesday of the first week (Alice's shift in progress, Bob next on Nov 9, Alice on Nov 16)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from tests.sync_io.fakes import T0
+from tests.sync_io.world import Clock, add_world, make_ctx
+
+NOW = T0 + timedelta(days=2, hours=3)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def ctx(engine, clock):
+    with httpx.Client() as http:
+        yield make_ctx(engine, clock, http)
+
+
+@pytest.fixture
+def world(ctx):
+    return add_world(ctx, weeks=5, managers="UMGR")
