@@ -23,6 +23,7 @@ MODULES = [
     "fairness",
     "calendar",
     "pattern",
+    "pattern",
     "home",
     "sync",
     "plan",

@@ -152,8 +152,10 @@ def extend_assignments(ctx: Context, session: Session, schedule: Schedule, now: 
             session.add(Shift(team_id=schedule.team_id, schedule_id=schedule.id, role=shift.role,
                               start=shift.start, end=shift.end, member_id=int(shift.member_id)))
             changed += 1
-        elif shift.key not in inputs.fixed_keys and str(row.member_id) != shift.member_id:
-            row.member_id, row.version, row.updated_at = int(shift.member_id), row.version + 1, ctx.clock()
+        elif shift.key not in inputs.fixed_keys and (str(row.member_id) != shift.member_id or row.end != shift.end):
+            # the end moves too when a pattern edit cut the slot (e.g. short slot up to a new handoff)
+            row.member_id, row.end = int(shift.member_id), shift.end
+            row.version, row.updated_at = row.version + 1, ctx.clock()
             changed += 1
     for key, row in inputs.current.items():
         if key not in planned_keys and key not in inputs.fixed_keys and row.start > now:

@@ -1,0 +1,121 @@
+"""Shift pattern edits of a schedule (handoff, length, zone, weekend split, holidays).
+
+Edits are stored under `pattern_json["pattern"]` (see `assignments.schedule_pattern`), the zone
+in `Schedule.time_zone`, holidays in `Schedule.holidays`. After an edit the future that is not
+exported yet is planned again (`extend_assignments`); shifts already exported or started keep
+their times, and the new pattern takes over after them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlmodel import Session, select
+
+from bot.context import Context
+from bot.rota.pattern import ShiftPattern
+from bot.services.assignments import extend_assignments, schedule_pattern
+from bot.services.errors import UserError
+from bot.store.models import AuditEvent, Member, Schedule
+
+
+@dataclass(frozen=True)
+class PatternEdit:
+    handoff: time | None = None
+    length_hours: float | None = None
+    time_zone: str | None = None
+    split_weekend: bool | None = None
+    holidays: tuple[date, ...] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return all(v is None for v in (self.handoff, self.length_hours, self.time_zone, self.split_weekend,
+                                       self.holidays))
+
+
+@dataclass(frozen=True)
+class PatternResult:
+    schedule_name: str
+    changes: tuple[str, ...]  # "handoff 09:00 → 10:00"
+    replanned: int
+    summary: tuple[str, ...]  # the pattern now, one field a line
+
+
+def length_text(hours: float) -> str:
+    if hours % 24 == 0:
+        days = int(hours // 24)
+        return {1: "1 day (daily)", 7: "7 days (weekly)"}.get(days, f"{days} days")
+    return f"{hours:g} hours"
+
+
+def summary(pattern: ShiftPattern, holidays: str) -> tuple[str, ...]:
+    hours = pattern.length.total_seconds() / 3600
+    return (
+        f"Handoff: {pattern.handoff:%H:%M} ({pattern.time_zone})",
+        f"Length: {length_text(hours)}",
+        f"Weekend as its own shift: {'on' if pattern.split_weekend else 'off'}",
+        f"Holidays: {holidays.replace(',', ', ') if holidays else 'none'}",
+        *(["Coverage restrictions from the provider apply (edit any field to drop them)"]
+          if pattern.restrictions else []),
+    )
+
+
+def members_of(session: Session, schedule: Schedule, now: datetime) -> list[Member]:
+    rows = session.exec(select(Member).where(Member.schedule_id == schedule.id)).all()
+    return [m for m in rows if m.left_at is None or m.left_at > now]
+
+
+def current_summary(session: Session, schedule: Schedule, now: datetime) -> tuple[str, ...]:
+    return summary(schedule_pattern(schedule, members_of(session, schedule, now)), schedule.holidays)
+
+
+def edit_pattern(ctx: Context, session: Session, schedule: Schedule, actor: str, edit: PatternEdit,
+                 now: datetime | None = None) -> PatternResult:
+    """Apply `edit`, validate the result, re-plan the unexported future; returns what changed."""
+    now = now or ctx.clock()
+    members = members_of(session, schedule, now)
+    before = schedule_pattern(schedule, members)
+    data = json.loads(schedule.pattern_json or "{}")
+    edits = dict(data.get("pattern") or {})
+    changes: list[str] = []
+    if edit.handoff is not None and edit.handoff != before.handoff:
+        changes.append(f"handoff {before.handoff:%H:%M} → {edit.handoff:%H:%M}")
+    if edit.handoff is not None:
+        edits["handoff"] = edit.handoff.strftime("%H:%M")
+    old_hours = before.length.total_seconds() / 3600
+    if edit.length_hours is not None:
+        if edit.length_hours != old_hours:
+            changes.append(f"length {length_text(old_hours)} → {length_text(edit.length_hours)}")
+        edits["length_hours"] = edit.length_hours
+    if edit.split_weekend is not None:
+        if edit.split_weekend != before.split_weekend:
+            changes.append(f"weekend split {'on' if edit.split_weekend else 'off'}")
+        edits["split_weekend"] = edit.split_weekend
+    if edit.time_zone is not None and edit.time_zone != schedule.time_zone:
+        changes.append(f"time zone {schedule.time_zone} → {edit.time_zone}")
+        schedule.time_zone = edit.time_zone
+    if edit.holidays is not None:
+        text = ",".join(d.isoformat() for d in sorted(set(edit.holidays)))
+        if text != schedule.holidays:
+            changes.append(f"holidays {text.replace(',', ', ') or 'none'}")
+        schedule.holidays = text
+    if edits:
+        # the first edit pins the imported handoff and length, so they survive later edits
+        edits.setdefault("handoff", before.handoff.strftime("%H:%M"))
+        edits.setdefault("length_hours", old_hours)
+        data["pattern"] = edits
+        schedule.pattern_json = json.dumps(data)
+    try:
+        after = schedule_pattern(schedule, members)
+    except ValueError as exc:
+        raise UserError(f"That pattern does not work: {exc}.") from None
+    if not changes:
+        return PatternResult(schedule.name, (), 0, summary(after, schedule.holidays))
+    session.add(schedule)
+    session.add(AuditEvent(team_id=schedule.team_id, actor=actor, action="schedule.pattern", schedule_id=schedule.id,
+                           detail="; ".join(changes)))
+    session.flush()
+    replanned = extend_assignments(ctx, session, schedule, now)
+    return PatternResult(schedule.name, tuple(changes), replanned, summary(after, schedule.holidays))
