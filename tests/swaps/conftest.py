@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.sync_io.fakes import T0
-from tests.sync_io.world import Clock, add_world, make_ctx
+from tests.sync_io.world import Clock, add_world, install_fake_assignments, make_ctx
 
 NOW = T0 + timedelta(days=2, hours=3)
 
@@ -29,3 +29,9 @@ def ctx(engine, clock):
 @pytest.fixture
 def world(ctx):
     return add_world(ctx, weeks=5, managers="UMGR")
+
+
+@pytest.fixture(autouse=True)
+def fake_assignments(monkeypatch):
+    """Full syncs extend assignments with the sync tests' deterministic stand-in."""
+    install_fake_assignments(monkeypatch)
