@@ -8,7 +8,7 @@ the periodic job (`expire_swap_requests`). Slack failures are logged and never u
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -25,6 +25,7 @@ from bot.views import swap as views
 
 log = logging.getLogger(__name__)
 EXPORT_WAIT_SECONDS = 20.0  # how long a re-export waits for a running sync of the same schedule
+EXPIRY_SWEEP_MINUTES = 5
 
 
 # ---------------------------------------------------------------- re-export
@@ -187,11 +188,24 @@ def after_lapse(ctx: Context, client: WebClient, info: SwapInfo, why: str) -> No
 EXPIRED = "expired: its first shift started before everyone accepted"
 
 
-def expire_swap_requests(ctx: Context, client: WebClient | None, now: datetime | None = None) -> int:
-    """The periodic sweep: expire pending requests whose first shift has started and say so.
-    Returns how many expired."""
+ClientFor = Callable[[str], WebClient | None]  # team id -> a client for that workspace
+
+
+def expire_swap_requests(ctx: Context, client: WebClient | ClientFor | None, now: datetime | None = None) -> int:
+    """The periodic sweep: expire pending requests whose first shift has started and say so
+    (`client` may be a per-workspace factory, as with OAuth). Returns how many expired."""
     infos = expire_due(ctx.engine, now or ctx.clock())
-    if client is not None:
-        for info in infos:
-            after_lapse(ctx, client, info, EXPIRED)
+    for info in infos:
+        team_client = client if isinstance(client, WebClient) or client is None else client(info.team_id)
+        if team_client is not None:
+            try:
+                after_lapse(ctx, team_client, info, EXPIRED)
+            except Exception:
+                log.exception("telling people that swap request %s expired failed", info.id)
     return len(infos)
+
+
+def add_expiry_job(scheduler, ctx: Context, client_for: ClientFor, minutes: int = EXPIRY_SWEEP_MINUTES) -> None:
+    """Run `expire_swap_requests` every few minutes on the sync scheduler (APScheduler)."""
+    scheduler.add_job(expire_swap_requests, "interval", args=(ctx, client_for), minutes=minutes,
+                      id="swap-expiry", max_instances=1, coalesce=True, replace_existing=True)

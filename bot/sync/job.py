@@ -92,6 +92,9 @@ def start_scheduler(ctx: Context, client: WebClient | None, *, start: bool = Tru
     from bot.services.calendar import add_calendar_job  # issue 4: calendar feeds -> time off
 
     add_calendar_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
+    from bot.services.swaps_flow import add_expiry_job  # issue 6: pending swap requests expire
+
+    add_expiry_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
     if start:
         scheduler.start()
     return scheduler
