@@ -241,3 +241,25 @@ def test_the_sync_scheduler_runs_the_expiry_sweep(env):
     clock.now = T0 + timedelta(days=8)
     job.func(*job.args)
     assert any("expired" in b["text"] for b in dms(slack.stub, "U1"))
+
+
+def test_accept_is_acked_before_the_provider_answers(env, slack_http_threaded):
+    """Bolt's own thread pool, as in production: the HTTP answer (the ack) comes back while the
+    re-export is still held up inside the provider call."""
+    import threading
+
+    slack, http, pd, _, _ = env
+    stub = slack.stub
+    http.command("swap <@U2>", user_id="U1", response_url=stub.response_url("cmd"))
+    press(http, stub, last_answer(stub), SwapButtonId.CONFIRM, "U1")
+    ask = dms(stub, "U2")[-1]
+    stub.reset()
+    gate = threading.Event()
+    pd.fail = lambda request: None if gate.wait(10) else None  # every provider call waits for the gate
+    resp = press(slack_http_threaded, stub, ask, SwapButtonId.ACCEPT, "U2", channel="D2")
+    assert resp.status == 200
+    assert not any("updated 2 overrides" in dump(b) for b in stub.bodies("chat.update"))
+    gate.set()
+    stub.wait_for("chat.update", 3)
+    assert any("updated 2 overrides" in dump(b) for b in stub.bodies("chat.update"))
+    stub.wait_for("views.publish", 5)  # the flow's last step (the sync's refresh, then both parties)
