@@ -12,7 +12,6 @@ from sqlmodel import select
 from bot.ids import SyncButtonId
 from bot.store.models import DestinationStatus
 from bot.sync.engine import DestinationReport, SyncReport, restrict, sync_schedule
-from bot.sync.job import JOB_ID, start_scheduler, sync_all
 from bot.sync.plan import PlanLine
 from bot.sync.ratelimit import ThrottledClient, TokenBucket
 from bot.sync.status import StatusInput, destination_status
@@ -39,7 +38,13 @@ def ctx(engine, clock):
 # ---------------------------------------------------------------- job
 
 
+# bot.sync.job is imported inside the tests: tests/slack/test_server.py fakes it in sys.modules,
+# which only works while the package attribute `bot.sync.job` does not exist yet
+
+
 def test_scheduler_runs_every_interval_without_overlap(ctx):
+    from bot.sync.job import JOB_ID, start_scheduler
+
     scheduler = start_scheduler(ctx, None, start=False)
     job = scheduler.get_job(JOB_ID)
     assert job.trigger.interval == timedelta(minutes=ctx.settings.sync_interval_minutes)
@@ -47,6 +52,8 @@ def test_scheduler_runs_every_interval_without_overlap(ctx):
 
 
 def test_sync_all_runs_every_schedule_of_every_team(ctx, clock, conformant_respx):
+    from bot.sync.job import sync_all
+
     fakes = [FakePagerDuty(conformant_respx, clock, schedule_id=f"PS{i}") for i in range(3)]
     for i in range(3):
         add_world(ctx, name=f"S{i}", provider_schedule_id=f"PS{i}", team_id=f"T{i % 2}", weeks=3)

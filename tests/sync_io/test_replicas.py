@@ -16,7 +16,6 @@ import bot.sync.engine as engine_mod
 from bot.config import Settings
 from bot.store import ExportedOverride, session_scope
 from bot.store.db import make_engine
-from bot.sync.job import sync_all
 from tests.sync_io.fakes import T0, FakePagerDuty
 from tests.sync_io.world import Clock, add_world, make_ctx
 
@@ -25,6 +24,8 @@ ROUNDS = 3
 
 
 def test_two_replicas_never_sync_one_schedule_at_once(pg_engine, pg_url, conformant_respx, monkeypatch):
+    from bot.sync.job import sync_all  # imported late: see tests/sync_io/test_parts.py
+
     clock = Clock(T0 + timedelta(days=2, hours=3))
     settings = Settings(secret_key=Fernet.generate_key().decode())
     fakes, worlds = [], []
