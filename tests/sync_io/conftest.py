@@ -9,3 +9,18 @@ from tests.sync_io.world import install_fake_assignments
 @pytest.fixture(autouse=True)
 def fake_assignments(monkeypatch):
     install_fake_assignments(monkeypatch)
+
+
+@pytest.fixture
+def job_module():
+    """`bot.sync.job`, forgotten again afterwards: tests/slack/test_server.py fakes that module in
+    sys.modules, which only works while the package attribute `bot.sync.job` is absent."""
+    import sys
+
+    import bot.sync
+    from bot.sync import job
+
+    yield job
+    sys.modules.pop("bot.sync.job", None)
+    if hasattr(bot.sync, "job"):
+        delattr(bot.sync, "job")

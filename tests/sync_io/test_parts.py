@@ -38,26 +38,18 @@ def ctx(engine, clock):
 # ---------------------------------------------------------------- job
 
 
-# bot.sync.job is imported inside the tests: tests/slack/test_server.py fakes it in sys.modules,
-# which only works while the package attribute `bot.sync.job` does not exist yet
-
-
-def test_scheduler_runs_every_interval_without_overlap(ctx):
-    from bot.sync.job import JOB_ID, start_scheduler
-
-    scheduler = start_scheduler(ctx, None, start=False)
-    job = scheduler.get_job(JOB_ID)
+def test_scheduler_runs_every_interval_without_overlap(ctx, job_module):
+    scheduler = job_module.start_scheduler(ctx, None, start=False)
+    job = scheduler.get_job(job_module.JOB_ID)
     assert job.trigger.interval == timedelta(minutes=ctx.settings.sync_interval_minutes)
     assert job.max_instances == 1 and job.coalesce is True
 
 
-def test_sync_all_runs_every_schedule_of_every_team(ctx, clock, conformant_respx):
-    from bot.sync.job import sync_all
-
+def test_sync_all_runs_every_schedule_of_every_team(ctx, clock, conformant_respx, job_module):
     fakes = [FakePagerDuty(conformant_respx, clock, schedule_id=f"PS{i}") for i in range(3)]
     for i in range(3):
         add_world(ctx, name=f"S{i}", provider_schedule_id=f"PS{i}", team_id=f"T{i % 2}", weeks=3)
-    reports = sync_all(ctx, None, workers=2)
+    reports = job_module.sync_all(ctx, None, workers=2)
     assert sorted(r.schedule_name for r in reports) == ["S0", "S1", "S2"]
     assert all(len(f.live()) == 5 for f in fakes)  # 3 shifts + 2 from the extension to 28 days
 

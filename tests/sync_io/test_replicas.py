@@ -23,9 +23,8 @@ SCHEDULES = 4
 ROUNDS = 3
 
 
-def test_two_replicas_never_sync_one_schedule_at_once(pg_engine, pg_url, conformant_respx, monkeypatch):
-    from bot.sync.job import sync_all  # imported late: see tests/sync_io/test_parts.py
-
+def test_two_replicas_never_sync_one_schedule_at_once(pg_engine, pg_url, conformant_respx, monkeypatch,
+                                                      job_module):
     clock = Clock(T0 + timedelta(days=2, hours=3))
     settings = Settings(secret_key=Fernet.generate_key().decode())
     fakes, worlds = [], []
@@ -58,7 +57,7 @@ def test_two_replicas_never_sync_one_schedule_at_once(pg_engine, pg_url, conform
             try:
                 barrier.wait(5)
                 for _ in range(ROUNDS):
-                    skipped[n] += sum(1 for r in sync_all(replicas[n], None, workers=2) if r.skipped)
+                    skipped[n] += sum(1 for r in job_module.sync_all(replicas[n], None, workers=2) if r.skipped)
             except BaseException as exc:  # reported below
                 errors.append(exc)
 
