@@ -22,6 +22,7 @@ from bot.rota.generate import generate
 from bot.rota.pattern import ShiftPattern, pattern_from_rotation, slots
 from bot.rota.timeoff import Replacement, replace_for_time_off
 from bot.store.models import AuditEvent, ExportedOverride, Member, Schedule, Shift, TimeOff
+from bot.store.shifts import reassign_shift
 
 HISTORY_DAYS = 90
 
@@ -94,7 +95,9 @@ def load_inputs(session: Session, schedule: Schedule, now: datetime) -> RotaInpu
     members = session.exec(select(Member).where(Member.schedule_id == schedule.id)).all()
     active = [m for m in members if m.left_at is None or m.left_at > now]
     pattern = schedule_pattern(schedule, active)
-    rota_members = [rota.Member(id=str(m.id), joined=m.joined_at, left=m.left_at, name=m.name) for m in members]
+    # a clock set in the past (tests, replays) must not make everyone a future joiner
+    rota_members = [rota.Member(id=str(m.id), joined=min(m.joined_at, now), left=m.left_at, name=m.name)
+                    for m in members]
     rows = session.exec(
         select(Shift).where(Shift.schedule_id == schedule.id, Shift.end > now - timedelta(days=HISTORY_DAYS))
     ).all()
@@ -152,10 +155,14 @@ def extend_assignments(ctx: Context, session: Session, schedule: Schedule, now: 
             session.add(Shift(team_id=schedule.team_id, schedule_id=schedule.id, role=shift.role,
                               start=shift.start, end=shift.end, member_id=int(shift.member_id)))
             changed += 1
-        elif shift.key not in inputs.fixed_keys and (str(row.member_id) != shift.member_id or row.end != shift.end):
-            # the end moves too when a pattern edit cut the slot (e.g. short slot up to a new handoff)
-            row.member_id, row.end = int(shift.member_id), shift.end
-            row.version, row.updated_at = row.version + 1, ctx.clock()
+        elif (
+            shift.key not in inputs.fixed_keys
+            and (str(row.member_id) != shift.member_id or row.end != shift.end)
+            # the end moves too when a pattern edit cut the slot (e.g. short slot up to a new handoff);
+            # if a swap or replacement won the race the compare-and-set misses and the next run re-plans
+            and reassign_shift(session, row.id, from_member=row.member_id, version=row.version,
+                               to_member=int(shift.member_id), now=ctx.clock(), end=shift.end)
+        ):
             changed += 1
     for key, row in inputs.current.items():
         if key not in planned_keys and key not in inputs.fixed_keys and row.start > now:
@@ -186,7 +193,10 @@ def replace_after_time_off(ctx: Context, session: Session, schedule: Schedule, a
     for shift in rep.changed:
         row = inputs.current[shift.key]
         before = row.member_id
-        row.member_id, row.version, row.updated_at = int(shift.member_id), row.version + 1, ctx.clock()
+        if not reassign_shift(session, row.id, from_member=before, version=row.version,
+                              to_member=int(shift.member_id), now=ctx.clock()):
+            continue  # changed meanwhile (a swap won): it is re-checked on the next sync
+        session.refresh(row)
         changed.append((row, before))
         session.add(AuditEvent(team_id=schedule.team_id, actor=actor, action="shift.replace",
                                schedule_id=schedule.id,

@@ -42,6 +42,7 @@ from bot.services.swaps_select import (
 )
 from bot.store import session_scope
 from bot.store.models import AuditEvent, Member, Schedule, Shift, SwapClaim, SwapRequest, SwapStatus, TimeOff
+from bot.store.shifts import reassign_shift
 
 OPTIONS_MAX = 25  # shifts offered per person in the picker modal
 Admin = Callable[[], bool]
@@ -418,13 +419,7 @@ def _move(session: Session, moves: Sequence[tuple[int, int, int, int]], now: dat
     """Compare-and-set every shift; any miss raises SwapConflict (the caller's transaction rolls back)."""
     new = {}
     for sid, frm, version, to in moves:
-        res = session.exec(
-            update(Shift)
-            .where(Shift.id == sid, Shift.member_id == frm, Shift.version == version)
-            .values(member_id=to, version=version + 1, source="swap", updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if res.rowcount != 1:
+        if not reassign_shift(session, sid, from_member=frm, version=version, to_member=to, now=now, source="swap"):
             raise SwapConflict("One of these shifts was changed by someone else a moment ago (another swap or a "
                                "reassignment): nothing changed.")
         new[sid] = version + 1

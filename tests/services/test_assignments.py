@@ -139,3 +139,21 @@ def test_pattern_edits_override_the_imported_rotation(any_engine, schedule_id):
         pattern = schedule_pattern(sched, members)
     assert pattern.length == timedelta(days=7) and pattern.handoff.hour == 10
     assert pattern.order == tuple(str(m.id) for m in sorted(members, key=lambda m: m.position))
+
+
+def test_reassign_is_compare_and_set(any_engine, schedule_id):
+    from bot.store.shifts import reassign_shift
+
+    ctx = _ctx(any_engine)
+    with session_scope(any_engine) as s:
+        extend_assignments(ctx, s, s.get(Schedule, schedule_id))
+    target = _future(any_engine, schedule_id)[3]
+    others = [m for m in range(1, 5) if m != target.member_id]
+    with session_scope(any_engine) as s:
+        assert reassign_shift(s, target.id, from_member=target.member_id, version=target.version,
+                              to_member=others[0], now=NOW)
+        # a second writer that read the same version loses, whatever it wanted
+        assert not reassign_shift(s, target.id, from_member=target.member_id, version=target.version,
+                                  to_member=others[1], now=NOW)
+    got = next(sh for sh in _future(any_engine, schedule_id) if sh.id == target.id)
+    assert (got.member_id, got.version) == (others[0], target.version + 1)
