@@ -135,4 +135,6 @@ def test_list_and_cancel(team, slack_http):
 
 def test_help_lists_the_rota_subcommands(team, slack_http):
     slack_http.command("help", response_url=team.response_url)
-    assert "/oncall away" in reply(team)
+    text = reply(team)
+    for sub in ("away", "fairness", "calendar", "pattern"):
+        assert f"/oncall {sub}" in text
