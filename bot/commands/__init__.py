@@ -23,7 +23,6 @@ MODULES = [
     "fairness",
     "calendar",
     "pattern",
-    "pattern",
     "home",
     "sync",
     "plan",
