@@ -10,12 +10,9 @@ writing, so `can_write` returns None and a write on a read-only key raises Permi
 from __future__ import annotations
 
 import math
-import random
 import re
-import time
 from collections.abc import Sequence
 from datetime import datetime
-from urllib.parse import quote
 
 import httpx
 
@@ -34,7 +31,8 @@ from .base import (
     RenderedShift,
     Restriction,
 )
-from .http import ApiClient, RetryPolicy, Secret, Sleep, header_seconds
+from .client import HttpProvider, quote_id
+from .http import header_seconds
 from .timefmt import iso, parse, parse_opt, utc
 
 BASE_URLS = {Region.US: "https://api.opsgenie.com", Region.EU: "https://api.eu.opsgenie.com"}
@@ -60,66 +58,18 @@ def _hint(response: httpx.Response) -> float | None:
     return header_seconds(response, "retry-after", "x-ratelimit-period-in-sec")
 
 
-def _q(value: str) -> str:
-    return quote(value, safe="")
 
-
-class OpsgenieProvider:
+class OpsgenieProvider(HttpProvider):
     """An Opsgenie account. Datetimes in are taken as UTC when naive; datetimes out are aware UTC."""
 
     kind = ProviderKind.OPSGENIE
-
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        client: httpx.Client | None = None,
-        base_url: str | None = None,
-        region: Region | str = Region.US,
-        timeout: float = 10.0,
-        sleep: Sleep = time.sleep,
-        rng: random.Random | None = None,
-        policy: RetryPolicy | None = None,
-    ):
-        self.region = Region(region)
-        self._key = Secret(api_key)
-        self._owns_client = client is None
-        self._client = client or httpx.Client()
-        self._api = ApiClient(
-            label="Opsgenie",
-            client=self._client,
-            base_url=base_url or BASE_URLS[self.region],
-            auth_header=lambda: f"GenieKey {self._key.reveal()}",
-            headers={"Accept": "application/json", "Content-Type": "application/json"},
-            timeout=timeout,
-            sleep=sleep,
-            rng=rng,
-            policy=policy,
-            hint=_hint,
-            detail=_detail,
-            allowed_paths=ALLOWED_PATHS,
-        )
-
-    @property
-    def base_url(self) -> str:
-        return self._api.base_url
-
-    @property
-    def key_hint(self) -> str:
-        return self._key.hint
-
-    def __repr__(self) -> str:
-        return f"OpsgenieProvider(region={self.region.value!r}, base_url={self.base_url!r})"
-
-    def close(self) -> None:
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> OpsgenieProvider:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    label = "Opsgenie"
+    base_urls = BASE_URLS
+    allowed_paths = ALLOWED_PATHS
+    headers = {"Accept": "application/json", "Content-Type": "application/json"}
+    auth_scheme = "GenieKey "
+    rate_limit_hint = staticmethod(_hint)
+    error_detail = staticmethod(_detail)
 
     # ------------------------------------------------------------ reading
 
@@ -131,7 +81,7 @@ class OpsgenieProvider:
 
     def get_schedule(self, schedule_id: str) -> RemoteSchedule:
         body = self._api.request(
-            "GET", f"/v2/schedules/{_q(schedule_id)}", what=f"schedule {schedule_id}", params=_BY_ID
+            "GET", f"/v2/schedules/{quote_id(schedule_id)}", what=f"schedule {schedule_id}", params=_BY_ID
         ).json()
         return _schedule(body["data"])
 
@@ -151,7 +101,7 @@ class OpsgenieProvider:
         days = max(1, math.ceil((until - since).total_seconds() / 86400)) + 1
         body = self._api.request(
             "GET",
-            f"/v2/schedules/{_q(schedule_id)}/timeline",
+            f"/v2/schedules/{quote_id(schedule_id)}/timeline",
             what=f"the timeline of schedule {schedule_id}",
             params={**_BY_ID, "date": iso(since), "interval": days, "intervalUnit": "days"},
         ).json()
@@ -177,7 +127,7 @@ class OpsgenieProvider:
         since, until = utc(since), utc(until)
         body = self._api.request(
             "GET",
-            f"/v2/schedules/{_q(schedule_id)}/overrides",
+            f"/v2/schedules/{quote_id(schedule_id)}/overrides",
             what=f"the overrides of schedule {schedule_id}",
             params=_SCHEDULE_BY_ID,
         ).json()
@@ -208,7 +158,7 @@ class OpsgenieProvider:
         return results
 
     def _create(self, schedule_id: str, request: OverrideRequest) -> RemoteOverride:
-        path = f"/v2/schedules/{_q(schedule_id)}/overrides"
+        path = f"/v2/schedules/{quote_id(schedule_id)}/overrides"
         body = {
             "alias": request.alias,
             "user": {"type": "user", "id": request.user_id},
@@ -256,7 +206,7 @@ class OpsgenieProvider:
     def _get_override(self, schedule_id: str, alias: str) -> RemoteOverride | None:
         response = self._api.request(
             "GET",
-            f"/v2/schedules/{_q(schedule_id)}/overrides/{_q(alias)}",
+            f"/v2/schedules/{quote_id(schedule_id)}/overrides/{quote_id(alias)}",
             what=f"override {alias}",
             params=_SCHEDULE_BY_ID,
             allow=(404,),
@@ -270,7 +220,7 @@ class OpsgenieProvider:
         try:
             response = self._api.request(
                 "DELETE",
-                f"/v2/schedules/{_q(schedule_id)}/overrides/{_q(override_id)}",
+                f"/v2/schedules/{quote_id(schedule_id)}/overrides/{quote_id(override_id)}",
                 what=f"override {override_id}",
                 params=_SCHEDULE_BY_ID,
                 write=True,

@@ -14,13 +14,10 @@ Request budget, to stay far below PagerDuty's 960 requests/minute per key:
 from __future__ import annotations
 
 import logging
-import random
 import re
-import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -42,7 +39,8 @@ from .base import (
     RenderedShift,
     Restriction,
 )
-from .http import ApiClient, Retry, RetryPolicy, Secret, Sleep, header_seconds, status_error
+from .client import HttpProvider, quote_id
+from .http import Retry, header_seconds, status_error
 from .timefmt import iso, parse, parse_opt, utc
 
 log = logging.getLogger(__name__)
@@ -74,67 +72,22 @@ def _hint(response: httpx.Response) -> float | None:
     return header_seconds(response, "ratelimit-reset", "retry-after")
 
 
-def _q(value: str) -> str:
-    return quote(value, safe="")
 
-
-class PagerDutyProvider:
+class PagerDutyProvider(HttpProvider):
     """A PagerDuty account. Datetimes in are taken as UTC when naive; datetimes out are aware UTC."""
 
     kind = ProviderKind.PAGERDUTY
+    label = "PagerDuty"
+    base_urls = BASE_URLS
+    allowed_paths = ALLOWED_PATHS
+    headers = {"Accept": ACCEPT, "Content-Type": "application/json"}
+    auth_scheme = "Token token="
+    rate_limit_hint = staticmethod(_hint)
+    error_detail = staticmethod(_detail)
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        client: httpx.Client | None = None,
-        base_url: str | None = None,
-        region: Region | str = Region.US,
-        timeout: float = 10.0,
-        sleep: Sleep = time.sleep,
-        rng: random.Random | None = None,
-        policy: RetryPolicy | None = None,
-    ):
-        self.region = Region(region)
-        self._key = Secret(api_key)
-        self._owns_client = client is None
-        self._client = client or httpx.Client()
-        self._api = ApiClient(
-            label="PagerDuty",
-            client=self._client,
-            base_url=base_url or BASE_URLS[self.region],
-            auth_header=lambda: f"Token token={self._key.reveal()}",
-            headers={"Accept": ACCEPT, "Content-Type": "application/json"},
-            timeout=timeout,
-            sleep=sleep,
-            rng=rng,
-            policy=policy,
-            hint=_hint,
-            detail=_detail,
-            allowed_paths=ALLOWED_PATHS,
-        )
+    def __init__(self, api_key: str, **kwargs):
+        super().__init__(api_key, **kwargs)
         self._users: dict[str, RemoteUser] = {}
-
-    @property
-    def base_url(self) -> str:
-        return self._api.base_url
-
-    @property
-    def key_hint(self) -> str:
-        return self._key.hint
-
-    def __repr__(self) -> str:
-        return f"PagerDutyProvider(region={self.region.value!r}, base_url={self.base_url!r})"
-
-    def close(self) -> None:
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> PagerDutyProvider:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------ reading
 
@@ -175,7 +128,7 @@ class PagerDutyProvider:
         return [self._schedule(raw) for raw in raws]
 
     def get_schedule(self, schedule_id: str) -> RemoteSchedule:
-        raw = self._api.request("GET", f"/schedules/{_q(schedule_id)}", what=f"schedule {schedule_id}").json()
+        raw = self._api.request("GET", f"/schedules/{quote_id(schedule_id)}", what=f"schedule {schedule_id}").json()
         raw = raw["schedule"]
         self._resolve_users(_layer_user_ids(raw))
         return self._schedule(raw)
@@ -186,7 +139,7 @@ class PagerDutyProvider:
             return []
         raw = self._api.request(
             "GET",
-            f"/schedules/{_q(schedule_id)}",
+            f"/schedules/{quote_id(schedule_id)}",
             what=f"schedule {schedule_id}",
             params=[("since", iso(since)), ("until", iso(until)), ("time_zone", "UTC")],
         ).json()["schedule"]
@@ -219,7 +172,7 @@ class PagerDutyProvider:
             end = min(start + OVERRIDE_WINDOW, until)
             body = self._api.request(
                 "GET",
-                f"/schedules/{_q(schedule_id)}/overrides",
+                f"/schedules/{quote_id(schedule_id)}/overrides",
                 what=f"the overrides of schedule {schedule_id}",
                 params=[("since", iso(start)), ("until", iso(end))],
             ).json()
@@ -263,7 +216,7 @@ class PagerDutyProvider:
         }
         response = self._api.request(
             "POST",
-            f"/schedules/{_q(schedule_id)}/overrides",
+            f"/schedules/{quote_id(schedule_id)}/overrides",
             what=f"schedule {schedule_id}",
             json=body,
             retry=Retry.UNSAFE,
@@ -318,7 +271,7 @@ class PagerDutyProvider:
         try:
             response = self._api.request(
                 "DELETE",
-                f"/schedules/{_q(schedule_id)}/overrides/{_q(override_id)}",
+                f"/schedules/{quote_id(schedule_id)}/overrides/{quote_id(override_id)}",
                 what=f"override {override_id}",
                 write=True,
                 allow=(404,),
@@ -389,7 +342,7 @@ class PagerDutyProvider:
             return
         for user_id in missing:
             try:
-                raw = self._api.request("GET", f"/users/{_q(user_id)}", what=f"user {user_id}").json()
+                raw = self._api.request("GET", f"/users/{quote_id(user_id)}", what=f"user {user_id}").json()
             except NotFound:
                 continue  # deleted since: keep the layer's reference (name only)
             self._users[user_id] = self._user(raw["user"])

@@ -1,0 +1,90 @@
+"""What every provider client shares: the key, the (optionally owned) httpx client, the
+retrying `ApiClient`, a key-free repr, and closing. Subclasses name their API's specifics."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import ClassVar, Self
+from urllib.parse import quote
+
+import httpx
+
+from .base import ProviderKind, Region
+from .http import ApiClient, RetryPolicy, Secret, Sleep
+
+
+def quote_id(value: str) -> str:
+    """A provider id as one URL path segment."""
+    return quote(value, safe="")
+
+
+class HttpProvider:
+    """Base of `PagerDutyProvider` and `OpsgenieProvider`.
+
+    Datetimes in are taken as UTC when naive; datetimes out are aware UTC.
+    """
+
+    kind: ClassVar[ProviderKind]
+    label: ClassVar[str]
+    base_urls: ClassVar[Mapping[Region, str]]
+    allowed_paths: ClassVar[re.Pattern[str]]
+    headers: ClassVar[Mapping[str, str]]
+    auth_scheme: ClassVar[str]  # "Token token=" or "GenieKey "
+    rate_limit_hint: ClassVar[Callable[[httpx.Response], float | None]]
+    error_detail: ClassVar[Callable[[httpx.Response], str]]
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        client: httpx.Client | None = None,
+        base_url: str | None = None,
+        region: Region | str = Region.US,
+        timeout: float = 10.0,
+        sleep: Sleep = time.sleep,
+        rng: random.Random | None = None,
+        policy: RetryPolicy | None = None,
+    ):
+        self.region = Region(region)
+        self._key = Secret(api_key)
+        self._owns_client = client is None
+        self._client = client or httpx.Client()
+        cls = type(self)
+        self._api = ApiClient(
+            label=self.label,
+            client=self._client,
+            base_url=base_url or self.base_urls[self.region],
+            auth_header=lambda: f"{self.auth_scheme}{self._key.reveal()}",
+            headers=self.headers,
+            timeout=timeout,
+            sleep=sleep,
+            rng=rng,
+            policy=policy,
+            hint=cls.rate_limit_hint,
+            detail=cls.error_detail,
+            allowed_paths=self.allowed_paths,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._api.base_url
+
+    @property
+    def key_hint(self) -> str:
+        return self._key.hint
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(region={self.region.value!r}, base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
