@@ -19,4 +19,5 @@ test: $(STAMP)
 	$(VENV)/bin/pytest -q
 
 bench: $(STAMP)
-	$(VENV)/bin/python -m bench
+	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
+	$(VENV)/bin/python -m bench.rota
