@@ -2,7 +2,10 @@
 
 Routes answer like the real APIs as far as the sync uses them (overrides list/create/delete,
 the rendered final schedule / timeline, the user list), on the public base URLs, so the
-`conformant_respx` fixture checks every request against the official specs.
+`conformant_respx` fixture checks every request against the official specs. The schedule itself
+(list and single read: what connecting and linking use) shows the simulated base rotation, so a
+schedule linked from the fake is cut the way the fake pages; PagerDuty also answers the
+per-user reads and the write check (`POST /schedules/preview`).
 
     pd = FakePagerDuty(conformant_respx, clock)
     pd.hand_override("PU3", start, end)
@@ -33,7 +36,9 @@ from tests.providers.fixtures import (
     og_timeline,
     pd_entry,
     pd_error,
+    pd_layer,
     pd_override,
+    pd_schedule,
     pd_user,
     pd_users_page,
 )
@@ -48,12 +53,14 @@ class _Fake:
     base: str
 
     def __init__(self, router, clock: Callable[[], datetime], schedule_id: str, users: dict[str, tuple[str, str]],
-                 *, aliases_as_ids: bool, delay: float = 0.0):
+                 *, aliases_as_ids: bool, delay: float = 0.0, time_zone: str = "UTC",
+                 origin: datetime = T0 - timedelta(days=70)):
         self.clock = clock
         self.schedule_id = schedule_id
         self.users = users
         self.delay = delay
-        self.sim = SimSchedule(Rotation(T0 - timedelta(days=70), timedelta(days=7), tuple(users)), clock(),
+        self.time_zone = time_zone  # the schedule's zone as the provider reports it (the rotation steps in UTC)
+        self.sim = SimSchedule(Rotation(origin, timedelta(days=7), tuple(users)), clock(),
                                aliases_as_ids=aliases_as_ids)
         self.log: list[httpx.Request] = []
         self.fail: Callable[[httpx.Request], httpx.Response | None] | None = None
@@ -98,15 +105,18 @@ class _Fake:
 class FakePagerDuty(_Fake):
     base = PD
 
-    def __init__(self, router, clock, *, schedule_id: str = "PSCHED1", users=None, delay: float = 0.0):
+    def __init__(self, router, clock, *, schedule_id: str = "PSCHED1", users=None, delay: float = 0.0, **kw):
         users = users or {"PU1": ("Alice Adams", "alice@example.com"), "PU2": ("Bob Brown", "bob@example.com"),
                           "PU3": ("Carol Chen", "carol@example.com")}
-        super().__init__(router, clock, schedule_id, users, aliases_as_ids=False, delay=delay)
+        super().__init__(router, clock, schedule_id, users, aliases_as_ids=False, delay=delay, **kw)
         sid = re.escape(schedule_id)
         router.get(url__regex=rf"^{PD}/schedules/{sid}/overrides(\?.*)?$").mock(side_effect=self._wrap(self._list))
         router.post(url__regex=rf"^{PD}/schedules/{sid}/overrides$").mock(side_effect=self._wrap(self._create))
         router.delete(url__regex=rf"^{PD}/schedules/{sid}/overrides/[^/?]+$").mock(side_effect=self._wrap(self._delete))
         router.get(url__regex=rf"^{PD}/schedules/{sid}(\?.*)?$").mock(side_effect=self._wrap(self._schedule))
+        router.get(url__regex=rf"^{PD}/schedules(\?.*)?$").mock(side_effect=self._wrap(self._schedules))
+        router.post(url__regex=rf"^{PD}/schedules/preview(\?.*)?$").mock(side_effect=self._wrap(self._preview))
+        router.get(url__regex=rf"^{PD}/users/[^/?]+$").mock(side_effect=self._wrap(self._user))
         router.get(url__regex=rf"^{PD}/users(\?.*)?$").mock(side_effect=self._wrap(self._users))
 
     def _list(self, request: httpx.Request) -> httpx.Response:
@@ -132,9 +142,27 @@ class FakePagerDuty(_Fake):
             return httpx.Response(400, json=pd_error(2001, "Cannot delete an override in the past"))
         return httpx.Response(200 if outcome.value == "truncated" else 204)
 
+    def _raw_schedule(self) -> dict:
+        rotation = self.sim.rotation
+        layer = pd_layer("L1", [(u, self.users[u][0]) for u in rotation.users], start=iso(rotation.origin),
+                         turn=int(rotation.turn.total_seconds()))
+        return pd_schedule(self.schedule_id, "Platform primary", layers=[layer], time_zone=self.time_zone)
+
+    def _schedules(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"schedules": [self._raw_schedule()], "limit": 100, "offset": 0,
+                                         "more": False, "total": None})
+
+    def _preview(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"schedule": self._raw_schedule()})
+
+    def _user(self, request: httpx.Request) -> httpx.Response:
+        uid = request.url.path.rsplit("/", 1)[-1]
+        if uid not in self.users:
+            return httpx.Response(404, json=pd_error(2100, "Not Found"))
+        return httpx.Response(200, json={"user": pd_user(uid, *self.users[uid])})
+
     def _schedule(self, request: httpx.Request) -> httpx.Response:
-        raw = {"id": self.schedule_id, "type": "schedule", "name": "Platform primary", "time_zone": "UTC",
-               "schedule_layers": []}
+        raw = self._raw_schedule()
         if "since" in request.url.params:
             since, until = parse(request.url.params["since"]), parse(request.url.params["until"])
             entries = [pd_entry(r.user_id, self.users[r.user_id][0], iso(r.start), iso(r.end))
@@ -150,10 +178,10 @@ class FakePagerDuty(_Fake):
 class FakeOpsgenie(_Fake):
     base = OG
 
-    def __init__(self, router, clock, *, schedule_id: str = "og-sched-1", users=None, delay: float = 0.0):
+    def __init__(self, router, clock, *, schedule_id: str = "og-sched-1", users=None, delay: float = 0.0, **kw):
         users = users or {"og-u1": ("Alice Adams", "alice@example.com"), "og-u2": ("Bob Brown", "bob@example.com"),
                           "og-u3": ("Carol Chen", "carol@example.com")}
-        super().__init__(router, clock, schedule_id, users, aliases_as_ids=True, delay=delay)
+        super().__init__(router, clock, schedule_id, users, aliases_as_ids=True, delay=delay, **kw)
         sid = re.escape(schedule_id)
         base = rf"^{OG}/v2/schedules/{sid}"
         router.get(url__regex=base + r"/overrides(\?.*)?$").mock(side_effect=self._wrap(self._list))
@@ -161,6 +189,7 @@ class FakeOpsgenie(_Fake):
         router.get(url__regex=base + r"/overrides/[^/?]+(\?.*)?$").mock(side_effect=self._wrap(self._get))
         router.delete(url__regex=base + r"/overrides/[^/?]+(\?.*)?$").mock(side_effect=self._wrap(self._delete))
         router.get(url__regex=base + r"/timeline(\?.*)?$").mock(side_effect=self._wrap(self._timeline))
+        router.get(url__regex=base + r"(\?.*)?$").mock(side_effect=self._wrap(self._one))
         router.get(url__regex=rf"^{OG}/v2/schedules(\?.*)?$").mock(side_effect=self._wrap(self._schedules))
 
     def _raw(self, o) -> dict:
@@ -198,7 +227,14 @@ class FakeOpsgenie(_Fake):
                    for r in self.sim.rendered(since, until)]
         return httpx.Response(200, json=og_envelope(og_timeline(self.schedule_id, iso(since), iso(until), periods)))
 
+    def _raw_schedule(self) -> dict:
+        rotation = self.sim.rotation
+        participants = [og_participant(u, self.users[u][1]) for u in rotation.users]
+        raw = og_rotation("rot1", participants, start=iso(rotation.origin), length=rotation.turn // timedelta(days=7))
+        return {**og_schedule(self.schedule_id, rotations=[raw]), "timezone": self.time_zone}
+
     def _schedules(self, request: httpx.Request) -> httpx.Response:
-        rotation = og_rotation("rot1", [og_participant(u, e) for u, (_n, e) in self.users.items()])
-        return httpx.Response(200, json=og_envelope([og_schedule(self.schedule_id, rotations=[rotation])],
-                                                    expandable=True))
+        return httpx.Response(200, json=og_envelope([self._raw_schedule()], expandable=True))
+
+    def _one(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=og_envelope(self._raw_schedule()))
