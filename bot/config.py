@@ -48,6 +48,15 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     return value
 
 
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
 
@@ -72,6 +81,7 @@ class Settings:
     admin_user_ids: tuple[str, ...] = ()
     port: int = 3000
     provider_timeout_seconds: float = 10.0
+    calendar_allow_private_hosts: bool = False
 
     def __repr__(self) -> str:  # never print tokens
         shown = {
@@ -155,4 +165,5 @@ class Settings:
             admin_user_ids=_list(env, "ONCALL_ADMIN_USER_IDS"),
             port=_int(env, "PORT", 3000),
             provider_timeout_seconds=timeout_s,
+            calendar_allow_private_hosts=_bool(env, "CALENDAR_ALLOW_PRIVATE_HOSTS"),
         )

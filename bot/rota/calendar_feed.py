@@ -1,6 +1,6 @@
 """Time off from a member's calendar feed (an ICS URL, as Google Calendar and Outlook publish).
 
-`blocking_time_off` is pure (text in, intervals out); `fetch_ics` is the only I/O: one HTTP GET.
+`blocking_time_off` is pure (text in, intervals out); fetching lives in `bot.services.calendar_fetch`.
 A calendar event blocks on-call when it is all-day, marked out-of-office (Outlook's
 X-MICROSOFT-CDO-BUSYSTATUS:OOF, or a title saying "out of office"), or its title contains
 "no oncall" / "no on-call" (case-insensitive). Cancelled events never block. Recurring events
@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-import httpx
 import icalendar
 import recurring_ical_events
 
@@ -80,16 +79,3 @@ def blocking_time_off(ics_text: str, member_id: str, window: Window, time_zone: 
         else:
             merged.append([s, e, title])
     return [TimeOff(member_id, s, e, reason=title, source="calendar") for s, e, title in merged]
-
-
-def fetch_ics(url: str, *, client: httpx.Client | None = None, timeout: float = 10.0) -> str:
-    """GET the feed (webcal:// is fetched over https). Raises httpx errors on failure."""
-    if url.startswith("webcal://"):
-        url = "https://" + url[len("webcal://") :]
-    if client is not None:
-        response = client.get(url, timeout=timeout, follow_redirects=True)
-    else:
-        with httpx.Client(timeout=timeout, follow_redirects=True) as own:
-            response = own.get(url)
-    response.raise_for_status()
-    return response.text

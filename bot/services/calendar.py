@@ -21,8 +21,9 @@ from sqlmodel import Session, select
 
 from bot.context import Context
 from bot.redact import register_secret
-from bot.rota.calendar_feed import blocking_time_off, fetch_ics
+from bot.rota.calendar_feed import blocking_time_off
 from bot.rota.model import Window
+from bot.services.calendar_fetch import FeedAddressRefused, fetch_ics, private_address_guard
 from bot.services.directory import Directory
 from bot.services.errors import UserError
 from bot.services.notices import send_replacement_notices
@@ -113,7 +114,10 @@ def refresh_feed(ctx: Context, team_id: str, slack_user_id: str, url: str, time_
     """Fetch one feed, replace the person's calendar time off in [now, horizon), replace shifts."""
     _protect(url)
     try:
-        text = fetch_ics(url, client=ctx.http_client, timeout=ctx.settings.provider_timeout_seconds)
+        guard = None if ctx.settings.calendar_allow_private_hosts else private_address_guard
+        text = fetch_ics(url, client=ctx.http_client, timeout=ctx.settings.provider_timeout_seconds, guard=guard)
+    except FeedAddressRefused as exc:
+        return FeedRefresh(slack_user_id, error=str(exc))
     except httpx.HTTPStatusError as exc:
         return FeedRefresh(slack_user_id, error=f"the calendar server answered HTTP {exc.response.status_code}")
     except httpx.HTTPError as exc:

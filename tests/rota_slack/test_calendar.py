@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from datetime import timedelta
@@ -77,6 +78,8 @@ def feeds():
 def team(slack, monkeypatch):
     add_people(slack.stub)
     slack.ctx.clock = lambda: NOW
+    # the feeds are served on loopback, which the bot refuses by default
+    slack.ctx.settings = dataclasses.replace(slack.ctx.settings, calendar_allow_private_hosts=True)
     launched: list = []
     monkeypatch.setattr(resync, "launch", launched.append)
     slack.launched = launched
@@ -193,3 +196,13 @@ def test_the_sync_scheduler_also_refreshes_calendar_feeds(slack):
         if not loaded:  # tests/slack/test_server.py hides the module and expects `from bot.sync import job` to fail
             sys.modules.pop("bot.sync.job", None)
             bot.sync.__dict__.pop("job", None)
+
+
+def test_private_feed_addresses_are_refused_by_default(team, feeds, slack_http):
+    team.ctx.settings = dataclasses.replace(team.ctx.settings, calendar_allow_private_hosts=False)
+    feeds.docs["/bob.ics"] = ics(all_day("a", "2026-11-30"))
+    slack_http.command(f"calendar <{feeds.url('/bob.ics')}>", user_id="U2",
+                       response_url=team.response_url)
+    text = reply(team)
+    assert "private network" in text
+    assert calendar_rows(team) == []
