@@ -20,4 +20,5 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
+	$(VENV)/bin/python -m bench.sync
 	$(VENV)/bin/python -m bench.rota

@@ -40,11 +40,12 @@ def deletes_to_run(plan: Plan, outcomes: Outcomes) -> list[PlannedDelete]:
 
 def advance_mark(plan: Plan, outcomes: Outcomes, exported_until: datetime | None) -> datetime | None:
     """How far the contiguous, successfully exported stretch from the mark reaches (rule 9)."""
-    pending = [(c.start, c.alias in outcomes.created) for c in plan.creates if c.beyond_mark]
-    pending += [(d.start, d.override_id in outcomes.deleted) for d in plan.deletes if d.beyond_mark]
+    failed = [c.start for c in plan.creates if c.beyond_mark and c.alias not in outcomes.created]
+    failed += [d.start for d in plan.deletes if d.beyond_mark and d.override_id not in outcomes.deleted]
+    first_failure = min(failed, default=None)  # a step counts when nothing failed before its end
     mark = exported_until
     for _start, end in plan.steps:
-        if not all(ok for start, ok in pending if start < end):
+        if first_failure is not None and first_failure < end:
             break
         mark = end if mark is None else max(mark, end)
     return mark
