@@ -5,29 +5,38 @@ official specs), the real `extend_assignments` and a controllable clock.
 connect → link (members by email, shifts to the horizon) → status / who / App Home → first export →
 swap accepted (exactly the two overrides re-exported) → time off (replacement re-exported) → days
 later the job extends the horizon, keeps a hand-made override before the mark and alerts once.
+
+The Opsgenie journey connects a PagerDuty and an Opsgenie account, links the Opsgenie schedule and
+exports it to the PagerDuty schedule as well (members found there by email): every step is checked
+at both providers.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId, FormBlock, SwapButtonId
+from bot.providers.timefmt import parse
 from bot.services import resync
 from bot.store import Destination, DriftAlert, Member, Schedule, Shift, session_scope
 from tests.slack.payloads import (
+    app_home_opened,
     block_actions,
     conversation,
     multi,
     number,
     radio,
-    select as sel,
     text,
     view_submission,
+)
+from tests.slack.payloads import (
+    select as sel,
 )
 from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
 from tests.sync_io.world import OG_KEY, PD_KEY, Clock
@@ -75,13 +84,27 @@ def owned(ctx, schedule_id: int) -> list[tuple[datetime, datetime, str, str]]:
         return [(s.start, s.end, slack_of[s.member_id], s.source) for s in rows]
 
 
-def destination(ctx) -> Destination:
+def destinations(ctx) -> list[Destination]:
     with session_scope(ctx.engine) as session:
-        return session.exec(select(Destination)).one()
+        return list(session.exec(select(Destination).order_by(Destination.id)))
 
 
 def live_overrides(fake) -> list[tuple[datetime, datetime, str]]:
     return [(o.start, o.end, o.user_id) for o in fake.live()]
+
+
+def created_overrides(fake) -> list[tuple[datetime, datetime, str]]:
+    """(start, end, user) of every override the bot created since the log was cleared."""
+    out = []
+    for r in fake.requests("POST", "/overrides"):
+        body = json.loads(r.content)
+        for o in body.get("overrides") or [body]:
+            out.append((parse(o.get("start") or o["startDate"]), parse(o.get("end") or o["endDate"]), o["user"]["id"]))
+    return out
+
+
+def deleted_ids(fake) -> list[str]:
+    return [r.url.path.rsplit("/", 1)[-1] for r in fake.requests("DELETE")]
 
 
 def connect_values(provider: str, name: str, key: str) -> dict:
@@ -100,164 +123,203 @@ def journey(request, slack, slack_http, conformant_respx, monkeypatch):
     for uid, (name, admin, tz) in PEOPLE.items():
         slack.stub.add_user(uid, name=name, email=f"{name}@example.com", is_admin=admin)["tz"] = tz
     slack.stub.add_channel("C1")
-    fake_cls = FakePagerDuty if request.param == "pagerduty" else FakeOpsgenie
-    # a weekly rotation handing off Mondays 10:00 Berlin time, started after the autumn clock change
-    fake = fake_cls(conformant_respx, clock, time_zone=ZONE, origin=T0 - WEEK)
+    # weekly rotations handing off Mondays 10:00 Berlin time, started after the autumn clock change
+    pd = FakePagerDuty(conformant_respx, clock, time_zone=ZONE, origin=T0 - WEEK)
+    fakes = [pd]
+    if request.param == "opsgenie":
+        fakes.insert(0, FakeOpsgenie(conformant_respx, clock, time_zone=ZONE, origin=T0 - WEEK))
     monkeypatch.setattr(resync, "launch", lambda run: run())  # the background re-export, inline
-    return request.param, fake, clock
+    return request.param, fakes, clock
 
 
 def test_journey(journey, slack, slack_http):
-    kind, fake, clock = journey
+    kind, fakes, clock = journey
+    source = fakes[0]  # the linked schedule; the others are extra destinations
     ctx, stub, http = slack.ctx, slack.stub, slack_http
-    alice_pid, bob_pid, carol_pid = list(fake.users)
-    assert fake.who(NOW) == bob_pid, "the fake's rotation puts Bob on call this week"
-    label = "PagerDuty" if kind == "pagerduty" else "Opsgenie"
+    slack_ids = list(PEOPLE)  # Alice, Bob, Carol: the fakes list their users in that order
+    pid = {id(f): dict(zip(slack_ids, f.users, strict=True)) for f in fakes}
+    assert all(f.who(NOW) == pid[id(f)]["U2"] for f in fakes), "the rotation puts Bob on call this week"
+
+    def wanted(f, rows) -> list[tuple[datetime, datetime, str]]:
+        """One override per shift within the horizon, from now for the one in progress."""
+        end = clock.now + timedelta(days=HORIZON_DAYS)
+        return [(max(s, clock.now), e, pid[id(f)][u]) for s, e, u, _src in rows if s < end]
+
+    def clear() -> None:
+        for f in fakes:
+            f.log.clear()
 
     # ---------------------------------------------------------------- 1. connect
-    assert http.command("connect", response_url=stub.response_url("connect")).status == 200
-    (opened,) = stub.wait_for("views.open")
-    modal = opened.body["view"]
-    assert modal["callback_id"] == CallbackId.CONNECT
-    key = PD_KEY if kind == "pagerduty" else OG_KEY
-    resp = http.interact(view_submission(CallbackId.CONNECT, connect_values(kind, f"Acme {label}", key),
-                                         private_metadata=modal["private_metadata"]))
-    assert resp.status == 200 and not resp.body, resp.body
-    connected = answers(stub)[-1]
-    assert "Platform" in dump(connected) and connected["_id"] == "connect"
-    link_button = button(connected, ButtonId.LINK)
-    assert link_button["value"].endswith(f":{fake.schedule_id}")
-    assert key not in stub.all_text()
+    link_buttons = {}
+    for f in reversed(fakes):  # PagerDuty first
+        provider = "pagerduty" if isinstance(f, FakePagerDuty) else "opsgenie"
+        stub.reset()
+        assert http.command("connect", response_url=stub.response_url("connect")).status == 200
+        (opened,) = stub.wait_for("views.open")
+        modal = opened.body["view"]
+        assert modal["callback_id"] == CallbackId.CONNECT
+        key = PD_KEY if provider == "pagerduty" else OG_KEY
+        resp = http.interact(view_submission(CallbackId.CONNECT, connect_values(provider, f"Acme {provider}", key),
+                                             private_metadata=modal["private_metadata"]))
+        assert resp.status == 200 and not resp.body, resp.body
+        connected = answers(stub)[-1]
+        assert connected["_id"] == "connect" and "Platform" in dump(connected)
+        link_buttons[id(f)] = button(connected, ButtonId.LINK)["value"]
+        assert link_buttons[id(f)].endswith(f":{f.schedule_id}")
+        assert key not in stub.all_text()
 
     # ---------------------------------------------------------------- 2. link (admin)
     stub.reset()
-    http.interact(block_actions(ButtonId.LINK, link_button["value"], user_id="U1",
-                                response_url=stub.response_url("link-btn")))
-    (loading,) = stub.wait_for("views.open")
+    value = link_buttons[id(source)]
+    http.interact(block_actions(ButtonId.LINK, value, user_id="U1", response_url=stub.response_url("link")))
+    stub.wait_for("views.open")
     (filled,) = stub.wait_for("views.update")
     view = filled.body["view"]
     pick = next(b for b in view["blocks"] if b.get("block_id") == FormBlock.LINK_SCHEDULE)
-    assert pick["element"]["initial_option"]["value"] == fake.schedule_id
-    conn_id = link_button["value"].split(":")[0]
+    assert pick["element"]["initial_option"]["value"] == source.schedule_id
+    extras = [(link_buttons[id(f)], "Platform primary") for f in fakes[1:]]
     values = {
-        FormBlock.LINK_CONNECTION: {ButtonId.LINK_PICK_CONNECTION: sel(conn_id)},
-        FormBlock.LINK_SCHEDULE: {FormBlock.INPUT: sel(fake.schedule_id)},
+        FormBlock.LINK_CONNECTION: {ButtonId.LINK_PICK_CONNECTION: sel(value.split(":")[0])},
+        FormBlock.LINK_SCHEDULE: {FormBlock.INPUT: sel(source.schedule_id)},
         FormBlock.LINK_HORIZON: {FormBlock.INPUT: number(HORIZON_DAYS)},
         FormBlock.LINK_CHANNEL: {FormBlock.INPUT: conversation("C1")},
-        FormBlock.LINK_DESTINATIONS: {FormBlock.INPUT: multi([])},
+        FormBlock.LINK_DESTINATIONS: {FormBlock.INPUT: multi(extras)},
     }
     resp = http.interact(view_submission(CallbackId.LINK, values, private_metadata=view["private_metadata"]))
     assert resp.status == 200 and not resp.body, resp.body
     linked = dump(answers(stub)[-1])
     assert "3 members mapped" in linked and "could not be matched" not in linked, linked
-    assert "No shifts assigned yet" not in linked, linked
-    assert {b["email"] for b in stub.bodies("users.lookupByEmail")} >= {f"{n}@example.com" for n, *_ in PEOPLE.values()}
+    assert "Assigned 5 shifts" in linked, linked
+    looked_up = {b["email"] for b in stub.bodies("users.lookupByEmail")}
+    assert looked_up == {f"{name}@example.com" for name, *_ in PEOPLE.values()}
     with session_scope(ctx.engine) as session:
         sched = session.exec(select(Schedule)).one()
         schedule_id = sched.id
         assert (sched.horizon_days, sched.channel_id, sched.time_zone) == (HORIZON_DAYS, "C1", ZONE)
-        assert [m.slack_user_id for m in session.exec(select(Member).order_by(Member.position))] == ["U1", "U2", "U3"]
+        members = session.exec(select(Member).order_by(Member.position)).all()
+        assert [m.slack_user_id for m in members] == slack_ids
+    assert len(destinations(ctx)) == len(fakes)
 
     shifts = owned(ctx, schedule_id)
-    horizon_end = NOW + timedelta(days=HORIZON_DAYS)
     assert shifts[0][0] <= NOW < shifts[0][1] and shifts[0][2] == "U2", "Bob keeps the shift he is on"
-    assert shifts[0][1] == T0 + WEEK
-    for (_s, end, _u, _src), (start, _e, _u2, _src2) in zip(shifts, shifts[1:], strict=False):
+    for (_s, end, *_x), (start, *_y) in zip(shifts, shifts[1:], strict=False):
         assert end == start, f"gap or overlap at {end} / {start}"
-    for start, end, _u, _src in shifts[1:]:
-        assert start.weekday() == 0 and start.time() == T0.time() and end - start == WEEK, (start, end)
-    assert shifts[-1][0] < horizon_end <= shifts[-1][1], "filled up to the horizon"
+    for start, end, *_x in shifts:
+        local_end = end.astimezone(ZoneInfo(ZONE))
+        assert (local_end.weekday(), local_end.time()) == (0, time(10)), "handoffs Mondays 10:00 Berlin"
+        assert start == shifts[0][0] or end - start == WEEK
+    assert shifts[-1][0] < NOW + timedelta(days=HORIZON_DAYS) <= shifts[-1][1], "filled up to the horizon"
     assert all(src == "bot" for *_x, src in shifts)
     people = [u for *_x, u, _src in shifts]
-    assert set(people) == {"U1", "U2", "U3"}
-    assert all(a != b for a, b in zip(people, people[1:], strict=False)), people
+    assert set(people) == set(slack_ids) and all(a != b for a, b in zip(people, people[1:], strict=False)), people
 
     # ---------------------------------------------------------------- 3. status, who, App Home
     stub.reset()
     http.command(f"status {sched.name}", response_url=stub.response_url("status"))
     status = dump(answers(stub)[-1])
-    for who in ("<@U1>", "<@U2>", "<@U3>"):
-        assert who in status, status
+    assert status.count("<!date^") >= 2 * len(shifts) and "nothing exported yet" in status, status
+    for s, e, u, _src in shifts:
+        assert f"<!date^{int(s.timestamp())}^" in status and f"<!date^{int(e.timestamp())}^" in status
+        assert f"<@{u}>" in status
     http.command("who", response_url=stub.response_url("who"))
     who_now = dump(answers(stub)[-1])
-    assert "<@U2>" in who_now, who_now
-    http.event(__import__("tests.slack.payloads", fromlist=["app_home_opened"]).app_home_opened("U2"))
+    assert f"Now: <@U2> until <!date^{int(shifts[0][1].timestamp())}^" in who_now, who_now
+    assert f"Next: <@{shifts[1][2]}>" in who_now, who_now
+    http.event(app_home_opened("U2"))
     (home,) = stub.wait_for("views.publish")
     assert home.body["user_id"] == "U2" and sched.name in dump(home.body["view"])
+    assert str(int(shifts[0][0].timestamp())) in dump(home.body["view"]), "Bob's shift on his Home tab"
 
-    # ---------------------------------------------------------------- 4. first export
-    fake.log.clear()
+    # ---------------------------------------------------------------- 4. first export (ten minutes later)
+    clock.advance(minutes=10)
+    clear()
     http.command("sync", response_url=stub.response_url("sync"))
     summary = dump(answers(stub)[-1])
-    assert "created" in summary.lower() or str(len(shifts)) in summary, summary
-    exported = live_overrides(fake)
-    pid_of = {"U1": alice_pid, "U2": bob_pid, "U3": carol_pid}
-    assert exported == [(max(s, NOW), e, pid_of[u]) for s, e, u, _src in shifts if s < horizon_end]
-    assert destination(ctx).exported_until == shifts[-1][1]
-    assert destination(ctx).status == "ok"
+    assert summary.count(f"created {len(shifts)}, deleted 0") == len(fakes), summary
+    for f in fakes:
+        assert live_overrides(f) == wanted(f, shifts)
+        assert len(created_overrides(f)) == len(shifts)
+    assert [(d.exported_until, d.status) for d in destinations(ctx)] == [(shifts[-1][1], "ok")] * len(fakes)
+    clear()
+    http.command("sync", response_url=stub.response_url("sync-again"))
+    assert [f.writes() for f in fakes] == [[]] * len(fakes), "a second export changes nothing"
 
     # ---------------------------------------------------------------- 5. swap Alice <-> Bob
     stub.reset()
     http.command("swap <@U1|alice> <@U2|bob>", user_id="U1", response_url=stub.response_url("swap"))
     preview = answers(stub)[-1]
+    assert "10:00" in dump(preview) and "CET" in dump(preview), "times on the schedule's wall clock"
+    clear()
     press(http, stub, preview, SwapButtonId.CONFIRM, "U1")
+    assert [f.log for f in fakes] == [[]] * len(fakes), "nothing changes before Bob accepts"
     ask = dms(stub, "U2")[-1]
     before = owned(ctx, schedule_id)
-    fake.log.clear()
+    old_ids = {id(f): {(o.start, o.end): o.id for o in f.live()} for f in fakes}
     press(http, stub, ask, SwapButtonId.ACCEPT, "U2", channel="D2")
     after = owned(ctx, schedule_id)
-    moved = [(b, a) for b, a in zip(before, after, strict=True) if b[2] != a[2]]
-    assert len(moved) == 2 and {b[2] for b, _ in moved} == {"U1", "U2"}, moved
-    writes = fake.writes()
-    creates, deletes = [r for r in writes if r.method == "POST"], [r for r in writes if r.method == "DELETE"]
-    assert len(deletes) == 2
-    posted = [o for r in creates for o in (json.loads(r.content).get("overrides") or [json.loads(r.content)])]
-    assert len(posted) == 2
-    assert live_overrides(fake) == [(max(s, NOW), e, pid_of[u]) for s, e, u, _src in after if s < horizon_end]
-    assert any("moved" in b["text"] for b in dms(stub, "U1"))
-    assert any("moved" in b["text"] for b in dms(stub, "U2"))
+    moved = [a for b, a in zip(before, after, strict=True) if b[2] != a[2]]
+    assert [(u, src) for _s, _e, u, src in moved] == [("U2", "swap"), ("U1", "swap")], moved
+    for f in fakes:  # exactly these writes, in this interaction: the two new overrides, the two old ones deleted
+        assert sorted(created_overrides(f)) == sorted((s, e, pid[id(f)][u]) for s, e, u, _src in moved)
+        assert sorted(deleted_ids(f)) == sorted(old_ids[id(f)][(s, e)] for s, e, *_x in moved)
+        assert len(f.writes()) == (3 if isinstance(f, FakePagerDuty) else 4)  # PagerDuty: one bulk POST
+        assert live_overrides(f) == wanted(f, after)
+    assert any("moved" in b["text"] for b in dms(stub, "U1")) and any("moved" in b["text"] for b in dms(stub, "U2"))
+    assert any("is done" in b["text"] for b in dms(stub, "U1"))
 
-    # ---------------------------------------------------------------- 6. time off: Carol's next shift
+    # ---------------------------------------------------------------- 6. time off for Carol's next shift
     stub.reset()
-    carol_next = next(s for s in after if s[2] == "U3" and s[0] > NOW)
-    day = carol_next[0] + timedelta(days=1)
-    fake.log.clear()
+    carol_next = next(r for r in after if r[2] == "U3" and r[0] > clock.now)
+    day = carol_next[0].astimezone(ZoneInfo(PEOPLE["U3"][2])).date() + timedelta(days=1)
+    old_ids = {id(f): {(o.start, o.end): o.id for o in f.live()} for f in fakes}
+    clear()
     http.command(f"away {day:%Y-%m-%d} {day + timedelta(days=1):%Y-%m-%d} holiday", user_id="U3",
                  response_url=stub.response_url("away"))
-    assert "holiday" in dump(answers(stub)[-1]) or answers(stub)
+    assert "holiday" in dump(answers(stub)[-1])
     now_owned = owned(ctx, schedule_id)
-    replaced = next(s for s in now_owned if s[0] == carol_next[0])
-    assert replaced[2] != "U3"
-    assert len([r for r in fake.writes() if r.method == "DELETE"]) == 1
-    assert live_overrides(fake) == [(max(s, NOW), e, pid_of[u]) for s, e, u, _src in now_owned if s < horizon_end]
-    assert dms(stub, replaced[2]), "the new holder is told"
+    replaced = next(r for r in now_owned if r[0] == carol_next[0])
+    assert replaced[2] != "U3" and [r for r in now_owned if r != replaced] == [r for r in after if r != carol_next]
+    for f in fakes:
+        assert created_overrides(f) == [(replaced[0], replaced[1], pid[id(f)][replaced[2]])]
+        assert deleted_ids(f) == [old_ids[id(f)][(replaced[0], replaced[1])]]
+        assert live_overrides(f) == wanted(f, now_owned)
+    assert any("You are now on call" in b["text"] for b in dms(stub, replaced[2])), "the new holder is told"
+    assert any("time off" in b["text"] for b in dms(stub, "U3"))
 
     # ---------------------------------------------------------------- 7. days later: the job
-    mark = destination(ctx).exported_until
+    mark = destinations(ctx)[0].exported_until
     hand_shift = now_owned[2]
-    hand_user = next(p for u, p in pid_of.items() if u != hand_shift[2])
-    hand_id = fake.hand_override(hand_user, hand_shift[0], hand_shift[1])
+    hand_user = next(p for u, p in pid[id(source)].items() if u != hand_shift[2])
+    hand_id = source.hand_override(hand_user, hand_shift[0], hand_shift[1])
     clock.advance(days=3)
     stub.reset()
-    fake.log.clear()
+    clear()
     from bot.sync.job import sync_all
 
     client = WebClient(token="xoxb-test-token", base_url=stub.api_url)
     (report,) = sync_all(ctx, client)
-    assert report.assigned and report.assigned >= 1
+    assert report.assigned and report.assign_error is None
     later = owned(ctx, schedule_id)
-    new = [s for s in later if s[0] >= mark]
+    new = [r for r in later if r[0] >= mark]
     assert new and new[0][0] == mark, "the horizon grew from where it ended"
-    deletes = [r for r in fake.writes() if r.method == "DELETE"]
-    assert deletes == [], "nothing before the mark is touched"
-    assert hand_id in {o.id for o in fake.live()}, "the hand-made override survives"
-    horizon_end = clock.now + timedelta(days=HORIZON_DAYS)
-    assert destination(ctx).exported_until == later[-1][1] and later[-1][0] < horizon_end
-    live = live_overrides(fake)
-    for s, e, u, _src in new:
-        assert (s, e, pid_of[u]) in live
+    assert later[: len(later) - len(new)] == [r for r in now_owned if r[1] > clock.now], "nothing before the mark moved"
+    assert new[-1][0] < clock.now + timedelta(days=HORIZON_DAYS) <= new[-1][1]
+    for f in fakes:
+        assert deleted_ids(f) == [], "nothing before the mark is touched"
+        assert created_overrides(f) == [(s, e, pid[id(f)][u]) for s, e, u, _src in new]
+    assert hand_id in {o.id for o in source.live()}, "the hand-made override survives"
+    assert source.who(hand_shift[0] + timedelta(hours=1)) == hand_user
+    assert [d.exported_until for d in destinations(ctx)] == [later[-1][1]] * len(fakes)
     alerts = [b for b in stub.bodies("chat.postMessage") if b.get("channel") == "C1"]
     assert len(alerts) == 1 and "hand-made override" in dump(alerts[0]), dump(alerts)
+    assert "Mon 16 Nov 10:00" in dump(alerts[0]) and f"<@{hand_shift[2]}>" in dump(alerts[0])
+
+    # the next round: nothing to write, no second alert
+    stub.reset()
+    clear()
+    clock.advance(minutes=5)
+    sync_all(ctx, client)
+    assert [f.writes() for f in fakes] == [[]] * len(fakes)
+    assert [b for b in stub.bodies("chat.postMessage") if b.get("channel") == "C1"] == []
     with session_scope(ctx.engine) as session:
         assert len(session.exec(select(DriftAlert)).all()) == 1
-    assert datetime(2026, 1, 1, tzinfo=UTC) < clock.now
