@@ -29,6 +29,7 @@ _MONTHDAY = re.compile(r"^(\d{1,2})[-/](\d{1,2})$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:h]([0-5]\d)$")
 _JOINERS = ("..", "–", "—")
+_DATEISH = re.compile(r"^\d{1,4}[-/.]+\d")  # meant as a date, even when mistyped (`12-45`, `2026-12-01..x`)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,14 @@ def _split_joined(text: str) -> tuple[str, str] | None:
         if is_day(a) and is_day(b):
             return a, b
     return None
+
+
+def starts_date(text: str) -> bool:
+    """Whether a word is meant as a day or a joined range (`fri`, `12-24..12-31`, `mon-fri`), so a
+    command can tell dates from its other words. Mistyped dates count (`12-45`): `take_range`
+    then says what to type instead of the word ending up somewhere else."""
+    word = text.strip().lower()
+    return is_day(word) or _split_joined(word) is not None or bool(_DATEISH.match(word))
 
 
 def take_range(args: tuple[Arg, ...], usage: str | None = None) -> tuple[RangeSpec, tuple[Arg, ...]]:

@@ -12,30 +12,53 @@ Handlers only ack, parse, call `bot.services.swaps` / `swaps_flow` and render `b
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from datetime import date
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
 from bot.commands.common import Request, decode_meta, guard_submission, state_value
-from bot.commands.swap_parse import SWAP_USAGE, SwapCmd, parse_swap
+from bot.commands.dates import RangeSpec, resolve_range
+from bot.commands.parser import UsageError
+from bot.commands.swap_parse import COVER_USAGE, SWAP_USAGE, SwapCmd, parse_swap
 from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
 from bot.services import swaps, swaps_flow
 from bot.services.errors import UserError
 from bot.services.swaps_select import Window
+from bot.services.timeoff import user_zone
 from bot.store import SwapStatus
 from bot.views import swap as views
 from bot.views.common import error_message, message
 
 
+def window_of(when: RangeSpec | None, today: date, time_zone: str) -> Window:
+    """The local dates a typed date or range means ("today" being `today`); None: the next shift.
+    Raises UsageError when the range ends before it starts."""
+    if when is None:
+        return Window()
+    start, end = resolve_range(when, today, time_zone)
+    return Window(start.date(), (end - timedelta(microseconds=1)).date())  # `end` is exclusive
+
+
 def query_of(req: Request, cmd: SwapCmd) -> swaps.SwapQuery:
+    """The service's query; relative dates resolve against today in the requester's Slack zone."""
+    window = Window()
+    if cmd.when is not None:
+        zone = user_zone(req.directory, req.user_id)
+        window = window_of(cmd.when, req.ctx.clock().astimezone(ZoneInfo(zone)).date(), zone)
     return swaps.SwapQuery(team_id=req.team_id, kind=cmd.kind, requester=req.user_id, a_user=cmd.a or req.user_id,
-                           b_user=cmd.b, schedule=cmd.schedule, window=Window(cmd.first, cmd.last), force=cmd.force)
+                           b_user=cmd.b, schedule=cmd.schedule, window=window, force=cmd.force)
 
 
 def run(req: Request, cmd: SwapCmd) -> None:
-    show(req, swaps.prepare(req.ctx.engine, query_of(req, cmd), admin=req.is_admin, now=req.ctx.clock()))
+    try:
+        q = query_of(req, cmd)
+    except UsageError as exc:
+        req.reply(error_message(exc.message, exc.usage or (COVER_USAGE if cmd.kind == swaps.COVER else SWAP_USAGE)))
+        return
+    show(req, swaps.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock()))
 
 
 def show(req: Request, result: swaps.Ready | swaps.Refused | swaps.Choice) -> None:
@@ -162,6 +185,9 @@ def on_accept(ack: Ack, body: dict, client: WebClient, context, action: dict) ->
     if result.state in ("expired", "cancelled"):
         why = swaps_flow.EXPIRED if result.state == "expired" else "can no longer happen: one of its shifts changed"
         swaps_flow.after_lapse(req.ctx, client, info, why)
+        return
+    if result.state == "refused":
+        req.reply(swaps_flow.after_refused(req.ctx, client, info, result.reasons, req.user_id), replace_original=True)
         return
     swaps_flow.update_dms(client, info, views.decided_message(
         info, f":hourglass: Accepted by <@{req.user_id}>: swap #{info.id} is done; updating the provider schedules…"))

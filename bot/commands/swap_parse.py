@@ -5,22 +5,21 @@
     cover @bob [for @alice] …      Bob takes my (Alice's) shift
     undo [swap id]
 
-Mentions arrive as `<@U123|name>` or `<@U123>` (see `bot.commands.parser.tokenize`).
+Mentions arrive as `<@U123|name>` or `<@U123>` (see `bot.commands.parser.tokenize`). Dates are
+those of `/oncall away` (`bot.commands.dates`: `2026-12-24`, `12-24`, `today`, `tomorrow`, `fri`,
+ranges): they stay symbolic here and are resolved once "today" in the requester's zone is known.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
 
+from bot.commands.dates import DATE_HELP, RangeSpec, starts_date, take_range
 from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe
 
 SWAP_USAGE = "swap @alice @bob [schedule] [date | from..to]"
 COVER_USAGE = "cover @bob [for @alice] [schedule] [date | from..to]"
 UNDO_USAGE = "undo [swap id]"
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.\.|/)(\d{4}-\d{2}-\d{2})$")
-_JOINERS = {"to", "until", "till", "through", "-", "–", "—"}
 _FORCE = {"force", "--force", "forced"}
 
 
@@ -32,8 +31,7 @@ class SwapCmd:
     a: str | None
     b: str
     schedule: str | None = None
-    first: date | None = None
-    last: date | None = None
+    when: RangeSpec | None = None  # symbolic (`tomorrow`, `fri`, `12-24..12-31`); None: the next shift
     force: bool = False
 
 
@@ -97,32 +95,27 @@ def _split_users(args: tuple[Arg, ...], usage: str, verb: str) -> tuple[list[str
     return users, rest
 
 
-def _rest(rest: list[Arg], usage: str) -> tuple[str | None, date | None, date | None, bool]:
-    """Schedule name words, dates and `force` from what follows the mentions."""
-    dates: list[date] = []
+def _rest(rest: list[Arg], usage: str) -> tuple[str | None, RangeSpec | None, bool]:
+    """Schedule name words, the date or range and `force` from what follows the mentions."""
     name: list[str] = []
+    when: RangeSpec | None = None
     force = False
-    for arg in rest:
-        if isinstance(arg, DateArg):
-            dates.append(arg.value)
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        word = arg.value.isoformat() if isinstance(arg, DateArg) else None if arg.quoted else arg.text
+        if word is not None and starts_date(word):
+            if when is not None:
+                raise UsageError(f"Give one date, or a range like `12-24..12-31`. {DATE_HELP}", usage)
+            when, tail = take_range(tuple(rest[i:]), usage)
+            i = len(rest) - len(tail)
             continue
-        text = arg.text
-        m = _RANGE.match(text) if not arg.quoted else None
-        if m:
-            try:
-                dates += [date.fromisoformat(m[1]), date.fromisoformat(m[2])]
-            except ValueError:
-                raise UsageError(f"`{text}` has an invalid date: write dates as YYYY-MM-DD.", usage) from None
-        elif not arg.quoted and text.lower() in _FORCE:
+        if word is not None and word.lower() in _FORCE:
             force = True
-        elif not arg.quoted and text.lower() in _JOINERS and dates:
-            continue
         else:
-            name.append(text)
-    if len(dates) > 2:
-        raise UsageError("Give one date, or a range `2026-12-01..2026-12-14`.", usage)
-    first = dates[0] if dates else None
-    last = dates[-1] if dates else None
-    if first and last and last < first:
-        raise UsageError(f"The range ends ({last}) before it starts ({first}).", usage)
-    return (" ".join(name).strip() or None), first, last, force
+            name.append(arg.text)
+        i += 1
+    if when is not None and when.end is not None and when.start.kind == when.end.kind == "date" \
+            and when.end.value < when.start.value:
+        raise UsageError(f"The range ends ({when.end.value}) before it starts ({when.start.value}).", usage)
+    return (" ".join(name).strip() or None), when, force

@@ -30,6 +30,7 @@ from bot.services.swaps_select import (
     COVER,
     SWAP,
     Busy,
+    Check,
     Party,
     Proposal,
     ShiftRef,
@@ -50,6 +51,14 @@ Admin = Callable[[], bool]
 
 class SwapConflict(UserError):
     """Someone else changed the shift or answered the request first."""
+
+
+class SwapRefused(UserError):
+    """The checks that passed when the swap was requested fail now (e.g. time off entered since)."""
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        super().__init__(" ".join(reasons))
+        self.reasons = tuple(reasons)
 
 
 # ---------------------------------------------------------------- read models
@@ -157,7 +166,8 @@ class SwapInfo:
 @dataclass(frozen=True)
 class AcceptResult:
     info: SwapInfo
-    state: str  # "executed" | "waiting" | "expired" | "cancelled"
+    state: str  # "executed" | "waiting" | "expired" | "cancelled" | "refused"
+    reasons: tuple[str, ...] = ()  # "refused": why it cannot go ahead any more
 
 
 # ---------------------------------------------------------------- helpers
@@ -415,18 +425,57 @@ def _moves(req: SwapRequest) -> list[tuple[int, int, int, int]]:
             + [(sid, req.member_b_id, versions[sid], req.member_a_id) for sid in _ids(req.shifts_b)])
 
 
+_CHANGED = ("One of these shifts was changed by someone else a moment ago (another swap or a reassignment): "
+            "nothing changed.")
+
+
 def _move(session: Session, moves: Sequence[tuple[int, int, int, int]], now: datetime) -> dict[int, int]:
     """Compare-and-set every shift; any miss raises SwapConflict (the caller's transaction rolls back)."""
     new = {}
     for sid, frm, version, to in moves:
         if not reassign_shift(session, sid, from_member=frm, version=version, to_member=to, now=now, source="swap"):
-            raise SwapConflict("One of these shifts was changed by someone else a moment ago (another swap or a "
-                               "reassignment): nothing changed.")
+            raise SwapConflict(_CHANGED)
         new[sid] = version + 1
     return new
 
 
+def _recheck(session: Session, req: SwapRequest, now: datetime) -> Check:
+    """`check` again on the current data, in the executing transaction: time off entered, a shift of
+    another role taken or a start passed since the request was sent. A request forced by a manager
+    stays forced over time off (said in the warnings). A shift that changed owner or version is a
+    SwapConflict, as `_move` would find."""
+    schedule = session.get(Schedule, req.schedule_id)
+    ma, mb = session.get(Member, req.member_a_id), session.get(Member, req.member_b_id)
+    if schedule is None or ma is None or mb is None:
+        raise SwapConflict(_CHANGED)
+    a, b = _party(ma), _party(mb)
+    versions = _versions(req.shift_versions)
+    current = {}
+    for sid, frm, _, _ in _moves(req):
+        s = session.get(Shift, sid)
+        if s is None or s.member_id != frm or s.version != versions[sid]:
+            raise SwapConflict(_CHANGED)
+        current[sid] = _ref(s)
+    proposal = Proposal(req.kind, schedule.id, schedule.name, schedule.time_zone, a, b,
+                        tuple(current[sid] for sid in _ids(req.shifts_a)),
+                        tuple(current[sid] for sid in _ids(req.shifts_b)), forced=req.forced)
+    claimed = {sid: rid for sid, rid in _claims(session, current).items() if rid != req.id}
+    result = check(proposal, now, live=_live(session, schedule.id, now),
+                   time_off=_time_off(session, req.team_id, (a, b), now), claimed=claimed,
+                   may_force=req.forced, actor=req.requested_by)  # forced only ever by a manager (see submit)
+    left = [m for m in (ma, mb) if m.left_at is not None and m.left_at <= now]
+    result.refusals[:0] = [f"<@{m.slack_user_id}> is no longer a member of *{schedule.name}*." for m in left]
+    return result
+
+
 def _execute(session: Session, req: SwapRequest, actor: str, now: datetime) -> None:
+    """Re-check, then move every shift (compare-and-set) in the caller's transaction.
+    Raises SwapRefused / SwapConflict; the caller rolls back."""
+    checked = _recheck(session, req, now)
+    if not checked.ok:
+        raise SwapRefused(checked.refusals)
+    noted = (req.note or "").splitlines()
+    req.note = "\n".join(noted + [w for w in checked.warnings if w not in noted])
     new = _move(session, _moves(req), now)
     req.status = SwapStatus.EXECUTED.value
     req.shift_versions = ",".join(f"{k}:{v}" for k, v in new.items())
@@ -458,7 +507,8 @@ def _set_status(session: Session, req: SwapRequest, expected: str, status: str, 
 
 def _status_words(status: str) -> str:
     return {"executed": "accepted and carried out", "declined": "declined", "expired": "expired (its first shift "
-            "has started)", "cancelled": "withdrawn", "undone": "undone", "pending": "answered"}.get(status, status)
+            "has started)", "cancelled": "withdrawn", "undone": "undone", "pending": "answered",
+            "refused": "refused when it was accepted (something changed since it was sent)"}.get(status, status)
 
 
 def _load(session: Session, team_id: str, request_id: int) -> SwapRequest:
@@ -497,20 +547,25 @@ def accept(engine: Engine, team_id: str, request_id: int, user: str, now: dateti
         _set_status(session, req, SwapStatus.PENDING.value, SwapStatus.EXECUTED.value, accepted_by=accepted_by)
         try:
             _execute(session, req, user, now)
-        except SwapConflict as exc:
+        except (SwapConflict, SwapRefused) as exc:
             session.rollback()  # nothing of this attempt is kept
-            conflict = exc
+            failure = exc
         else:
             return AcceptResult(_info(session, req), "executed")
-    # a shift changed under the request: it can never succeed, so it is withdrawn
+    # it can never succeed as sent: a shift changed under it (withdrawn), or a check fails now (refused)
     with session_scope(engine) as session:
         req = _load(session, team_id, request_id)
         if req.status == SwapStatus.PENDING.value:
+            if isinstance(failure, SwapRefused):
+                _set_status(session, req, SwapStatus.PENDING.value, SwapStatus.REFUSED.value, decided_by=user,
+                            decided_at=now, note="\n".join([*filter(None, [req.note]), *failure.reasons]))
+                session.exec(delete(SwapClaim).where(SwapClaim.request_id == req.id))
+                return AcceptResult(_info(session, req), "refused", failure.reasons)
             _set_status(session, req, SwapStatus.PENDING.value, SwapStatus.CANCELLED.value, decided_at=now,
                         note=(req.note + "\n" if req.note else "") + "A shift changed before it was accepted.")
             session.exec(delete(SwapClaim).where(SwapClaim.request_id == req.id))
             return AcceptResult(_info(session, req), "cancelled")
-    raise conflict
+    raise failure
 
 
 def decline(engine: Engine, team_id: str, request_id: int, user: str, now: datetime) -> SwapInfo:
@@ -659,5 +714,6 @@ def _info(session: Session, req: SwapRequest) -> SwapInfo:
 
 
 __all__ = ["COVER", "SWAP", "AcceptResult", "Choice", "Ready", "Refused", "SwapConflict", "SwapInfo", "SwapQuery",
+           "SwapRefused",
            "Window", "accept", "decline", "expire_due", "get_info", "prepare", "record_messages", "submit", "undo",
            "withdraw"]

@@ -18,7 +18,7 @@ from sqlmodel import select
 from bot.context import Context
 from bot.providers import ProviderKind
 from bot.services.home import publish_home
-from bot.services.swaps import SwapInfo, expire_due, record_messages
+from bot.services.swaps import COVER, SwapInfo, expire_due, record_messages
 from bot.store import session_scope
 from bot.store.models import Connection, Destination
 from bot.views import swap as views
@@ -183,6 +183,24 @@ def after_lapse(ctx: Context, client: WebClient, info: SwapInfo, why: str) -> No
     update_dms(client, info, views.decided_message(info, text))
     _post(client, info.requested_by, views.decided_message(info, text))
     _channel(client, info, "expired" if "expired" in why else "withdrawn", {"text": text})
+
+
+def after_refused(ctx: Context, client: WebClient, info: SwapInfo, reasons: Iterable[str], actor: str) -> dict:
+    """Accepting found that the request cannot go ahead any more (e.g. time off entered since it was
+    sent): tell the requester, the other DMs and the channel why. Returns the answer for `actor`."""
+    why = "\n".join(f"• {r}" for r in reasons)
+    verb = "cover" if info.kind == COVER else "swap"
+    text = (f":no_entry: <@{actor}> accepted, but {verb} request #{info.id} in *{info.schedule_name}* cannot go "
+            f"ahead any more:\n{why}\nNothing changed.")
+    payload = views.decided_message(info, text)
+    for user, (channel, ts) in info.dm_refs.items():
+        if user != actor:
+            _update(client, channel, ts, payload)
+    if info.requested_by != actor:
+        _post(client, info.requested_by, views.decided_message(
+            info, text + " Fix what stands in the way, or send a new request with other shifts."))
+    _channel(client, info, "refused at acceptance", {"text": text})
+    return payload
 
 
 EXPIRED = "expired: its first shift started before everyone accepted"

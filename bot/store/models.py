@@ -44,6 +44,7 @@ class SwapStatus(StrEnum):
     EXPIRED = "expired"
     CANCELLED = "cancelled"
     UNDONE = "undone"
+    REFUSED = "refused"  # a check failed at accept time (e.g. time off entered since the request)
 
 
 class Connection(SQLModel, table=True):

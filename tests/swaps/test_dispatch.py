@@ -17,7 +17,7 @@ from bot.store import SwapRequest, session_scope
 from bot.sync.engine import sync_schedule
 from tests.slack.payloads import block_actions, view_submission
 from tests.swaps.conftest import NOW
-from tests.swaps.helpers import owners
+from tests.swaps.helpers import add_time_off, owners
 from tests.sync_io.fakes import T0, FakePagerDuty
 from tests.sync_io.world import Clock, add_world
 
@@ -192,6 +192,10 @@ def test_picker_refuses_an_empty_selection(env):
     ("swap <@U9>", "U1", "is not a member of any schedule"),
     ("swap <@U1> <@U2>", "U3", "only swap or hand over your own shifts"),
     ("cover <@U3> 2026-11-04", "U1", "has already started"),
+    ("cover <@U3> tomorrow", "U1", "has already started"),  # Nov 5: Alice's shift in progress
+    ("swap <@U2> 12-45", "U1", "`12-45` is not a date I understand"),
+    ("swap <@U2> 12-24 to", "U1", "`to` needs an end date"),
+    ("swap <@U2> tomorrow..today", "U1", "before it starts"),  # only known once resolved
     ("undo", "U1", "no swap that can still be undone"),
 ])
 def test_refusals_are_ephemeral_with_reasons(env, text, user, words):
@@ -200,6 +204,38 @@ def test_refusals_are_ephemeral_with_reasons(env, text, user, words):
     answer = last_answer(slack.stub)
     assert answer["response_type"] == "ephemeral" and words in dump(answer)
     assert pd.log == []
+
+
+def test_relative_dates_pick_the_shifts_as_iso_dates_do(env):
+    slack, http, pd, _, _ = env
+    stub = slack.stub
+    http.command("swap <@U2> 11-18", user_id="U1", response_url=stub.response_url("cmd"))
+    text = dump(last_answer(stub)["blocks"])
+    assert "check before anything changes" in text and "Mon 9 Nov 10:00" in text and "Mon 16 Nov 10:00" in text
+    http.command("swap <@U2> 11-16 to 11-29", user_id="U1", response_url=stub.response_url("cmd"))
+    text = dump(last_answer(stub)["blocks"])
+    assert "Mon 23 Nov 10:00" in text and "Mon 16 Nov 10:00" in text
+    assert pd.log == []
+
+
+def test_time_off_entered_after_the_request_refuses_the_accept_and_tells_the_requester(env):
+    slack, http, pd, world, _ = env
+    stub = slack.stub
+    http.command("swap <@U2>", user_id="U1", response_url=stub.response_url("cmd"))
+    press(http, stub, last_answer(stub), SwapButtonId.CONFIRM, "U1")
+    ask = dms(stub, "U2")[-1]
+    add_time_off(slack.ctx, "U2", T0 + timedelta(days=15), T0 + timedelta(days=16), "dentist")
+    stub.reset()
+    press(http, stub, ask, SwapButtonId.ACCEPT, "U2", channel="D2")
+    answer = last_answer(stub)
+    assert answer["replace_original"] and "cannot go ahead any more" in answer["text"]
+    assert "<@U2> is on time off (dentist) during Mon 16 Nov 10:00" in answer["text"]
+    told = [b for b in dms(stub, "U1") if "cannot go ahead" in b["text"]]
+    assert len(told) == 1 and "is on time off (dentist)" in told[0]["text"]
+    assert any("refused at acceptance" in dump(b) for b in stub.bodies("chat.update"))  # the channel message
+    with session_scope(slack.ctx.engine) as session:
+        assert session.exec(select(SwapRequest)).one().status == "refused"
+    assert pd.log == [] and owners(slack.ctx, world.schedule_id) == ["U1", "U2", "U1", "U2", "U1"]
 
 
 def test_help_lists_swap_cover_and_undo(env):

@@ -221,3 +221,79 @@ def test_undo_refused_when_a_shift_changed_since(ctx, world, clock):
         swaps.undo(ctx.engine, "T1", "UMGR", first.id, admin=lambda: False, now=clock())
     with session_scope(ctx.engine) as session:
         assert session.get(SwapRequest, first.id).status == "executed"
+
+
+# ---------------------------------------------------------------- checked again when accepted
+
+
+def test_time_off_entered_after_the_request_is_caught_at_accept(ctx, world, clock):
+    info = submit(ctx, query())  # Bob would receive Alice's Nov 16 shift
+    add_time_off(ctx, "U2", T0 + timedelta(days=15), T0 + timedelta(days=16), "dentist")
+    result = swaps.accept(ctx.engine, "T1", info.id, "U2", clock())
+    assert result.state == "refused"
+    assert len(result.reasons) == 1 and result.reasons[0].startswith("<@U2> is on time off (dentist) during Mon 16 Nov")
+    assert result.info.status == "refused" and result.info.decided_by == "U2"
+    assert result.reasons[0] in result.info.note
+    assert owners(ctx, world.schedule_id) == ALICE_BOB
+    assert [s.version for s in shift_rows(ctx, world.schedule_id)] == [1, 1, 1, 1, 1]
+    with session_scope(ctx.engine) as session:
+        assert session.exec(select(SwapClaim)).all() == []  # the shifts are free again
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "swap.execute")).all() == []
+    with pytest.raises(swaps.SwapConflict, match="already refused when it was accepted"):
+        swaps.accept(ctx.engine, "T1", info.id, "U2", clock())
+
+
+def test_a_shift_of_another_role_taken_after_the_request_is_caught_at_accept(ctx, world, clock):
+    from bot.store import Shift
+
+    info = submit(ctx, query("cover", b="U3"))
+    with session_scope(ctx.engine) as session:
+        session.add(Shift(team_id="T1", schedule_id=world.schedule_id, role="secondary", start=T0 + timedelta(days=17),
+                          end=T0 + timedelta(days=18), member_id=world.member_ids[2]))
+    result = swaps.accept(ctx.engine, "T1", info.id, "U3", clock())
+    assert result.state == "refused" and "<@U3> would be on call twice at once" in result.reasons[0]
+    assert owners(ctx, world.schedule_id) == ["U1", "U2", "U1", "U3", "U2", "U1"]  # U3: the secondary shift
+
+
+def test_a_forced_request_goes_through_over_new_time_off_and_says_so(ctx, world, clock):
+    with session_scope(ctx.engine) as session:
+        session.get(Schedule, world.schedule_id).swap_requires_consent = True
+    info = submit(ctx, query(requester="UMGR", force=True))
+    assert info.status == "pending" and info.forced and info.note == ""
+    add_time_off(ctx, "U2", T0 + timedelta(days=15), T0 + timedelta(days=16), "dentist")
+    assert swaps.accept(ctx.engine, "T1", info.id, "U1", clock()).state == "waiting"
+    result = swaps.accept(ctx.engine, "T1", info.id, "U2", clock())
+    assert result.state == "executed"
+    assert owners(ctx, world.schedule_id) == ["U1", "U1", "U2", "U2", "U1"]
+    assert result.info.note.startswith("Forced by <@UMGR>: <@U2> is on time off (dentist) during Mon 16 Nov")
+
+
+def test_a_request_not_forced_by_its_manager_is_refused_over_new_time_off(ctx, world, clock):
+    with session_scope(ctx.engine) as session:
+        session.get(Schedule, world.schedule_id).swap_requires_consent = True
+    info = submit(ctx, query(requester="UMGR"))
+    add_time_off(ctx, "U1", T0 + timedelta(days=7), T0 + timedelta(days=8), "conference")
+    swaps.accept(ctx.engine, "T1", info.id, "U2", clock())
+    result = swaps.accept(ctx.engine, "T1", info.id, "U1", clock())
+    assert result.state == "refused" and "<@U1> is on time off (conference)" in result.reasons[0]
+    assert owners(ctx, world.schedule_id) == ALICE_BOB
+
+
+def test_someone_who_left_the_schedule_since_the_request_is_caught_at_accept(ctx, world, clock):
+    from bot.store import Member
+
+    info = submit(ctx, query("cover", b="U3"))
+    with session_scope(ctx.engine) as session:
+        session.get(Member, world.member_ids[2]).left_at = clock() - timedelta(minutes=1)
+    result = swaps.accept(ctx.engine, "T1", info.id, "U3", clock())
+    assert result.state == "refused" and result.reasons == ("<@U3> is no longer a member of *Platform primary*.",)
+
+
+def test_a_managers_direct_swap_checks_again_when_confirmed(ctx, world, clock):
+    token = ready(ctx, query(requester="UMGR")).proposal.token()
+    add_time_off(ctx, "U2", T0 + timedelta(days=15), T0 + timedelta(days=16), "dentist")  # after the preview
+    with pytest.raises(UserError, match=r"<@U2> is on time off \(dentist\)"):
+        swaps.submit(ctx.engine, "T1", token, "UMGR", admin=lambda: False, now=clock())
+    assert owners(ctx, world.schedule_id) == ALICE_BOB
+    with session_scope(ctx.engine) as session:
+        assert session.exec(select(SwapRequest)).all() == [] and session.exec(select(SwapClaim)).all() == []
