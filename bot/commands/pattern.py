@@ -1,6 +1,6 @@
 """`/oncall pattern <schedule> [handoff HH:MM] [length 12h|1d|7d|Nd] [tz Area/City]
-[split-weekend on|off] [holidays 2026-12-25,2027-01-01|none]`: show or edit the shift pattern
-(edits: admins and the schedule's managers)."""
+[split-weekend on|off] [holidays 2026-12-25,2027-01-01|none] [roles primary|primary,secondary]`:
+show or edit the shift pattern (edits: admins and the schedule's managers)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,16 @@ from bot.commands.common import Request
 from bot.commands.parser import Arg, DateArg, UsageError, Word, describe, name_arg
 from bot.services import lookup
 from bot.services.auth import refusal
-from bot.services.pattern import PatternEdit, current_summary, edit_pattern
+from bot.services.pattern import ROLE_SETS, PatternEdit, current_summary, edit_pattern
 from bot.services.timeoff import is_manager
 from bot.store import session_scope
 from bot.views.common import context, message, section
 
 USAGE = ("pattern <schedule> [handoff 09:00] [length 12h|1d|7d|Nd] [tz Europe/Berlin] [split-weekend on|off] "
-         "[holidays 2026-12-25,2027-01-01|none]")
+         "[holidays 2026-12-25,2027-01-01|none] [roles primary|primary,secondary]")
 KEYWORDS = {"handoff": "handoff", "length": "length", "tz": "tz", "timezone": "tz", "zone": "tz",
-            "split-weekend": "split", "weekend": "split", "holidays": "holidays", "holiday": "holidays"}
+            "split-weekend": "split", "weekend": "split", "holidays": "holidays", "holiday": "holidays",
+            "roles": "roles", "role": "roles"}
 _LENGTH = re.compile(r"^(\d+(?:\.\d+)?)\s*([hdw])$")
 _HANDOFF = re.compile(r"^([01]?\d|2[0-3])(?::([0-5]\d))?$")
 ON, OFF = ("on", "yes", "true", "1"), ("off", "no", "false", "0")
@@ -66,9 +67,22 @@ def parse_holidays(values: list[str]) -> tuple[date, ...]:
     return tuple(out)
 
 
+def parse_roles(values: list[str]) -> tuple[str, ...]:
+    """`primary` or `primary,secondary` (also `primary secondary`, `primary+secondary`)."""
+    words = [w.strip().lower() for v in values for w in re.split(r"[,+\s]+", v) if w.strip()]
+    roles = tuple(dict.fromkeys(words))
+    for allowed in ROLE_SETS:
+        if set(roles) == set(allowed) and len(roles) == len(words):
+            return allowed
+    raise UsageError(f"`{' '.join(values)}` is not a set of roles: write `roles primary` or "
+                     "`roles primary,secondary`.", USAGE)
+
+
 def _value(key: str, values: list[str]) -> object:
     if key == "holidays":
         return parse_holidays(values)
+    if key == "roles":
+        return parse_roles(values)
     if len(values) != 1:
         raise UsageError(f"`{key}` takes one value.", USAGE)
     v = values[0]
@@ -111,7 +125,7 @@ def parse_pattern(args: tuple[Arg, ...]) -> PatternCmd:
         i = j
     return PatternCmd(name, PatternEdit(handoff=fields.get("handoff"), length_hours=fields.get("length"),
                                         time_zone=fields.get("tz"), split_weekend=fields.get("split"),
-                                        holidays=fields.get("holidays")))
+                                        holidays=fields.get("holidays"), roles=fields.get("roles")))
 
 
 ACTION = "change a schedule's shift pattern"
@@ -140,13 +154,14 @@ def run(req: Request, cmd: PatternCmd) -> None:
         return
     text = (f":gear: *{result.schedule_name}*: {'; '.join(result.changes)}. Planned again: {result.replanned} "
             f"future shift(s).\n{now_lines}")
-    req.reply(message(text, [section(text), context(
+    notes = "".join(f"\n• {n}" for n in result.notes)
+    req.reply(message(text + notes, [section(text), *([section("*Roles*" + notes)] if notes else []), context(
         "Shifts already exported to the provider, or started, keep their times; the new pattern starts after "
         "them and the next sync exports it.")]))
 
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
-        "pattern", USAGE, "Show or change handoff, shift length, time zone, weekend split, holidays (managers)",
+        "pattern", USAGE, "Show or change handoff, shift length, time zone, weekend split, holidays, roles (managers)",
         parse_pattern, run,
     ))

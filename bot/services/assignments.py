@@ -50,10 +50,15 @@ def _rotation_from_json(data: dict) -> RemoteRotation:
     )
 
 
+def schedule_roles(schedule: Schedule) -> tuple[str, ...]:
+    """The roles a schedule staffs: ("primary",) or ("primary", "secondary")."""
+    return tuple(r.strip() for r in schedule.roles.split(",") if r.strip()) or (rota.PRIMARY,)
+
+
 def schedule_pattern(schedule: Schedule, members: Iterable[Member]) -> ShiftPattern:
     """The shift pattern of a schedule: the imported rotation, with the edits stored under "pattern"."""
     data = json.loads(schedule.pattern_json or "{}")
-    roles = tuple(r.strip() for r in schedule.roles.split(",") if r.strip()) or (rota.PRIMARY,)
+    roles = schedule_roles(schedule)
     holidays = frozenset(date.fromisoformat(d.strip()) for d in schedule.holidays.split(",") if d.strip())
     ordered = sorted(members, key=lambda m: m.position)
     rotations = data.get("rotations") or []

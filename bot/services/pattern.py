@@ -1,9 +1,11 @@
-"""Shift pattern edits of a schedule (handoff, length, zone, weekend split, holidays).
+"""Shift pattern edits of a schedule (handoff, length, zone, weekend split, holidays, roles).
 
 Edits are stored under `pattern_json["pattern"]` (see `assignments.schedule_pattern`), the zone
-in `Schedule.time_zone`, holidays in `Schedule.holidays`. After an edit the future that is not
-exported yet is planned again (`extend_assignments`); shifts already exported or started keep
-their times, and the new pattern takes over after them.
+in `Schedule.time_zone`, holidays in `Schedule.holidays`, the roles in `Schedule.roles`. After an
+edit the future that is not exported yet is planned again (`extend_assignments`); shifts already
+exported or started keep their times, and the new pattern takes over after them. Turning the
+secondary role off drops its unexported future shifts; its destinations stay (they keep what was
+exported and get nothing new) until someone removes them in the edit modal.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from datetime import date, datetime, time
 from sqlmodel import Session, select
 
 from bot.context import Context
+from bot.rota.model import PRIMARY, SECONDARY
 from bot.rota.pattern import ShiftPattern
-from bot.services.assignments import extend_assignments, schedule_pattern
+from bot.services.assignments import extend_assignments, schedule_pattern, schedule_roles
 from bot.services.errors import UserError
-from bot.store.models import AuditEvent, Member, Schedule
+from bot.store.models import AuditEvent, Destination, Member, Schedule, Shift
+
+ROLE_SETS = ((PRIMARY,), (PRIMARY, SECONDARY))
 
 
 @dataclass(frozen=True)
@@ -28,11 +33,12 @@ class PatternEdit:
     time_zone: str | None = None
     split_weekend: bool | None = None
     holidays: tuple[date, ...] | None = None
+    roles: tuple[str, ...] | None = None  # one of ROLE_SETS
 
     @property
     def empty(self) -> bool:
         return all(v is None for v in (self.handoff, self.length_hours, self.time_zone, self.split_weekend,
-                                       self.holidays))
+                                       self.holidays, self.roles))
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class PatternResult:
     changes: tuple[str, ...]  # "handoff 09:00 → 10:00"
     replanned: int
     summary: tuple[str, ...]  # the pattern now, one field a line
+    notes: tuple[str, ...] = ()  # what a change of roles means for shifts and destinations
 
 
 def length_text(hours: float) -> str:
@@ -57,6 +64,7 @@ def summary(pattern: ShiftPattern, holidays: str) -> tuple[str, ...]:
         f"Length: {length_text(hours)}",
         f"Weekend as its own shift: {'on' if pattern.split_weekend else 'off'}",
         f"Holidays: {holidays.replace(',', ', ') if holidays else 'none'}",
+        f"Roles: {', '.join(pattern.roles)}",
         *(["Coverage restrictions from the provider apply (edit any field to drop them)"]
           if pattern.restrictions else []),
     )
@@ -101,6 +109,13 @@ def edit_pattern(ctx: Context, session: Session, schedule: Schedule, actor: str,
         if text != schedule.holidays:
             changes.append(f"holidays {text.replace(',', ', ') or 'none'}")
         schedule.holidays = text
+    old_roles = schedule_roles(schedule)
+    if edit.roles is not None and edit.roles != old_roles:
+        if SECONDARY in edit.roles and len(members) < 2:
+            raise UserError("A secondary role needs at least two members: one person never holds both roles "
+                            "at once. Add people with `/oncall edit` first.")
+        changes.append(f"roles {', '.join(old_roles)} → {', '.join(edit.roles)}")
+        schedule.roles = ",".join(edit.roles)
     if edits:
         # the first edit pins the imported handoff and length, so they survive later edits
         edits.setdefault("handoff", before.handoff.strftime("%H:%M"))
@@ -117,5 +132,36 @@ def edit_pattern(ctx: Context, session: Session, schedule: Schedule, actor: str,
     session.add(AuditEvent(team_id=schedule.team_id, actor=actor, action="schedule.pattern", schedule_id=schedule.id,
                            detail="; ".join(changes)))
     session.flush()
+    secondary_before = _live_count(session, schedule, SECONDARY, now)
     replanned = extend_assignments(ctx, session, schedule, now)
-    return PatternResult(schedule.name, tuple(changes), replanned, summary(after, schedule.holidays))
+    notes = ()
+    if after.roles != old_roles:
+        notes = _role_notes(session, schedule, after.roles, secondary_before, now)
+    return PatternResult(schedule.name, tuple(changes), replanned, summary(after, schedule.holidays), notes)
+
+
+def _live_count(session: Session, schedule: Schedule, role: str, now: datetime) -> int:
+    return len(session.exec(select(Shift.id).where(Shift.schedule_id == schedule.id, Shift.role == role,
+                                                   Shift.end > now)).all())
+
+
+def _role_notes(session: Session, schedule: Schedule, roles: tuple[str, ...], secondary_before: int,
+                now: datetime) -> tuple[str, ...]:
+    """What turning the secondary role on or off did to its shifts, and what its destinations get."""
+    dests = session.exec(select(Destination).where(Destination.schedule_id == schedule.id,
+                                                   Destination.role == SECONDARY).order_by(Destination.id)).all()
+    names = ", ".join(d.provider_schedule_name or d.provider_schedule_id for d in dests)
+    live = _live_count(session, schedule, SECONDARY, now)
+    edit = f"`/oncall edit {schedule.name}`"
+    if SECONDARY in roles:
+        where = (f"the next sync exports them to {names}." if dests else
+                 f"they are exported nowhere yet: pick *Secondary destinations* in {edit}, provider schedules "
+                 "of their own (one provider schedule pages everyone in it, so it never serves both roles).")
+        return (f"Secondary shifts assigned: {live}; {where}",)
+    notes = [f"Removed {secondary_before - live} secondary shift(s) that were not exported yet."]
+    if live:
+        notes.append(f"{live} secondary shift(s) already exported or started stay until they end.")
+    if dests:
+        notes.append(f"Secondary destinations kept: {names}. They keep what was exported and get nothing new; "
+                     f"remove them in {edit}.")
+    return tuple(notes)
