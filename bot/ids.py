@@ -50,6 +50,7 @@ class FormBlock(StrEnum):
     EDIT_CHANNEL = "edit_channel"
     EDIT_MEMBERS = "edit_members"
     EDIT_DESTINATIONS = "edit_destinations"
+    EDIT_SECONDARY = "edit_secondary_destinations"
     INPUT = "input"
 
 

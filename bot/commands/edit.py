@@ -1,4 +1,5 @@
-"""`/oncall edit <schedule>` (and the Edit button of the status modal): horizon, channel, members, destinations."""
+"""`/oncall edit <schedule>` (and the Edit button of the status modal): horizon, channel, members, destinations
+(primary, and secondary when the schedule has that role)."""
 
 from __future__ import annotations
 
@@ -63,14 +64,13 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         channel = state_value(view, FormBlock.EDIT_CHANNEL, FormBlock.INPUT)
         if channel and not req.directory.bot_in_channel(channel):
             raise FieldError(FormBlock.EDIT_CHANNEL, NOT_IN_CHANNEL)
-        selected = state_value(view, FormBlock.EDIT_DESTINATIONS, FormBlock.INPUT)
-        if selected is None:  # the block was not shown: keep the current destinations
+        targets = _targets(view, FormBlock.EDIT_DESTINATIONS)
+        if targets is None:  # the block was not shown: keep the current destinations
             targets = edit_data(req.ctx, req.team_id, schedule_id).destinations
-        else:
-            targets = tuple(Target.parse(v, name) for v, name in selected)
         name = edit_schedule(req.ctx, req.directory, req.team_id, req.user_id, EditRequest(
             schedule_id, horizon, channel,
             tuple(state_value(view, FormBlock.EDIT_MEMBERS, FormBlock.INPUT) or []), targets,
+            secondary=_targets(view, FormBlock.EDIT_SECONDARY),
         ))
     except FieldError as exc:
         ack(response_action="errors", errors={exc.block_id: exc.message})
@@ -85,9 +85,15 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
     refresh_homes(req.ctx, client, req.team_id, [req.user_id])
 
 
+def _targets(view: dict, block_id: str) -> tuple[Target, ...] | None:
+    """The provider schedules picked in a destinations field; None when the field was not shown."""
+    selected = state_value(view, block_id, FormBlock.INPUT)
+    return None if selected is None else tuple(Target.parse(v, name) for v, name in selected)
+
+
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
-        "edit", "edit <schedule>", "Change horizon, channel, member order and destinations (admins)",
+        "edit", "edit <schedule>", "Change horizon, channel, member order and destinations of each role (admins)",
         parser.parse_edit, run, admin_action=ACTION,
     ))
     app.action(ButtonId.EDIT)(on_edit_button)

@@ -1,4 +1,4 @@
-"""Change a linked schedule: `edit` (horizon, channel, member order, destinations) and `unlink`."""
+"""Change a linked schedule: `edit` (horizon, channel, member order, destinations of each role) and `unlink`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from sqlmodel import select
 from bot.context import Context
 from bot.ids import FormBlock
 from bot.providers import ProviderError
+from bot.rota.model import PRIMARY, SECONDARY
 from bot.services import lookup
+from bot.services.assignments import schedule_roles
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
 from bot.services.directory import Directory
 from bot.services.errors import FieldError
@@ -42,7 +44,14 @@ class EditData:
     channel_id: str | None
     member_slack_ids: tuple[str, ...]
     unmapped: tuple[str, ...]  # members without a Slack account (kept, not editable here)
-    destinations: tuple[Target, ...]
+    destinations: tuple[Target, ...]  # of the primary role
+    roles: tuple[str, ...] = (PRIMARY,)
+    secondary: tuple[Target, ...] = ()  # destinations of the secondary role
+
+    @property
+    def shows_secondary(self) -> bool:
+        """The secondary field is shown while the role is on, or while it still has destinations to remove."""
+        return SECONDARY in self.roles or bool(self.secondary)
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class EditRequest:
     channel_id: str | None
     member_slack_ids: tuple[str, ...]
     destinations: tuple[Target, ...]
+    secondary: tuple[Target, ...] | None = None  # None: keep the secondary destinations as they are
 
 
 def edit_data(ctx: Context, team_id: str, schedule_id: int) -> EditData:
@@ -60,13 +70,30 @@ def edit_data(ctx: Context, team_id: str, schedule_id: int) -> EditData:
         members = list(session.exec(
             select(Member).where(Member.schedule_id == sched.id, Member.left_at.is_(None)).order_by(Member.position)
         ))
-        dests = session.exec(select(Destination).where(Destination.schedule_id == sched.id).order_by(Destination.id))
+        dests = list(session.exec(
+            select(Destination).where(Destination.schedule_id == sched.id).order_by(Destination.id)
+        ))
+
+        def targets(role: str) -> tuple[Target, ...]:
+            return tuple(Target(d.connection_id, d.provider_schedule_id, d.provider_schedule_name)
+                         for d in dests if d.role == role)
+
         return EditData(
             sched.id, sched.name, sched.horizon_days, sched.channel_id,
             tuple(m.slack_user_id for m in members if m.slack_user_id),
             tuple(m.name or m.email for m in members if not m.slack_user_id),
-            tuple(Target(d.connection_id, d.provider_schedule_id, d.provider_schedule_name) for d in dests),
+            targets(PRIMARY), schedule_roles(sched), targets(SECONDARY),
         )
+
+
+def check_roles_apart(primary: tuple[Target, ...], secondary: tuple[Target, ...]) -> None:
+    """One provider schedule never serves both roles: it pages everyone in it (Opsgenie), so both people."""
+    both = {t.value for t in primary} & {t.value for t in secondary}
+    if both:
+        names = ", ".join(sorted({t.name or t.schedule_id for t in secondary if t.value in both}))
+        raise FieldError(FormBlock.EDIT_SECONDARY,
+                         f"{names} is already a primary destination: a provider schedule pages everyone in it, so "
+                         "it would page both people. Give the secondary role a provider schedule of its own.")
 
 
 def _provider_user_for(ctx: Context, session, conn: Connection, email: str) -> ProviderUser | None:
@@ -104,6 +131,16 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
     now = ctx.clock()
     with session_scope(ctx.engine) as session:
         sched: Schedule = lookup.get_schedule(session, team_id, req.schedule_id)
+        secondary = req.secondary
+        if secondary is None:
+            secondary = tuple(Target(d.connection_id, d.provider_schedule_id, d.provider_schedule_name)
+                              for d in session.exec(select(Destination).where(Destination.schedule_id == sched.id,
+                                                                              Destination.role == SECONDARY)))
+        elif SECONDARY not in schedule_roles(sched) and _added(session, sched, SECONDARY, secondary):
+            raise FieldError(FormBlock.EDIT_SECONDARY,
+                             f"This schedule has no secondary role: turn it on first with "
+                             f"`/oncall pattern {sched.name} roles primary,secondary`.")
+        check_roles_apart(req.destinations, secondary)
         conn = session.get(Connection, sched.connection_id) if sched.connection_id else None
         members = list(session.exec(select(Member).where(Member.schedule_id == sched.id)))
         by_slack = {m.slack_user_id: m for m in members if m.slack_user_id}
@@ -122,7 +159,8 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
         for member in members:
             if member.slack_user_id and member.id not in chosen and member.left_at is None:
                 member.left_at = now
-        _set_destinations(session, sched, req.destinations)
+        _set_destinations(session, sched, PRIMARY, req.destinations)
+        _set_destinations(session, sched, SECONDARY, secondary)
         sched.horizon_days = req.horizon_days
         sched.channel_id = req.channel_id
         session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.edit", schedule_id=sched.id,
@@ -155,9 +193,19 @@ def _new_member(ctx, session, directory: Directory, sched: Schedule, conn: Conne
     return member
 
 
-def _set_destinations(session, sched: Schedule, targets: tuple[Target, ...]) -> None:
-    current = {(d.connection_id, d.provider_schedule_id): d
-               for d in session.exec(select(Destination).where(Destination.schedule_id == sched.id))}
+def _current(session, sched: Schedule, role: str) -> dict[tuple[int, str], Destination]:
+    return {(d.connection_id, d.provider_schedule_id): d for d in session.exec(
+        select(Destination).where(Destination.schedule_id == sched.id, Destination.role == role))}
+
+
+def _added(session, sched: Schedule, role: str, targets: tuple[Target, ...]) -> bool:
+    current = _current(session, sched, role)
+    return any((t.connection_id, t.schedule_id) not in current for t in targets)
+
+
+def _set_destinations(session, sched: Schedule, role: str, targets: tuple[Target, ...]) -> None:
+    """Make the destinations of `role` exactly `targets` (removed ones forget their records and alerts)."""
+    current = _current(session, sched, role)
     wanted = {(t.connection_id, t.schedule_id): t for t in targets}
     for key, dest in current.items():
         if key not in wanted:
@@ -171,7 +219,7 @@ def _set_destinations(session, sched: Schedule, targets: tuple[Target, ...]) -> 
             continue
         conn = lookup.get_connection(session, sched.team_id, target.connection_id)
         session.add(Destination(
-            team_id=sched.team_id, schedule_id=sched.id, role="primary", connection_id=conn.id,
+            team_id=sched.team_id, schedule_id=sched.id, role=role, connection_id=conn.id,
             provider_schedule_id=target.schedule_id, provider_schedule_name=target.name or target.schedule_id,
             status=(DestinationStatus.READ_ONLY if conn.can_write is False else DestinationStatus.PENDING).value,
         ))

@@ -40,6 +40,7 @@ class DestinationLine:
     exported_until: datetime | None
     last_sync_at: datetime | None
     last_error: str | None
+    role: str = "primary"  # the role exported there
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def build_status(session: Session, schedule: Schedule, now: datetime, shifts: in
                 _label(conns[d.connection_id].provider) if d.connection_id in conns else "?",
                 d.provider_schedule_name or d.provider_schedule_id,
                 conns[d.connection_id].name if d.connection_id in conns else "removed",
-                d.status, d.exported_until, d.last_sync_at, d.last_error,
+                d.status, d.exported_until, d.last_sync_at, d.last_error, d.role,
             )
             for d in dests
         ),

@@ -1,14 +1,39 @@
-"""The edit modal: horizon, channel, member order, destinations."""
+"""The edit modal: horizon, channel, member order, destinations of each role."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from bot.ids import CallbackId, FormBlock
+from bot.rota.model import SECONDARY
+from bot.services.link import Target
 from bot.services.manage import EditData
 from bot.services.schedules import ProviderSchedules
 from bot.views.common import Block, context, modal, plain
 from bot.views.link import channel_input, destination_select, horizon_input
+
+SECONDARY_HINT = ("Provider schedules that page the secondary person, never one of the primary destinations: a "
+                  "provider schedule pages everyone in it.")
+
+
+def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], current: Sequence[Target], label: str,
+                        *, optional: bool, hint: str | None = None) -> Block:
+    """A destination multi-select preset to `current`; every current destination stays selectable even
+    if its account could not be listed. Without any writable account: a line naming the current ones."""
+    known = {f"{g.connection.id}:{s.id}" for g in groups for s in g.schedules}
+    dest = destination_select(block_id, groups, [t.value for t in current], label=label)
+    if dest is None:
+        names = ", ".join(t.name or t.schedule_id for t in current) or "none"
+        return context(f"{label}: {names} (no writable account could be listed to change them).")
+    dest["optional"] = optional
+    if hint:
+        dest["hint"] = plain(hint, 150)
+    missing = [t for t in current if t.value not in known]
+    if missing:
+        extra = [{"text": plain(f"{t.name or t.schedule_id} (account unavailable)"), "value": t.value} for t in missing]
+        dest["element"]["option_groups"].append({"label": plain("Current"), "options": extra})
+        dest["element"].setdefault("initial_options", []).extend(extra)
+    return dest
 
 
 def edit_modal(data: EditData, groups: Sequence[ProviderSchedules], private_metadata: str = "") -> dict:
@@ -23,20 +48,14 @@ def edit_modal(data: EditData, groups: Sequence[ProviderSchedules], private_meta
     ]
     if data.unmapped:
         blocks.append(context("Not in Slack (kept at the end of the order): " + ", ".join(data.unmapped)))
-    # every current destination must be selectable even if its account could not be listed
-    known = {f"{g.connection.id}:{s.id}" for g in groups for s in g.schedules}
-    selected = [t.value for t in data.destinations]
-    dest = destination_select(FormBlock.EDIT_DESTINATIONS, groups, selected, label="Destinations")
-    if dest is not None:
-        dest["optional"] = False
-        missing = [t for t in data.destinations if t.value not in known]
-        if missing:
-            extra = [{"text": plain(f"{t.name or t.schedule_id} (account unavailable)"), "value": t.value} for t in missing]
-            dest["element"]["option_groups"].append({"label": plain("Current"), "options": extra})
-            dest["element"].setdefault("initial_options", []).extend(extra)
-        blocks.append(dest)
-    else:
-        names = ", ".join(t.name or t.schedule_id for t in data.destinations) or "none"
-        blocks.append(context(f"Destinations: {names} (no writable account could be listed to change them)."))
+    primary_label = "Primary destinations" if data.shows_secondary else "Destinations"
+    blocks.append(_destinations_field(FormBlock.EDIT_DESTINATIONS, groups, data.destinations, primary_label,
+                                      optional=False))
+    if data.shows_secondary:
+        blocks.append(_destinations_field(FormBlock.EDIT_SECONDARY, groups, data.secondary, "Secondary destinations",
+                                          optional=True, hint=SECONDARY_HINT))
+        if SECONDARY not in data.roles:
+            blocks.append(context(f"The secondary role is off (`/oncall pattern {data.name} roles primary`): these "
+                                  "destinations keep what was exported and get nothing new. Remove them here."))
     return modal(CallbackId.EDIT, f"Edit {data.name}"[:24], blocks, submit="Save", close="Cancel",
                  private_metadata=private_metadata)

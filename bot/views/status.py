@@ -14,7 +14,8 @@ STATUS_ICONS = {"ok": ":large_green_circle:", "pending": ":white_circle:", "warn
 
 def destination_text(d: DestinationLine) -> str:
     icon = STATUS_ICONS.get(d.status, ":white_circle:")
-    text = (f"{icon} *{d.schedule_name}* ({d.provider} · {d.connection_name}) — {d.status.replace('_', '-')}\n"
+    text = (f"{icon} *{d.schedule_name}* ({d.provider} · {d.connection_name}) · {d.role} role — "
+            f"{d.status.replace('_', '-')}\n"
             f"Exported until: *{when(d.exported_until, '{date_short_pretty} {time}', 'nothing exported yet')}* · "
             f"last sync: {when(d.last_sync_at)}")
     if d.last_error:
