@@ -1,6 +1,7 @@
 """`/oncall swap` (and the buttons and modals every swap or cover goes through).
 
-Handlers only ack, parse, call `bot.services.swaps` / `swaps_flow` and render `bot.views.swap`:
+Handlers only ack, parse, call the swap services (`bot.services.swaps_request`, `swaps_answer`,
+`swaps_flow`) and render `bot.views.swap`:
 
 1. the command → `prepare` → an ephemeral preview (Confirm / Cancel), a refusal with reasons, or
    a picker modal when it is ambiguous (several shared schedules, no or several shifts);
@@ -24,9 +25,9 @@ from bot.commands.dates import RangeSpec, resolve_range
 from bot.commands.parser import UsageError
 from bot.commands.swap_parse import COVER_USAGE, SWAP_USAGE, SwapCmd, parse_swap
 from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
-from bot.services import swaps, swaps_flow
+from bot.services import swaps, swaps_answer, swaps_flow, swaps_request
 from bot.services.errors import UserError
-from bot.services.swaps_select import Window
+from bot.services.swaps_select import COVER, SWAP, Window
 from bot.services.timeoff import user_zone
 from bot.store import SwapStatus
 from bot.views import swap as views
@@ -56,9 +57,9 @@ def run(req: Request, cmd: SwapCmd) -> None:
     try:
         q = query_of(req, cmd)
     except UsageError as exc:
-        req.reply(error_message(exc.message, exc.usage or (COVER_USAGE if cmd.kind == swaps.COVER else SWAP_USAGE)))
+        req.reply(error_message(exc.message, exc.usage or (COVER_USAGE if cmd.kind == COVER else SWAP_USAGE)))
         return
-    show(req, swaps.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock()))
+    show(req, swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock()))
 
 
 def show(req: Request, result: swaps.Ready | swaps.Refused | swaps.Choice) -> None:
@@ -102,7 +103,7 @@ def on_pick_schedule(ack: Ack, body: dict, client: WebClient, context, view: dic
     q = replace(_decode(decode_meta(view.get("private_metadata"))["q"]),
                 schedule_id=int(state_value(view, SwapBlockId.SCHEDULE, SwapBlockId.INPUT)))
     try:
-        result = swaps.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
+        result = swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
     except UserError as exc:
         ack(response_action="errors", errors={SwapBlockId.SCHEDULE: exc.message})
         return
@@ -122,13 +123,13 @@ def on_pick_shifts(ack: Ack, body: dict, client: WebClient, context, view: dict)
     errors = {}
     if not picked_a:
         errors[SwapBlockId.SHIFTS_A] = "Pick at least one shift."
-    if q.kind == swaps.SWAP and not picked_b:
+    if q.kind == SWAP and not picked_b:
         errors[SwapBlockId.SHIFTS_B] = "Pick at least one shift (for a one-way handover use /oncall cover)."
     if errors:
         ack(response_action="errors", errors=errors)
         return
     q = replace(q, picked_a=picked_a, picked_b=picked_b)
-    result = swaps.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
+    result = swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
     if isinstance(result, swaps.Refused) and not result.forceable:
         ack(response_action="errors", errors={SwapBlockId.SHIFTS_A: " ".join(result.reasons)[:1500]})
         return
@@ -143,7 +144,7 @@ def on_confirm(ack: Ack, body: dict, client: WebClient, context, action: dict) -
     ack()
     req = Request.from_body(body, context, client)
     try:
-        info = swaps.submit(req.ctx.engine, req.team_id, action.get("value") or "", req.user_id,
+        info = swaps_request.submit(req.ctx.engine, req.team_id, action.get("value") or "", req.user_id,
                             admin=req.is_admin, now=req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
@@ -173,7 +174,7 @@ def on_accept(ack: Ack, body: dict, client: WebClient, context, action: dict) ->
     ack()
     req = Request.from_body(body, context, client)
     try:
-        result = swaps.accept(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
+        result = swaps_answer.accept(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return
@@ -198,7 +199,7 @@ def on_decline(ack: Ack, body: dict, client: WebClient, context, action: dict) -
     ack()
     req = Request.from_body(body, context, client)
     try:
-        info = swaps.decline(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
+        info = swaps_answer.decline(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return
@@ -209,7 +210,7 @@ def on_withdraw(ack: Ack, body: dict, client: WebClient, context, action: dict) 
     ack()
     req = Request.from_body(body, context, client)
     try:
-        info = swaps.withdraw(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
+        info = swaps_answer.withdraw(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return

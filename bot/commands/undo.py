@@ -9,7 +9,7 @@ from bot.commands import registry
 from bot.commands.common import Request
 from bot.commands.swap_parse import UNDO_USAGE, UndoCmd, parse_undo
 from bot.ids import SwapButtonId
-from bot.services import swaps, swaps_flow
+from bot.services import swaps_execute, swaps_flow
 from bot.services.errors import UserError
 from bot.views import swap as views
 from bot.views.common import error_message, message
@@ -17,7 +17,7 @@ from bot.views.common import error_message, message
 
 def undo(req: Request, request_id: int | None, *, replace: bool = False) -> None:
     """Undo (raises UserError), then re-export and tell everyone; the person sees the result."""
-    info = swaps.undo(req.ctx.engine, req.team_id, req.user_id, request_id, admin=req.is_admin, now=req.ctx.clock())
+    info = swaps_execute.undo(req.ctx.engine, req.team_id, req.user_id, request_id, admin=req.is_admin, now=req.ctx.clock())
     req.reply(message(f":hourglass: Undid swap #{info.id}; updating the provider schedules…"), replace_original=replace)
     lines = swaps_flow.after_undo(req.ctx, req.client, info, req.user_id)
     req.reply(views.undone_message(info, lines), replace_original=replace)

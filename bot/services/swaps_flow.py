@@ -18,7 +18,10 @@ from sqlmodel import select
 from bot.context import Context
 from bot.providers import ProviderKind
 from bot.services.home import publish_home
-from bot.services.swaps import COVER, SwapInfo, expire_due, record_messages
+from bot.services.swaps import SwapInfo
+from bot.services.swaps_answer import expire_due
+from bot.services.swaps_select import COVER
+from bot.services.swaps_store import record_messages
 from bot.store import session_scope
 from bot.store.models import Connection, Destination
 from bot.views import swap as views
