@@ -33,7 +33,9 @@ from bot.store.models import (
 )
 from bot.store.types import utcnow
 from bot.sync import alerts
-from bot.sync.engine import SyncReport, bump_shift_versions, sync_schedule
+from bot.sync.engine import sync_schedule
+from bot.sync.readback import bump_shift_versions
+from bot.sync.report import SyncReport
 from bot.views.drift import drift_alert_message
 
 REEXPORT_WAIT_SECONDS = 30.0

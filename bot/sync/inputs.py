@@ -145,3 +145,21 @@ def destination_inputs(
 def exported_records(session: Session, destination_id: int) -> list[ExportedRecord]:
     rows = session.exec(select(ExportedOverride).where(ExportedOverride.destination_id == destination_id))
     return [ExportedRecord(str(r.shift_id), r.override_id, r.user_id, r.start, r.end, r.version) for r in rows]
+
+
+def user_namer(session: Session, inputs: DestinationInputs, connection_id: int) -> Callable[[str], str]:
+    """Provider user id → a Slack mention of the member (else their name or email, else the
+    cached provider user's name or email, else the id itself), for reports and drift alerts."""
+    cache = {p.user_id: p for p in session.exec(select(ProviderUser).where(ProviderUser.connection_id == connection_id))}
+
+    def name(user_id: str) -> str:
+        member_id = inputs.provider_user_to_member.get(user_id)
+        member = inputs.members.get(member_id) if member_id is not None else None
+        if member is not None:
+            return f"<@{member.slack_user_id}>" if member.slack_user_id else (member.name or member.email)
+        known = cache.get(user_id)
+        if known is not None:
+            return known.name or known.email or user_id
+        return user_id
+
+    return name

@@ -20,7 +20,8 @@ from sqlmodel import select
 
 from bot.context import Context
 from bot.store import Schedule, session_scope
-from bot.sync.engine import SyncReport, sync_schedule
+from bot.sync.engine import sync_schedule
+from bot.sync.report import SyncReport
 
 log = logging.getLogger(__name__)
 WORKERS = 3

@@ -11,9 +11,11 @@ from sqlmodel import select
 
 from bot.ids import SyncButtonId
 from bot.store.models import DestinationStatus
-from bot.sync.engine import DestinationReport, SyncReport, restrict, sync_schedule
+from bot.sync.engine import sync_schedule
+from bot.sync.export import restrict
 from bot.sync.plan import PlanLine
 from bot.sync.ratelimit import ThrottledClient, TokenBucket
+from bot.sync.report import DestinationReport, SyncReport
 from bot.sync.status import StatusInput, destination_status
 from bot.views.drift import DriftAlertModel, DriftLine, drift_alert_message, outage_message, recovered_message
 from bot.views.sync import sync_message

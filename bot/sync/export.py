@@ -1,0 +1,177 @@
+"""The export step at one destination: inputs from the database, the provider's overrides over
+the listing window, `plan_export` (cut down to some shifts with `restrict`), then either the plan
+in words for a dry run (`plan_only`) or `apply_plan`, the new mark and the drift read-back
+(`export`), gathered in a `DestinationResult` for the write-back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.context import Context
+from bot.providers import Provider, ProviderError, RemoteOverride
+from bot.store import session_scope
+from bot.store.models import Connection, Destination, DestinationStatus, DriftMode, Schedule
+from bot.sync.apply import ApplyResult, Target, apply_plan, overrides_after
+from bot.sync.drift import DriftItem
+from bot.sync.inputs import (
+    DestinationInputs,
+    destination_inputs,
+    destination_key,
+    exported_records,
+    user_namer,
+)
+from bot.sync.model import ExportedRecord
+from bot.sync.plan import Plan, advance_mark, listing_window, plan_export
+from bot.sync.provider import destination_label, kind_label, provider_for
+from bot.sync.readback import read_back
+from bot.sync.report import DestinationReport
+
+
+@dataclass
+class DestinationResult:
+    """What a destination run found, before it is written back."""
+
+    mark: datetime | None
+    unexported: list[datetime] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    provider_failed: str | None = None
+    read_only: str | None = None
+    items: list[DriftItem] | None = None  # None: drift not checked this run
+    created: int = 0
+    deleted: int = 0
+    adopted: int = 0
+    unchanged: int = 0
+
+
+# ---------------------------------------------------------------- planning
+
+
+def restrict(plan: Plan, shift_ids: set[str]) -> Plan:
+    """The part of `plan` that concerns only `shift_ids`: their creates, adoptions and the deletes
+    of their own (recorded) overrides. The mark does not move (no steps)."""
+    return replace(
+        plan,
+        creates=tuple(c for c in plan.creates if c.shift_id in shift_ids),
+        deletes=tuple(d for d in plan.deletes if d.shift_id in shift_ids),
+        adopt=tuple(a for a in plan.adopt if a.shift_id in shift_ids),
+        steps=(),
+        new_exported_until=plan.exported_until,
+    )
+
+
+def _inputs(session: Session, provider: Provider, schedule: Schedule, dest: Destination, conn: Connection,
+            now: datetime) -> DestinationInputs:
+    return destination_inputs(session, schedule, dest, now, provider_label=kind_label(conn),
+                              refresh=provider.list_users)
+
+
+def _listed(provider: Provider, dest: Destination, inputs: DestinationInputs, now: datetime,
+            horizon_end: datetime) -> list[RemoteOverride]:
+    return provider.list_overrides(dest.provider_schedule_id, *listing_window(inputs.shifts, now, horizon_end))
+
+
+def _plan(inputs: DestinationInputs, records: Sequence[ExportedRecord], remote: Sequence[RemoteOverride],
+          dest: Destination, now: datetime, horizon_end: datetime, only: set[str] | None) -> Plan:
+    plan = plan_export(inputs.shifts, records, remote, dest.exported_until, now, horizon_end,
+                       destination_key=destination_key(dest))
+    return restrict(plan, only) if only is not None else plan
+
+
+def _cap_mark(mark: datetime | None, old: datetime | None, inputs: DestinationInputs) -> datetime | None:
+    """The mark never passes a shift that could not be exported (a member without an account)."""
+    blocked = [u.start for u in inputs.unexportable if old is None or u.end > old]
+    if mark is None or not blocked:
+        return mark
+    cap = min(blocked)
+    if old is not None:
+        cap = max(cap, old)
+    return min(mark, cap)
+
+
+def _unchanged(inputs: DestinationInputs, plan: Plan, horizon_end: datetime) -> int:
+    touched = {c.shift_id for c in plan.creates} | {a.shift_id for a in plan.adopt}
+    return sum(1 for s in inputs.shifts if s.start < horizon_end and s.shift_id not in touched)
+
+
+def _unexported(plan: Plan, result: ApplyResult, inputs: DestinationInputs, mark: datetime | None,
+                horizon_end: datetime) -> list[datetime]:
+    failed = {c.shift_id for c in plan.creates if c.alias not in result.created}
+    starts = [s.start for s in inputs.shifts
+              if s.start < horizon_end and (s.shift_id in failed or mark is None or s.end > mark)]
+    starts += [u.start for u in inputs.unexportable if u.start < horizon_end]
+    return starts
+
+
+# ---------------------------------------------------------------- dry run
+
+
+def plan_only(ctx: Context, session: Session, schedule: Schedule, dest: Destination, now: datetime,
+              only: set[str] | None) -> DestinationReport:
+    """What an export would do at `dest`, in lines (the dry run's `session` sees its extension)."""
+    conn = session.get(Connection, dest.connection_id)
+    label = destination_label(dest, conn)
+    if conn is None:
+        return DestinationReport(dest.id, label, status=DestinationStatus.ERROR.value,
+                                 error="the connection was removed", exported_until=dest.exported_until)
+    horizon_end = now + timedelta(days=schedule.horizon_days)
+    with provider_for(ctx, conn) as provider:
+        try:
+            inputs = _inputs(session, provider, schedule, dest, conn, now)
+            remote = _listed(provider, dest, inputs, now, horizon_end)
+        except ProviderError as exc:
+            return DestinationReport(dest.id, label, status=dest.status, error=str(exc),
+                                     exported_until=dest.exported_until)
+    plan = _plan(inputs, exported_records(session, dest.id), remote, dest, now, horizon_end, only)
+    name = user_namer(session, inputs, conn.id)
+    lines = tuple(plan.lines())
+    names = {ln.user_id: name(ln.user_id) for ln in lines}
+    error = "; ".join(inputs.problems) or None
+    if conn.can_write is False:
+        error = f"the API key of {conn.name} is read-only: nothing can be exported" + (f"; {error}" if error else "")
+    mark = _cap_mark(plan.new_exported_until, dest.exported_until, inputs)
+    return DestinationReport(dest.id, label, created=len(plan.creates), deleted=len(plan.deletes),
+                             adopted=len(plan.adopt), unchanged=_unchanged(inputs, plan, horizon_end),
+                             exported_until=mark, status=dest.status, error=error, lines=lines, names=names)
+
+
+# ---------------------------------------------------------------- export
+
+
+def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destination, conn: Connection,
+           now: datetime, only: set[str] | None) -> tuple[DestinationResult, DestinationInputs | None]:
+    """Plan, apply (a commit per provider batch), move the mark and read drift back, by the
+    schedule's drift mode. `only`: just those shifts' own items, and the mark stays."""
+    horizon_end = now + timedelta(days=schedule.horizon_days)
+    old_mark = dest.exported_until
+    try:
+        with session_scope(ctx.engine) as session:
+            inputs = _inputs(session, provider, schedule, dest, conn, now)
+            records = exported_records(session, dest.id)
+        remote = _listed(provider, dest, inputs, now, horizon_end)
+    except ProviderError as exc:
+        return DestinationResult(old_mark, unexported=[], problems=[str(exc)], provider_failed=str(exc)), None
+    plan = _plan(inputs, records, remote, dest, now, horizon_end, only)
+    target = Target(dest.team_id, dest.id, conn.id, dest.provider_schedule_id)
+    result = apply_plan(ctx.engine, provider, target, plan)
+    mark = advance_mark(plan, result.outcomes, old_mark)
+    if only is None:
+        mark = _cap_mark(mark, old_mark, inputs)
+    out = DestinationResult(mark, created=len(result.created), deleted=len(result.deleted), adopted=result.adopted,
+                            unchanged=_unchanged(inputs, plan, horizon_end))
+    out.unexported = _unexported(plan, result, inputs, mark, horizon_end)
+    out.problems = [*result.errors, *inputs.problems]
+    out.read_only = result.read_only
+    if result.errors:
+        out.provider_failed = result.errors[-1]
+    if result.read_only or result.stopped or schedule.drift_mode == DriftMode.OFF.value:
+        return out, inputs
+    try:
+        out.items = read_back(ctx, provider, dest, inputs.shifts, overrides_after(remote, result, now), now, mark)
+    except ProviderError as exc:
+        out.problems.append(f"reading back what {kind_label(conn)} will page failed: {exc}")
+        out.provider_failed = str(exc)
+    return out, inputs
