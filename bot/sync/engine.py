@@ -204,4 +204,4 @@ def _auto_reapply(ctx: Context, provider: Provider, schedule: Schedule, dest_id:
     return again
 
 
-__all__ = ["DestinationReport", "SyncReport", "sync_schedule"]
+__all__ = ["sync_schedule"]

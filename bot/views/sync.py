@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.sync.engine import DestinationReport, SyncReport
+from bot.sync.report import DestinationReport, SyncReport
 from bot.views.common import Block, context, divider, message, section, when
 from bot.views.drift import local_span
 from bot.views.status import STATUS_ICONS
