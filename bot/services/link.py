@@ -122,8 +122,13 @@ def check_link(ctx: Context, team_id: str, req: LinkRequest) -> None:
                 Schedule.source_schedule_id == req.provider_schedule_id,
             )
         ).first()
-    if existing:
-        raise FieldError(FormBlock.LINK_SCHEDULE, f"Already linked as `{existing.name}`: see `/oncall status {existing.name}`.")
+        if existing:
+            raise FieldError(FormBlock.LINK_SCHEDULE,
+                             f"Already linked as `{existing.name}`: see `/oncall status {existing.name}`.")
+        targets = [(FormBlock.LINK_SCHEDULE, Target(req.connection_id, req.provider_schedule_id)),
+                   *((FormBlock.LINK_DESTINATIONS, t) for t in req.extra_destinations)]
+        for block, t in targets:
+            lookup.ensure_unshared(session, team_id, block, t.connection_id, t.schedule_id, t.name or t.schedule_id)
 
 
 def _free_name(session, team_id: str, name: str, connection_name: str) -> str:

@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from sqlmodel import Session, select
 
-from bot.services.errors import UserError
-from bot.store.models import Connection, Schedule
+from bot.services.errors import FieldError, UserError
+from bot.store.models import Connection, Destination, Schedule
 
 T = TypeVar("T", Connection, Schedule)
 
@@ -57,3 +57,27 @@ def get_schedule(session: Session, team_id: str, schedule_id: int) -> Schedule:
     if sched is None or sched.team_id != team_id:
         raise UserError("That schedule is no longer linked. See `/oncall status`.")
     return sched
+
+
+def exported_by_other(session: Session, team_id: str, connection_id: int, provider_schedule_id: str,
+                      schedule_id: int | None = None) -> Schedule | None:
+    """The other bot schedule that already exports to this provider schedule, if any.
+
+    Two bot schedules on one provider schedule would each delete the other's overrides beyond
+    their marks and page whoever exported last, so a provider schedule has one owner.
+    """
+    query = (select(Schedule).join(Destination, Destination.schedule_id == Schedule.id)
+             .where(Schedule.team_id == team_id, Destination.connection_id == connection_id,
+                    Destination.provider_schedule_id == provider_schedule_id))
+    if schedule_id is not None:
+        query = query.where(Schedule.id != schedule_id)
+    return session.exec(query).first()
+
+
+def ensure_unshared(session: Session, team_id: str, block_id: str, connection_id: int, provider_schedule_id: str,
+                    label: str, schedule_id: int | None = None) -> None:
+    """FieldError under `block_id` when another bot schedule already exports there."""
+    owner = exported_by_other(session, team_id, connection_id, provider_schedule_id, schedule_id)
+    if owner:
+        raise FieldError(block_id, f"{label} already receives the shifts of `{owner.name}`: one provider schedule "
+                                   "can follow only one bot schedule.")

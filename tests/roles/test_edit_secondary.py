@@ -143,3 +143,16 @@ def test_without_the_role_secondary_destinations_can_only_be_removed(team, slack
     assert destinations(team) == [("primary", "PSCHED1"), ("secondary", "PSCHED2")]
     assert submit(team, slack_http, secondary=[]) is None
     assert destinations(team) == [("primary", "PSCHED1")]
+
+
+def test_a_provider_schedule_of_another_bot_schedule_is_refused(team, slack_http):
+    with session_scope(team.ctx.engine) as s:
+        other = Schedule(team_id="T1", name="Other team", connection_id=team.conn, source_schedule_id="PSCHED2")
+        s.add(other)
+        s.flush()
+        s.add(Destination(team_id="T1", schedule_id=other.id, connection_id=team.conn, provider_schedule_id="PSCHED2"))
+    body = submit(team, slack_http, primary=("PSCHED1", "PSCHED2"))
+    assert body["response_action"] == "errors"
+    error = body["errors"][FormBlock.EDIT_DESTINATIONS]
+    assert "already receives the shifts of `Other team`" in error
+    assert destinations(team) == [("primary", "PSCHED1"), ("primary", "PSCHED2")], "nothing written"

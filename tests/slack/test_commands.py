@@ -426,3 +426,16 @@ def test_home_buttons(team, slack_http):
     slack_http.interact(block_actions(ButtonId.HOME_CONNECT, view=home, channel_id=None))
     connect = team.stub.wait_for("views.open", 3)[-1].body["view"]
     assert connect["callback_id"] == CallbackId.CONNECT
+
+
+def test_link_refuses_a_destination_another_schedule_exports_to(team, slack_http, conformant_respx):
+    pd_account(conformant_respx)
+    conn = add_connection(team.ctx)
+    other = add_connection(team.ctx, name="Backup PD")
+    owner = add_schedule(team.ctx, other, name="Backup rota")  # exports to PSCHED1 on the backup account
+    body = slack_http.interact(view_submission(
+        CallbackId.LINK, link_values(conn, extras=[(f"{other}:PSCHED1", "Backup")]), private_metadata=meta(team))).json()
+    assert body["response_action"] == "errors"
+    assert "already receives the shifts of `Backup rota`" in body["errors"][FormBlock.LINK_DESTINATIONS]
+    with session_scope(team.ctx.engine) as session:
+        assert [s.id for s in session.exec(select(Schedule)).all()] == [owner], "nothing linked"
