@@ -17,6 +17,7 @@ from bot.commands.common import Request
 from bot.commands.dates import RangeSpec, resolve_range, take_range
 from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe
 from bot.services import resync
+from bot.services.home import publish_homes
 from bot.services.notices import send_replacement_notices
 from bot.services.timeoff import (
     add_time_off,
@@ -101,6 +102,7 @@ def run_add(req: Request, cmd: AwayCmd) -> None:
         result = add_time_off(req.ctx, session, req.team_id, req.user_id, target, start, end, cmd.reason, now)
     req.reply(away_confirmation(result, zone, actor=req.user_id))
     send_replacement_notices(req.client, result.outcome)
+    publish_homes(req.ctx, req.client, req.team_id, [target])
     resync.after_change(req.ctx, req.client, result.outcome.shift_ids_by_schedule())
 
 
@@ -125,6 +127,7 @@ def run_cancel(req: Request, cmd: AwayCancelCmd) -> None:
     with session_scope(req.ctx.engine) as session:
         entry = cancel_time_off(session, req.team_id, req.user_id, cmd.id, req.ctx.clock())
     req.reply(cancel_message(entry, user_zone(req.directory, entry.slack_user_id)))
+    publish_homes(req.ctx, req.client, req.team_id, [entry.slack_user_id])
 
 
 def run(req: Request, cmd: AwayCmd | AwayListCmd | AwayCancelCmd) -> None:

@@ -19,11 +19,13 @@ from bot.services import lookup
 from bot.services.auth import is_admin
 from bot.services.directory import Directory
 from bot.services.status import build_status, shifts_between
+from bot.services.timeoff import list_time_off
 from bot.store import Member, Schedule, session_scope
 from bot.views.home import HomeModel, home_view
 
 log = logging.getLogger(__name__)
 MY_SHIFTS = 8
+MY_TIME_OFF = 5
 REFRESH_MAX = 200
 
 
@@ -39,6 +41,7 @@ def home_model(ctx: Context, team_id: str, user_id: str, admin: bool) -> HomeMod
             user_id=user_id,
             is_admin=admin,
             my_shifts=tuple(mine[:MY_SHIFTS]),
+            my_time_off=tuple(list_time_off(session, team_id, user_id, now)[:MY_TIME_OFF]),
             schedules=tuple(build_status(session, s, now, shifts=0) for s in schedules),
             connections=len(lookup.connections(session, team_id)),
         )
@@ -57,9 +60,13 @@ def refresh_homes(ctx: Context, client: WebClient, team_id: str, user_ids: Itera
             select(Member.slack_user_id).join(Schedule, Schedule.id == Member.schedule_id)
             .where(Schedule.team_id == team_id, Member.slack_user_id.is_not(None), Member.left_at.is_(None))
         ).all()
-    users = list(dict.fromkeys([*user_ids, *members]))[:REFRESH_MAX]
+    return publish_homes(ctx, client, team_id, list(dict.fromkeys([*user_ids, *members]))[:REFRESH_MAX])
+
+
+def publish_homes(ctx: Context, client: WebClient, team_id: str, user_ids: Iterable[str]) -> int:
+    """Re-publish exactly these people's Home tabs; failures are logged. Returns how many worked."""
     done = 0
-    for uid in users:
+    for uid in user_ids:
         try:
             publish_home(ctx, client, team_id, uid)
             done += 1

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.ids import ButtonId, ViewId
 from bot.services.status import ScheduleStatus, ShiftLine
+from bot.services.timeoff import Entry
 from bot.views.common import Block, actions, button, context, divider, header, section, when
 from bot.views.status import destination_text
 
@@ -19,6 +20,7 @@ class HomeModel:
     my_shifts: tuple[ShiftLine, ...]
     schedules: tuple[ScheduleStatus, ...]
     connections: int
+    my_time_off: tuple[Entry, ...] = ()
 
 
 def home_view(model: HomeModel) -> dict:
@@ -35,6 +37,11 @@ def home_view(model: HomeModel) -> dict:
         blocks.append(section("\n".join(lines)))
     else:
         blocks.append(context("No shifts assigned to you yet."))
+    if model.my_time_off:
+        lines = [f"• #{t.id} {when(t.start)} → {when(t.end)}"
+                 f"{' · from your calendar' if t.source == 'calendar' else ''}{' · ' + t.reason if t.reason else ''}"
+                 for t in model.my_time_off]
+        blocks.append(section("*Your time off*\n" + "\n".join(lines)))
     blocks.append(divider())
     blocks.append(section(f"*Schedules ({len(model.schedules)})*"))
     if not model.schedules:

@@ -133,6 +133,18 @@ def test_list_and_cancel(team, slack_http):
     assert "no time off #" in reply(team)
 
 
+def test_app_home_shows_my_time_off_and_follows_cancel(team, slack_http):
+    slack_http.command("away 12-24 12-31 holidays", user_id="U2", response_url=team.response_url)
+    (entry,) = time_off(team)
+    home = json.dumps(team.stub.bodies("views.publish")[-1])
+    assert team.stub.bodies("views.publish")[-1]["user_id"] == "U2"
+    assert "Your time off" in home and f"#{entry.id}" in home and "holidays" in home
+    team.stub.reset()
+    slack_http.command(f"away cancel {entry.id}", user_id="U2", response_url=team.response_url)
+    home = json.dumps(team.stub.bodies("views.publish")[-1])
+    assert "Your time off" not in home
+
+
 def test_help_lists_the_rota_subcommands(team, slack_http):
     slack_http.command("help", response_url=team.response_url)
     text = reply(team)
