@@ -195,3 +195,12 @@ def guard_submission(fn):
             ))
 
     return wrapper
+
+
+def admin_submission(ack: Any, body: dict, context: Any, client: WebClient, action: str) -> Request | None:
+    """The submitter's Request when they are an admin; otherwise replace the modal with the refusal."""
+    req = Request.from_body(body, context, client)
+    if req.is_admin():
+        return req
+    ack(response_action="update", view=notice_modal("Not allowed", refusal(req.ctx, action)))
+    return None

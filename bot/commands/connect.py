@@ -6,13 +6,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, guard_submission, state_value
+from bot.commands.common import Request, admin_submission, guard_submission, state_value
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId
 from bot.services import connect as service
-from bot.services.auth import refusal
 from bot.services.errors import FieldError
 from bot.services.home import refresh_homes
-from bot.views.common import notice_modal
 from bot.views.connect import connect_modal, connected_message
 
 ACTION = "connect provider accounts"
@@ -28,9 +26,8 @@ def run(req: Request, cmd: parser.ConnectCmd) -> None:
 
 @guard_submission
 def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
-    req = Request.from_body(body, context, client)
-    if not req.is_admin():
-        ack(response_action="update", view=notice_modal("Not allowed", refusal(req.ctx, ACTION)))
+    req = admin_submission(ack, body, context, client, ACTION)
+    if req is None:
         return
     try:
         form = service.read_form(

@@ -7,11 +7,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, decode_meta, guard_submission, state_value
+from bot.commands.common import Request, admin_submission, decode_meta, guard_submission, state_value
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.services import lookup
 from bot.services import schedules as schedules_service
-from bot.services.auth import refusal
 from bot.services.errors import FieldError, UserError
 from bot.services.home import refresh_homes
 from bot.services.link import Target, after_link
@@ -51,9 +50,8 @@ def on_edit_button(ack: Ack, body: dict, client: WebClient, context, action: dic
 
 @guard_submission
 def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
-    req = Request.from_body(body, context, client)
-    if not req.is_admin():
-        ack(response_action="update", view=notice_modal("Not allowed", refusal(req.ctx, ACTION)))
+    req = admin_submission(ack, body, context, client, ACTION)
+    if req is None:
         return
     schedule_id = int(decode_meta(view.get("private_metadata")).get("s", 0))
     try:

@@ -9,11 +9,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, guard_submission, state_value
+from bot.commands.common import Request, admin_submission, guard_submission, state_value
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.services import lookup
 from bot.services import schedules as schedules_service
-from bot.services.auth import refusal
 from bot.services.errors import FieldError, UserError
 from bot.services.home import refresh_homes
 from bot.services.link import LinkRequest, Target, check_link, link_schedule
@@ -118,9 +117,8 @@ def read_request(view: dict) -> LinkRequest:
 
 @guard_submission
 def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
-    req = Request.from_body(body, context, client)
-    if not req.is_admin():
-        ack(response_action="update", view=notice_modal("Not allowed", refusal(req.ctx, ACTION)))
+    req = admin_submission(ack, body, context, client, ACTION)
+    if req is None:
         return
     try:
         link_req = read_request(view)

@@ -7,15 +7,14 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, decode_meta, guard_submission
+from bot.commands.common import Request, admin_submission, decode_meta, guard_submission
 from bot.ids import CallbackId
 from bot.services import lookup
-from bot.services.auth import refusal
 from bot.services.errors import UserError
 from bot.services.home import refresh_homes
 from bot.services.manage import unlink_schedule
 from bot.store import Member, session_scope
-from bot.views.common import message, notice_modal
+from bot.views.common import message
 from bot.views.unlink import unlink_modal
 
 ACTION = "unlink schedules"
@@ -29,9 +28,8 @@ def run(req: Request, cmd: parser.UnlinkCmd) -> None:
 
 @guard_submission
 def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
-    req = Request.from_body(body, context, client)
-    if not req.is_admin():
-        ack(response_action="update", view=notice_modal("Not allowed", refusal(req.ctx, ACTION)))
+    req = admin_submission(ack, body, context, client, ACTION)
+    if req is None:
         return
     ack()
     schedule_id = int(decode_meta(view.get("private_metadata")).get("s", 0))
