@@ -29,6 +29,7 @@ from bot.services.errors import UserError
 from bot.services.notices import send_replacement_notices
 from bot.services.timeoff import ReplacementOutcome, memberships, replace_for_user, user_zone
 from bot.store import AuditEvent, Member, Schedule, TimeOff, session_scope
+from bot.sync.locks import CALENDAR_FEEDS_KEY, try_lock
 
 log = logging.getLogger(__name__)
 SCHEMES = ("https", "http", "webcal")
@@ -190,10 +191,17 @@ CALENDAR_JOB_ID = "oncall-calendar-feeds"
 CALENDAR_INTERVAL_MINUTES = 30
 
 
+def refresh_on_one_replica(ctx: Context, client_for: Callable[[str], WebClient | None]) -> int | None:
+    """The periodic refresh, skipped when another replica is already running it (None then):
+    two replicas rewriting the same person's calendar time off at once could duplicate it."""
+    with try_lock(ctx.engine, CALENDAR_FEEDS_KEY) as mine:
+        return refresh_calendar_feeds(ctx, client_for=client_for) if mine else None
+
+
 def add_calendar_job(scheduler, ctx: Context, client_for: Callable[[str], WebClient | None]) -> None:
     """Register the periodic feed refresh on an APScheduler scheduler (see bot.sync.job)."""
     scheduler.add_job(
-        lambda: refresh_calendar_feeds(ctx, client_for=client_for),
+        lambda: refresh_on_one_replica(ctx, client_for),
         "interval", minutes=CALENDAR_INTERVAL_MINUTES, id=CALENDAR_JOB_ID, max_instances=1, coalesce=True,
         misfire_grace_time=300, replace_existing=True,
     )

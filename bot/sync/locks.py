@@ -15,6 +15,8 @@ from sqlalchemy import Engine, text
 
 # A namespace so the bot's advisory locks don't collide with other users of the database.
 _NAMESPACE = 0x0C_A1_1B  # "oncall bot"
+# Keys of jobs that must run on one replica at a time (schedule locks use positive schedule ids).
+CALENDAR_FEEDS_KEY = -1
 _local_locks: dict[tuple[str, int], threading.Lock] = {}
 _local_guard = threading.Lock()
 

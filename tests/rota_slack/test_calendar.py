@@ -206,3 +206,27 @@ def test_private_feed_addresses_are_refused_by_default(team, feeds, slack_http):
     text = reply(team)
     assert "private network" in text
     assert calendar_rows(team) == []
+
+
+def test_the_periodic_refresh_runs_on_one_replica_at_a_time(team, feeds, monkeypatch):
+    import threading
+
+    from bot.services import calendar
+    from bot.sync.locks import CALENDAR_FEEDS_KEY, try_lock
+
+    runs: list[int] = []
+    monkeypatch.setattr(calendar, "refresh_calendar_feeds", lambda ctx, client_for=None: runs.append(1) or 0)
+    held, release = threading.Event(), threading.Event()
+
+    def other_replica():
+        with try_lock(team.ctx.engine, CALENDAR_FEEDS_KEY):
+            held.set()
+            release.wait(5)
+
+    t = threading.Thread(target=other_replica)
+    t.start()
+    held.wait(5)
+    assert calendar.refresh_on_one_replica(team.ctx, lambda _team: None) is None and runs == []
+    release.set()
+    t.join()
+    assert calendar.refresh_on_one_replica(team.ctx, lambda _team: None) == 0 and runs == [1]
