@@ -59,27 +59,26 @@ def db_url(request) -> str:
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
 
 
-@pytest.fixture
-def engine(sqlite_url):
-    """A migrated SQLite engine (the default backend)."""
-    eng = make_engine(sqlite_url)
+def _migrated(url: str):
+    eng = make_engine(url)
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def engine(sqlite_url):
+    """A migrated SQLite engine (the default backend)."""
+    yield from _migrated(sqlite_url)
 
 
 @pytest.fixture
 def any_engine(db_url):
     """A migrated engine, on SQLite and on PostgreSQL."""
-    eng = make_engine(db_url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
+    yield from _migrated(db_url)
 
 
 @pytest.fixture
 def pg_engine(pg_url):
-    eng = make_engine(pg_url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
+    """A migrated engine on a fresh PostgreSQL database."""
+    yield from _migrated(pg_url)
