@@ -174,11 +174,13 @@ def test_a_member_without_an_account_never_gets_hand_edits_on_later_exported_shi
     sync_schedule(slack.ctx, world.schedule_id, client=client)  # Alice's weeks 0, 2, 4 exported
     # Carol takes a day of Alice's third week by hand, in a period the bot has exported to
     hand = og.hand_override("og-c", T0 + timedelta(days=15), T0 + timedelta(days=16))
+    covers_bob = og.hand_override("og-c", T0 + timedelta(days=7), T0 + timedelta(days=14))  # Bob's week
     clock.advance(hours=1)
 
     og_report = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[1]
 
     assert hand in og.sim.overrides, "the hand edit was deleted"
+    assert covers_bob in og.sim.overrides
     assert og.requests("DELETE") == []
     assert og.who(T0 + timedelta(days=15, hours=12)) == "og-c"
     assert (og_report.created, og_report.deleted) == (0, 0)
