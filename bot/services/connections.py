@@ -61,6 +61,7 @@ def remove_connection(ctx: Context, team_id: str, connection_id: int, actor: str
             )
         for cached in session.exec(select(ProviderUser).where(ProviderUser.connection_id == connection_id)):
             session.delete(cached)
+        session.flush()  # no relationship orders these deletes: the cached users must go first
         session.delete(conn)
         session.add(AuditEvent(team_id=team_id, actor=actor, action="connection.remove", detail=conn.name))
         return conn.name

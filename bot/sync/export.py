@@ -81,17 +81,6 @@ def _plan(inputs: DestinationInputs, records: Sequence[ExportedRecord], remote: 
     return restrict(plan, only) if only is not None else plan
 
 
-def _cap_mark(mark: datetime | None, old: datetime | None, inputs: DestinationInputs) -> datetime | None:
-    """The mark never passes a shift that could not be exported (a member without an account)."""
-    blocked = [u.start for u in inputs.unexportable if old is None or u.end > old]
-    if mark is None or not blocked:
-        return mark
-    cap = min(blocked)
-    if old is not None:
-        cap = max(cap, old)
-    return min(mark, cap)
-
-
 def _unchanged(inputs: DestinationInputs, plan: Plan, horizon_end: datetime) -> int:
     touched = {c.shift_id for c in plan.creates} | {a.shift_id for a in plan.adopt}
     return sum(1 for s in inputs.shifts if s.start < horizon_end and s.shift_id not in touched)
@@ -132,10 +121,9 @@ def plan_only(ctx: Context, session: Session, schedule: Schedule, dest: Destinat
     error = "; ".join(inputs.problems) or None
     if conn.can_write is False:
         error = f"the API key of {conn.name} is read-only: nothing can be exported" + (f"; {error}" if error else "")
-    mark = _cap_mark(plan.new_exported_until, dest.exported_until, inputs)
     return DestinationReport(dest.id, label, created=len(plan.creates), deleted=len(plan.deletes),
                              adopted=len(plan.adopt), unchanged=_unchanged(inputs, plan, horizon_end),
-                             exported_until=mark, status=dest.status, error=error, lines=lines, names=names)
+                             exported_until=plan.new_exported_until, status=dest.status, error=error, lines=lines, names=names)
 
 
 # ---------------------------------------------------------------- export
@@ -157,9 +145,10 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
     plan = _plan(inputs, records, remote, dest, now, horizon_end, only)
     target = Target(dest.team_id, dest.id, conn.id, dest.provider_schedule_id)
     result = apply_plan(ctx.engine, provider, target, plan)
+    # The mark passes over shifts left out (members without an account): the first export of
+    # their period is done, so hand edits there survive like anywhere before the mark; they are
+    # exported as changed shifts once the person has an account, and named in the status till then.
     mark = advance_mark(plan, result.outcomes, old_mark)
-    if only is None:
-        mark = _cap_mark(mark, old_mark, inputs)
     out = DestinationResult(mark, created=len(result.created), deleted=len(result.deleted), adopted=result.adopted,
                             unchanged=_unchanged(inputs, plan, horizon_end))
     out.unexported = _unexported(plan, result, inputs, mark, horizon_end)

@@ -46,7 +46,10 @@ Rules
    walks the live shifts from the mark on, in time order, and stops at the first one with a
    failed (or untried) create, or a failed delete of an override starting before its end.
    Failures before the mark do not move it: those shifts are simply planned again next run.
-   ``Plan.new_exported_until`` is the mark after full success.
+   ``Plan.new_exported_until`` is the mark after full success. Shifts the caller leaves out
+   (a member without an account) are gaps the mark passes over like the rest: the first export
+   of their period is done. Holding the mark back for them would turn the exported shifts after
+   them back into first exports, and the sweep would delete hand edits there.
 
 Applying a plan (the apply layer's contract): run ``plan.creates`` (bulk is fine), then
 ``deletes_to_run(plan, outcomes)``; record ``updated_records(...)`` and ``advance_mark(...)``.

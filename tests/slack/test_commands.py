@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.ids import ButtonId, CallbackId, FormBlock
-from bot.store import Connection, Destination, Member, Schedule, Shift, session_scope
+from bot.store import Connection, Destination, Member, ProviderUser, Schedule, Shift, session_scope
 from tests.slack.blockkit import assert_view
 from tests.slack.payloads import (
     app_home_opened,
@@ -125,6 +125,23 @@ def test_remove_unused_connection(team, slack_http):
     assert "Removed" in call.raw and call.body["replace_original"] is True
     with session_scope(team.ctx.engine) as session:
         assert session.get(Connection, conn) is None
+
+
+def test_remove_a_connection_after_unlinking_its_schedule(team, slack_http):
+    conn = add_connection(team.ctx)
+    add_schedule(team.ctx, conn, shifts_from=NOW)
+    with session_scope(team.ctx.engine) as session:  # what linking caches
+        session.add(ProviderUser(team_id="T1", connection_id=conn, user_id="PU1", email="alice@example.com"))
+    slack_http.command("unlink Platform primary", response_url=team.response_url)
+    (opened,) = team.stub.wait_for("views.open")
+    slack_http.interact(view_submission(CallbackId.UNLINK, {}, private_metadata=opened.body["view"]["private_metadata"]))
+    assert "Unlinked *Platform primary*" in reply(team)
+
+    slack_http.interact(block_actions(ButtonId.REMOVE_CONNECTION, str(conn), response_url=team.response_url))
+
+    assert "Removed *Acme PD*" in reply(team)
+    with session_scope(team.ctx.engine) as session:
+        assert session.get(Connection, conn) is None and session.exec(select(ProviderUser)).all() == []
 
 
 def test_remove_is_refused_for_non_admins(team, slack_http):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -81,10 +82,10 @@ def test_permission_denied_on_write_marks_the_connection_read_only(env):
     assert fake.log == []
 
 
-def test_member_without_an_account_at_another_provider_is_reported_and_not_exported(env):
-    slack, router, clock, client = env
+def _without_bob_at_opsgenie(slack, router, clock):
+    """A PagerDuty-linked schedule (Alice and Bob take turns weekly) also exported to an
+    Opsgenie account that knows Alice and Carol, not Bob."""
     pd = FakePagerDuty(router, clock)
-    # the Opsgenie account knows Alice and Carol, not Bob
     og = FakeOpsgenie(router, clock, users={"og-a": ("Alice Adams", "alice@example.com"),
                                              "og-c": ("Carol Chen", "carol@example.com")})
     world = add_world(slack.ctx, weeks=4)
@@ -95,6 +96,12 @@ def test_member_without_an_account_at_another_provider_is_reported_and_not_expor
         session.flush()
         session.add(Destination(team_id="T1", schedule_id=world.schedule_id, connection_id=conn.id,
                                 provider_schedule_id=og.schedule_id, provider_schedule_name="Platform (OG)"))
+    return pd, og, world
+
+
+def test_member_without_an_account_at_another_provider_is_reported_and_not_exported(env):
+    slack, router, clock, client = env
+    pd, og, world = _without_bob_at_opsgenie(slack, router, clock)
     report = sync_schedule(slack.ctx, world.schedule_id, client=client)
     pd_report, og_report = report.destinations
     assert pd_report.status == "ok" and pd_report.created == 5
@@ -103,14 +110,20 @@ def test_member_without_an_account_at_another_provider_is_reported_and_not_expor
     assert "Bob Brown (bob@example.com) has no Opsgenie account with that email (2 shifts not exported)" in og_report.error
     assert [o.user_id for o in og.live()] == ["og-a", "og-a", "og-a"]
     assert len(og.requests("GET", "/v2/schedules")) >= 1  # users listed once to fill the cache
-    # the mark stops before Bob's first shift
+    # the mark passes over Bob's shifts (their period's first export is done), up to Alice's last
     dest = destination(slack.ctx, og_report.destination_id)
-    assert dest.exported_until == T0 + timedelta(days=7)
+    assert dest.exported_until == T0 + timedelta(days=35)
     assert pd.log
     # three days before Bob's shift it becomes an error
     clock.advance(days=3)
     og_report = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[1]
     assert og_report.status == "error"
+    # Bob gets an account: his shifts are exported as changed ones, and the status is clear again
+    og.users["og-b"] = ("Bob Brown", "bob@example.com")
+    og.sim.rotation = replace(og.sim.rotation, users=(*og.sim.rotation.users, "og-b"))  # Opsgenie lists them
+    og_report = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[1]
+    assert (og_report.created, og_report.deleted, og_report.status, og_report.error) == (2, 0, "ok", None)
+    assert [o.user_id for o in og.live()] == ["og-a", "og-b", "og-a", "og-b", "og-a"]
 
 
 def test_crash_between_provider_call_and_commit_converges_by_adoption(env):
@@ -153,3 +166,24 @@ def test_failing_assignment_extension_still_exports_existing_shifts(env, monkeyp
     assert report.destinations[0].created == 3
     assert report.schedule_name == "Platform primary"
     assert len(fake.live()) == 3
+
+
+def test_a_member_without_an_account_never_gets_hand_edits_on_later_exported_shifts_deleted(env):
+    slack, router, clock, client = env
+    _, og, world = _without_bob_at_opsgenie(slack, router, clock)
+    sync_schedule(slack.ctx, world.schedule_id, client=client)  # Alice's weeks 0, 2, 4 exported
+    # Carol takes a day of Alice's third week by hand, in a period the bot has exported to
+    hand = og.hand_override("og-c", T0 + timedelta(days=15), T0 + timedelta(days=16))
+    covers_bob = og.hand_override("og-c", T0 + timedelta(days=7), T0 + timedelta(days=14))  # Bob's week
+    clock.advance(hours=1)
+
+    og_report = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[1]
+
+    assert hand in og.sim.overrides, "the hand edit was deleted"
+    assert covers_bob in og.sim.overrides
+    assert og.requests("DELETE") == []
+    assert og.who(T0 + timedelta(days=15, hours=12)) == "og-c"
+    assert (og_report.created, og_report.deleted) == (0, 0)
+    # Bob's shifts are still named as not exported
+    assert og_report.status == "warning"
+    assert "Bob Brown (bob@example.com) has no Opsgenie account with that email (2 shifts not exported)" in og_report.error
