@@ -82,3 +82,15 @@ def test_run_refuses_a_key_file_others_can_read_in_one_line(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode != 0 and len(lines) == 1, result.stderr
     assert ".oncall-secret-key" in lines[0] and "chmod 600" in lines[0]
+
+
+@pytest.mark.parametrize("args", [["check"], ["run"], ["db", "upgrade"]])
+def test_database_password_is_never_printed(tmp_path, args):
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s3cret", "ONCALL_SECRET_KEY": "k" * 43 + "=",
+           "SLACK_API_URL": "http://127.0.0.1:9/api/",
+           "DATABASE_URL": "postgresql+psycopg://bot:hunter2-db-pass@127.0.0.1:9/oncall?connect_timeout=2"}
+    result = run(args, tmp_path, **env)
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert "hunter2-db-pass" not in out and "bot:***@127.0.0.1:9" in out, out
+    assert "Traceback" not in out
