@@ -5,6 +5,7 @@ the two stores directly on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 import threading
 from dataclasses import replace
@@ -93,6 +94,17 @@ def test_an_oauth_install_stores_no_token_in_clear_and_the_bot_still_uses_it(sla
     assert (found.bot_token, found.user_token, found.user_refresh_token) == (BOT_TOKEN, USER_TOKEN, None)
     client = slack_client_for(slack.ctx, WebClient(token=None, base_url=slack.stub.api_url), "T1")
     assert client is not None and client.token == BOT_TOKEN
+
+
+def test_an_oauth_install_logs_no_token_even_at_debug(slack, oauth_app, caplog):
+    caplog.set_level(logging.DEBUG)
+    for name in ("", "slack_bolt", "slack_sdk", "bot", "sqlalchemy"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    query, cookie = _install(oauth_app)
+    assert _get(oauth_app, "/slack/oauth_redirect", query, cookie)[0] == 200
+    assert "oauth.v2.access" in caplog.text  # slack_sdk logged the response …
+    for secret in ("botsecret", "usersecret", "refreshsecret"):
+        assert secret not in caplog.text  # … without the tokens in it
 
 
 def test_an_oauth_state_is_accepted_once(slack, oauth_app):
