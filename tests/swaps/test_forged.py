@@ -108,3 +108,23 @@ def test_a_stored_cover_with_shifts_of_the_other_person_moves_only_the_listed_on
         assert [s.id for s in shown.give_a + shown.give_b] == [sid for sid, *_ in moves(req)]
     swaps_answer.accept(ctx.engine, "T1", sent.id, "U2", clock())
     assert owners(ctx, world.schedule_id) == ["U1", "U2", "U2", "U2", "U1"]
+
+
+def test_a_response_url_in_forged_metadata_is_not_posted_to(env, monkeypatch):  # noqa: F811
+    import bot.commands.common as common
+
+    slack, http, _, _, _ = env
+    stub = slack.stub
+    view, values = _picker(http, stub)
+    posted: list[str] = []
+    real = common.WebhookClient
+    monkeypatch.setattr(common, "WebhookClient", lambda url, **kw: posted.append(url) or real(url, **kw))
+    meta = json.loads(view["private_metadata"])
+    assert meta["r"] == stub.response_url("cmd")  # Slack's own, kept for the answer
+    meta["r"] = "http://169.254.169.254/latest/meta-data"
+    stub.reset()
+    resp = http.interact(view_submission(SwapCallbackId.PICK_SHIFTS, values, private_metadata=json.dumps(meta),
+                                         user_id="U1"))
+    assert resp.status == 200
+    assert posted == []  # not the forged URL: the preview went by ephemeral message instead
+    assert "check before anything changes" in json.dumps(stub.bodies("chat.postEphemeral")[-1]["blocks"])
