@@ -7,7 +7,7 @@ the OAuth `state` values already used.
 - `EncryptedInstallationStore`: that store with every token column (bot, user and refresh tokens,
   the incoming-webhook URL) encrypted with the key of the provider API keys (`bot.crypto`).
   Rows written before encryption are read as they are and sealed at the next save.
-- `oauth_states_used`: a digest of each consumed OAuth `state` until it expires, so a state is
+- `oauth_states_used`: a digest of each consumed OAuth `state` until an hour past its expiry, so it is
   accepted once across every replica (`bot.oauth_state`). Not keyed by `team_id`: the workspace
   is only known once the state has been used.
 """
