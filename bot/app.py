@@ -2,8 +2,8 @@
 
 Single workspace: `SLACK_BOT_TOKEN`. Several workspaces: `SLACK_CLIENT_ID` + `SLACK_CLIENT_SECRET`
 turn on bolt's OAuth flow (`/slack/install`, `/slack/oauth_redirect`) with slack-sdk's SQLAlchemy
-installation store on the bot's own database (tables created by migration 0002) and signed,
-table-less OAuth states (`bot.oauth_state`).
+installation store on the bot's own database, its tokens encrypted (`bot.store.slack_oauth`), and
+signed, single-use OAuth states (`bot.oauth_state`).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from concurrent.futures import Executor
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot import redact
 from bot.commands import register_all
 from bot.commands.common import CONTEXT_KEY, report_unexpected
 from bot.context import Context
 from bot.oauth_state import SignedOAuthStateStore
+from bot.store.slack_oauth import EncryptedInstallationStore
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,8 @@ def oauth_settings(ctx: Context) -> OAuthSettings:
         client_id=s.slack_client_id,
         client_secret=s.slack_client_secret,
         scopes=BOT_SCOPES,
-        installation_store=SQLAlchemyInstallationStore(client_id=s.slack_client_id, engine=ctx.engine),
-        state_store=SignedOAuthStateStore(s.slack_client_secret),
+        installation_store=EncryptedInstallationStore(s.slack_client_id, ctx.engine, ctx.keys),
+        state_store=SignedOAuthStateStore(s.slack_client_secret, ctx.engine),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
     )

@@ -11,9 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from bot import redact
 from bot.config import ConfigError, Settings
 from bot.context import Context
 from bot.crypto import KeyBox, SecretKeyError, load_or_create_secret_key
@@ -34,6 +36,15 @@ log = logging.getLogger("oncall_bot")
 def _fail(message: str, code: int = 2) -> int:
     print(f"oncall-bot: {message}", file=sys.stderr)
     return code
+
+
+def _db_error(settings: Settings, exc: OperationalError) -> str:
+    """Why the database cannot be opened, naming it without its password."""
+    text = str(exc.orig)
+    password = make_url(settings.database_url).password
+    if password:
+        text = text.replace(str(password), "***")
+    return f"{settings.safe_database_url}: {text}"
 
 
 def build_context(settings: Settings) -> Context:
@@ -58,7 +69,7 @@ def cmd_run(settings: Settings) -> int:
     except (DatabaseNotReady, SecretKeyError) as exc:
         return _fail(str(exc))
     except OperationalError as exc:
-        return _fail(f"cannot open the database {settings.database_url}: {exc.orig}")
+        return _fail(f"cannot open the database {_db_error(settings, exc)}")
     from bot.server import serve  # imported late: it pulls in Slack and the scheduler
 
     return serve(ctx)
@@ -71,7 +82,7 @@ def cmd_db_upgrade(settings: Settings) -> int:
         upgrade(engine)
         after = current_revision(engine)
     except OperationalError as exc:
-        return _fail(f"cannot open the database {settings.database_url}: {exc.orig}")
+        return _fail(f"cannot open the database {_db_error(settings, exc)}")
     if before == after:
         print(f"Database already at revision {after}.")
     else:
@@ -94,10 +105,10 @@ def cmd_check(settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     try:
         current, head = current_revision(engine), head_revision(engine)
-        line(current == head, f"database {settings.database_url}: revision {current or 'none'} (needs {head})"
+        line(current == head, f"database {settings.safe_database_url}: revision {current or 'none'} (needs {head})"
              + ("" if current == head else " — run `oncall-bot db upgrade`"))
     except OperationalError as exc:
-        line(False, f"database {settings.database_url}: cannot connect ({exc.orig})")
+        line(False, f"database {_db_error(settings, exc)} (cannot connect)")
         return 1
     try:
         keys = KeyBox(load_or_create_secret_key(settings.secret_key, settings.secret_key_file))
@@ -151,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}")
     setup_logging(settings.log_level)
+    redact.register_secret(make_url(settings.database_url).password)
     if args.command == "run":
         return cmd_run(settings)
     if args.command == "db":

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from sqlalchemy.engine import make_url
+
 DEFAULT_DATABASE_URL = "sqlite:///oncall-bot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
@@ -23,6 +25,28 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 class ConfigError(ValueError):
     """A setting is missing or malformed. The message names the variable."""
+
+
+def mask_database_url(url: str) -> str:
+    """`url` safe to print: the password shown as ***. A string SQLAlchemy cannot parse shows only
+    what follows its last `@` (user and password precede it)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # malformed: never echo what might be a password
+        return ("…@" + url.rsplit("@", 1)[1]) if "@" in url else url
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    value = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    example = "such as sqlite:///oncall-bot.db or postgresql+psycopg://user@host/db"
+    if "://" not in value:
+        raise ConfigError(f"DATABASE_URL must be a SQLAlchemy URL {example}, got {mask_database_url(value)!r}")
+    try:
+        make_url(value)
+    except Exception:
+        raise ConfigError(f"DATABASE_URL is not a valid SQLAlchemy URL ({example}), got "
+                          f"{mask_database_url(value)!r}") from None
+    return value
 
 
 def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
@@ -85,12 +109,17 @@ class Settings:
 
     def __repr__(self) -> str:  # never print tokens
         shown = {
-            "database_url": self.database_url,
+            "database_url": self.safe_database_url,
             "slack_api_url": self.slack_api_url,
             "socket_mode": self.socket_mode,
             "sync_interval_minutes": self.sync_interval_minutes,
         }
         return f"Settings({shown})"
+
+    @property
+    def safe_database_url(self) -> str:
+        """DATABASE_URL as printed anywhere (repr, `oncall-bot check`, errors): password masked."""
+        return mask_database_url(self.database_url)
 
     @property
     def socket_mode(self) -> bool:
@@ -137,12 +166,7 @@ class Settings:
         level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
-        database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
-        if "://" not in database_url:
-            raise ConfigError(
-                f"DATABASE_URL must be a SQLAlchemy URL such as sqlite:///oncall-bot.db or "
-                f"postgresql+psycopg://user@host/db, got {database_url!r}"
-            )
+        database_url = _database_url(env)
         timeout = env.get("PROVIDER_TIMEOUT_SECONDS", "").strip()
         try:
             timeout_s = float(timeout) if timeout else 10.0

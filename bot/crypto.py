@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -50,10 +51,17 @@ class KeyBox:
 
 
 def load_or_create_secret_key(explicit: str | None, path: Path) -> str:
-    """The configured key, else the one in `path`, else a new one written there with mode 0600."""
+    """The configured key, else the one in `path`, else a new one written there with mode 0600.
+    Refuses (SecretKeyError) a key file that group or others may read or write."""
     if explicit:
         return explicit
     if path.exists():
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            raise SecretKeyError(
+                f"The secret key file {path} is accessible to other users (mode {mode:04o}): "
+                f"run `chmod 600 {path}` and start again."
+            )
         return path.read_text().strip()
     key = Fernet.generate_key().decode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

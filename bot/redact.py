@@ -1,4 +1,4 @@
-"""Keeps API keys out of every log record, at every level and from every library.
+"""Keeps API keys and Slack tokens out of every log record, at every level and from every library.
 
 Two layers: secrets the bot has handled are registered and replaced wherever they appear,
 and the API-key field of the connect modal is blanked in raw payloads (bolt logs request
@@ -30,6 +30,9 @@ _FORM_VALUE = re.compile(
     re.S | re.I,
 )
 _AUTH_HEADER = re.compile(r"((?:Token token=|GenieKey |Bearer )\s*)[^\s'\",}]+", re.I)
+# Slack tokens by their shape (bot, user, refresh, rotating `xoxe.xoxb-…`, app-level), e.g. in the
+# oauth.v2.access response that slack_sdk logs at DEBUG before the bot has seen it
+_SLACK_TOKEN = re.compile(r"\b(?:xox[a-z](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]{6,}")
 
 
 def register_secret(secret: str | None) -> None:
@@ -43,6 +46,7 @@ def redact(text: str) -> str:
     text = _JSON_VALUE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
     text = _FORM_VALUE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
     text = _AUTH_HEADER.sub(lambda m: m.group(1) + MASK, text)
+    text = _SLACK_TOKEN.sub(MASK, text)
     with _lock:
         secrets = tuple(_secrets)
     for secret in secrets:

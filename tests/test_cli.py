@@ -70,3 +70,27 @@ def test_check_reports_each_item_in_plain_words(tmp_path, slack):
         assert "Slack API at http://127.0.0.1:9/api/ unreachable" in result.stdout
     else:
         assert "missing SLACK_BOT_TOKEN" in result.stdout
+
+
+def test_run_refuses_a_key_file_others_can_read_in_one_line(tmp_path):
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s3cret",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    key_file = tmp_path / ".oncall-secret-key"
+    key_file.write_text("x" * 43 + "=\n")
+    key_file.chmod(0o644)
+    result = run(["run"], tmp_path, **env)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode != 0 and len(lines) == 1, result.stderr
+    assert ".oncall-secret-key" in lines[0] and "chmod 600" in lines[0]
+
+
+@pytest.mark.parametrize("args", [["check"], ["run"], ["db", "upgrade"]])
+def test_database_password_is_never_printed(tmp_path, args):
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s3cret", "ONCALL_SECRET_KEY": "k" * 43 + "=",
+           "SLACK_API_URL": "http://127.0.0.1:9/api/",
+           "DATABASE_URL": "postgresql+psycopg://bot:hunter2-db-pass@127.0.0.1:9/oncall?connect_timeout=2"}
+    result = run(args, tmp_path, **env)
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert "hunter2-db-pass" not in out and "bot:***@127.0.0.1:9" in out, out
+    assert "Traceback" not in out

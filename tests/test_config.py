@@ -46,3 +46,21 @@ def test_missing_for_run_names_each_variable_and_where_to_get_it():
 def test_repr_never_shows_tokens():
     s = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-secret-token", "ONCALL_SECRET_KEY": "k" * 44})
     assert "xoxb-secret-token" not in repr(s) and "kkkk" not in repr(s)
+
+
+PG_WITH_PASSWORD = "postgresql+psycopg://bot:hunter2-db-pass@db.example:5432/oncall"
+
+
+def test_repr_masks_the_database_password():
+    s = Settings.from_env({"DATABASE_URL": PG_WITH_PASSWORD})
+    assert s.database_url == PG_WITH_PASSWORD  # the engine still gets the real one
+    assert "hunter2-db-pass" not in repr(s) and "bot:***@db.example" in repr(s)
+    assert s.safe_database_url == "postgresql+psycopg://bot:***@db.example:5432/oncall"
+
+
+@pytest.mark.parametrize("url", ["bot:hunter2-db-pass@db.example/oncall",
+                                 "postgresql://bot:hunter2-db-pass@db.example:port/oncall"])
+def test_a_malformed_database_url_is_named_without_its_password(url):
+    with pytest.raises(ConfigError, match="DATABASE_URL") as err:
+        Settings.from_env({"DATABASE_URL": url})
+    assert "hunter2-db-pass" not in str(err.value)

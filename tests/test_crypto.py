@@ -41,3 +41,25 @@ def test_generated_key_file_is_private_and_reused(tmp_path, caplog):
 def test_key_hint_shows_only_the_last_four():
     assert key_hint("u+abcdefgh1234") == "…1234"
     assert key_hint("short") == "…"
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_a_key_file_others_can_read_is_refused_with_the_chmod_fix(tmp_path, mode):
+    path = tmp_path / ".oncall-secret-key"
+    path.write_text(Fernet.generate_key().decode() + "\n")
+    path.chmod(mode)
+    with pytest.raises(SecretKeyError) as err:
+        load_or_create_secret_key(None, path)
+    text = str(err.value)
+    assert "\n" not in text and str(path) in text and f"chmod 600 {path}" in text
+    assert path.read_text().strip() not in text
+
+
+def test_a_private_key_file_and_an_explicit_key_are_accepted(tmp_path):
+    path = tmp_path / ".oncall-secret-key"
+    key = Fernet.generate_key().decode()
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    assert load_or_create_secret_key(None, path) == key
+    path.chmod(0o644)  # not read when the key is given explicitly
+    assert load_or_create_secret_key("explicit", path) == "explicit"

@@ -12,6 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -47,6 +48,22 @@ def decode_meta(raw: str | None) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+SLACK_HOOK_ORIGINS = ("https://hooks.slack.com", "https://hooks.slack-gov.com")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _slack_hook(ctx: Context, url: Any) -> str | None:
+    """A response_url carried in private_metadata, only when it points at Slack (or the configured
+    Slack API host: a proxy or test server): the metadata comes back from the client and can be forged."""
+    if not isinstance(url, str) or not url:
+        return None
+    return url if _origin(url) in (*SLACK_HOOK_ORIGINS, _origin(ctx.settings.slack_api_url)) else None
+
+
 @dataclass
 class Request:
     """Who asked, where, and how to answer; built from any Slack payload."""
@@ -74,7 +91,7 @@ class Request:
             user_id=user or "",
             channel_id=channel,
             trigger_id=body.get("trigger_id"),
-            response_url=body.get("response_url") or meta.get("r"),
+            response_url=body.get("response_url") or _slack_hook(ctx_of(context), meta.get("r")),
             view=body.get("view"),
         )
 

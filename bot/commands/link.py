@@ -91,6 +91,8 @@ def on_home_link(ack: Ack, body: dict, client: WebClient, context) -> None:
 def on_pick_connection(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
+    if not req.require_admin(ACTION):  # it lists the account's schedules: admins only, like the command
+        return
     view = body["view"]
     connection_id = int(action["selected_option"]["value"])
     conns = _connections(req)

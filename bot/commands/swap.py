@@ -80,18 +80,24 @@ def _picker(req: Request, choice: swaps.Choice) -> dict:
     return views.shift_picker(choice, meta)
 
 
+_VERIFIED = ("team_id", "requester")  # from the signed request, never from private_metadata
+
+
 def _encode(q: swaps.SwapQuery) -> dict:
-    d = asdict(q)
+    d = {k: v for k, v in asdict(q).items() if k not in _VERIFIED}
     d["window"] = [q.window.first and q.window.first.isoformat(), q.window.last and q.window.last.isoformat()]
     return d
 
 
-def _decode(d: dict) -> swaps.SwapQuery:
+def _decode(req: Request, view: dict) -> swaps.SwapQuery:
+    """The picker's query: what to pick from the modal's metadata; the workspace and the person
+    asking from the verified request (a forged metadata cannot act for someone else)."""
+    d = {k: v for k, v in decode_meta(view.get("private_metadata"))["q"].items() if k not in _VERIFIED}
     first, last = (date.fromisoformat(x) if x else None for x in d.pop("window", [None, None]))
     for key in ("picked_a", "picked_b"):
         if d.get(key) is not None:
             d[key] = tuple(d[key])
-    return swaps.SwapQuery(**d, window=Window(first, last))
+    return swaps.SwapQuery(**d, team_id=req.team_id, requester=req.user_id, window=Window(first, last))
 
 
 # ---------------------------------------------------------------- modals
@@ -100,7 +106,7 @@ def _decode(d: dict) -> swaps.SwapQuery:
 @guard_submission
 def on_pick_schedule(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
     req = Request.from_body(body, context, client)
-    q = replace(_decode(decode_meta(view.get("private_metadata"))["q"]),
+    q = replace(_decode(req, view),
                 schedule_id=int(state_value(view, SwapBlockId.SCHEDULE, SwapBlockId.INPUT)))
     try:
         result = swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
@@ -117,7 +123,7 @@ def on_pick_schedule(ack: Ack, body: dict, client: WebClient, context, view: dic
 @guard_submission
 def on_pick_shifts(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
     req = Request.from_body(body, context, client)
-    q = _decode(decode_meta(view.get("private_metadata"))["q"])
+    q = _decode(req, view)
     picked_a = tuple(int(v) for v, _ in state_value(view, SwapBlockId.SHIFTS_A, SwapBlockId.INPUT) or [])
     picked_b = tuple(int(v) for v, _ in state_value(view, SwapBlockId.SHIFTS_B, SwapBlockId.INPUT) or [])
     errors = {}

@@ -16,11 +16,11 @@ from bot.services.swaps_select import Check, Proposal, check, span
 from bot.services.swaps_store import (
     Admin,
     claims,
+    given,
     info,
     is_manager,
     live_shifts,
     load,
-    parse_ids,
     parse_versions,
     party,
     release_claims,
@@ -40,10 +40,12 @@ _CHANGED = ("One of these shifts was changed by someone else a moment ago (anoth
 
 
 def moves(req: SwapRequest) -> list[Move]:
-    """Every shift of the request with its owner, version and new owner: a's go to b, b's to a."""
+    """Every shift of the request with its owner, version and new owner: a's go to b, b's to a
+    (exactly the shifts its messages list: `given`)."""
     versions = parse_versions(req.shift_versions)
-    return ([(sid, req.member_a_id, versions[sid], req.member_b_id) for sid in parse_ids(req.shifts_a)]
-            + [(sid, req.member_b_id, versions[sid], req.member_a_id) for sid in parse_ids(req.shifts_b)])
+    ids_a, ids_b = given(req)
+    return ([(sid, req.member_a_id, versions[sid], req.member_b_id) for sid in ids_a]
+            + [(sid, req.member_b_id, versions[sid], req.member_a_id) for sid in ids_b])
 
 
 def _move(session: Session, todo: Sequence[Move], now: datetime) -> dict[int, int]:
@@ -72,9 +74,9 @@ def recheck(session: Session, req: SwapRequest, now: datetime) -> Check:
         if s is None or s.member_id != frm or s.version != version:
             raise SwapConflict(_CHANGED)
         current[sid] = shift_ref(s)
+    ids_a, ids_b = given(req)
     proposal = Proposal(req.kind, schedule.id, schedule.name, schedule.time_zone, a, b,
-                        tuple(current[sid] for sid in parse_ids(req.shifts_a)),
-                        tuple(current[sid] for sid in parse_ids(req.shifts_b)), forced=req.forced)
+                        tuple(current[sid] for sid in ids_a), tuple(current[sid] for sid in ids_b), forced=req.forced)
     claimed = {sid: rid for sid, rid in claims(session, current).items() if rid != req.id}
     result = check(proposal, now, live=live_shifts(session, schedule.id, now),
                    time_off=time_off(session, req.team_id, (a, b), now), claimed=claimed,

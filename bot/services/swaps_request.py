@@ -15,7 +15,18 @@ from bot.services import lookup
 from bot.services.errors import UserError
 from bot.services.swaps import Choice, Ready, Refused, SwapConflict, SwapInfo, SwapQuery
 from bot.services.swaps_execute import execute
-from bot.services.swaps_select import SWAP, Check, Party, Proposal, ShiftRef, Token, check, pick, upcoming
+from bot.services.swaps_select import (
+    COVER,
+    SWAP,
+    Check,
+    Party,
+    Proposal,
+    ShiftRef,
+    Token,
+    check,
+    pick,
+    upcoming,
+)
 from bot.services.swaps_store import (
     Admin,
     active_member,
@@ -161,6 +172,8 @@ def submit(engine: Engine, team_id: str, token: str, requester: str, *, admin: A
         t = Token.parse(token)
     except (ValueError, KeyError, TypeError):
         raise UserError("That button is out of date: run the command again.") from None
+    if t.kind not in (SWAP, COVER):
+        raise UserError("That button is out of date: run the command again.")
     try:
         with session_scope(engine) as session:
             schedule = lookup.get_schedule(session, team_id, t.schedule_id)
@@ -169,7 +182,9 @@ def submit(engine: Engine, team_id: str, token: str, requester: str, *, admin: A
                 raise UserError("One of the two people is no longer in the schedule.")
             a, b = party(ma), party(mb)
             give_a = _expected(session, t.give_a, a, schedule)
-            give_b = _expected(session, t.give_b, b, schedule)
+            # a cover hands over a's shifts only: b's in the button (forged) are ignored, so the
+            # stored request, its consent DM and its execution all name the same shifts
+            give_b = _expected(session, t.give_b, b, schedule) if t.kind == SWAP else ()
             may_force = is_manager(schedule, requester, admin)
             proposal = Proposal(t.kind, schedule.id, schedule.name, schedule.time_zone, a, b, give_a, give_b,
                                 forced=t.forced and may_force)

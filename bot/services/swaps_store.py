@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from bot.services.errors import UserError
 from bot.services.swaps import SwapConflict, SwapInfo
-from bot.services.swaps_select import Busy, Party, ShiftRef
+from bot.services.swaps_select import SWAP, Busy, Party, ShiftRef
 from bot.store import session_scope
 from bot.store.models import Member, Schedule, Shift, SwapClaim, SwapRequest, SwapStatus, TimeOff
 
@@ -38,6 +38,12 @@ def parse_versions(raw: str) -> dict[int, int]:
             sid, ver = part.split(":")
             out[int(sid)] = int(ver)
     return out
+
+
+def given(req: SwapRequest) -> tuple[list[int], list[int]]:
+    """The shifts a stored request moves: a's, and b's only for a swap (a cover hands a's over).
+    The one reading of a request behind both its messages (`info`) and its execution."""
+    return parse_ids(req.shifts_a), (parse_ids(req.shifts_b) if req.kind == SWAP else [])
 
 
 # ---------------------------------------------------------------- shifts and people
@@ -135,20 +141,22 @@ def info(session: Session, req: SwapRequest) -> SwapInfo:
     ma, mb = session.get(Member, req.member_a_id), session.get(Member, req.member_b_id)
     versions = parse_versions(req.shift_versions)
 
-    def refs(raw: str, owner: int) -> tuple[ShiftRef, ...]:
+    def refs(ids: list[int], owner: int) -> tuple[ShiftRef, ...]:
         out = []
-        for sid in parse_ids(raw):
+        for sid in ids:
             s = session.get(Shift, sid)
             if s is not None:
                 out.append(shift_ref(s, owner, versions.get(sid, s.version)))
         return tuple(out)
 
+    ids_a, ids_b = given(req)
+
     return SwapInfo(
         id=req.id, team_id=req.team_id, kind=req.kind, status=req.status, schedule_id=req.schedule_id,
         schedule_name=schedule.name if schedule else "", time_zone=schedule.time_zone if schedule else "UTC",
         channel_id=schedule.channel_id if schedule else None, requested_by=req.requested_by,
-        a=party(ma), b=party(mb), give_a=refs(req.shifts_a, req.member_a_id),
-        give_b=refs(req.shifts_b, req.member_b_id), consent_from=parse_users(req.consent_from),
+        a=party(ma), b=party(mb), give_a=refs(ids_a, req.member_a_id),
+        give_b=refs(ids_b, req.member_b_id), consent_from=parse_users(req.consent_from),
         accepted_by=parse_users(req.accepted_by), expires_at=req.expires_at, forced=req.forced, note=req.note or "",
         dm_refs=json.loads(req.dm_refs or "{}"), message_channel=req.message_channel, message_ts=req.message_ts,
         decided_by=req.decided_by, undone_by=req.undone_by,

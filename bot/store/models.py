@@ -246,4 +246,4 @@ class DriftAlert(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
-from bot.store import slack_oauth  # noqa: E402,F401  (slack-sdk's OAuth store tables, migration 0002)
+from bot.store import slack_oauth  # noqa: E402,F401  (Slack OAuth tables: migrations 0002, 0005)

@@ -34,9 +34,9 @@ def slack_client_for(ctx: Context, client: WebClient | None, team_id: str) -> We
     if client is None or client.token or not ctx.settings.oauth_enabled:
         return client
     try:
-        from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+        from bot.store.slack_oauth import EncryptedInstallationStore
 
-        store = SQLAlchemyInstallationStore(client_id=ctx.settings.slack_client_id, engine=ctx.engine)
+        store = EncryptedInstallationStore(ctx.settings.slack_client_id, ctx.engine, ctx.keys)
         bot = store.find_bot(enterprise_id=None, team_id=team_id)
     except Exception:
         log.exception("could not read the Slack installation of %s", team_id)

@@ -41,6 +41,7 @@ def test_scheduler_hook_is_optional(slack, caplog, monkeypatch):
     import bot.server as server
 
     monkeypatch.setitem(sys.modules, "bot.sync.job", None)  # as if the module did not exist
+    monkeypatch.delattr("bot.sync.job", raising=False)  # even when an earlier test imported it
     from bot.app import create_app
 
     assert server.start_scheduler(slack.ctx, create_app(slack.ctx)) is None
@@ -60,6 +61,7 @@ def test_scheduler_hook_is_called_when_present(slack, monkeypatch):
     fake = types.ModuleType("bot.sync.job")
     fake.start_scheduler = lambda ctx, client: Scheduler()
     monkeypatch.setitem(sys.modules, "bot.sync.job", fake)
+    monkeypatch.setattr("bot.sync.job", fake, raising=False)
     assert isinstance(server.start_scheduler(slack.ctx, create_app(slack.ctx)), Scheduler)
 
 
@@ -76,13 +78,14 @@ def test_oauth_install_paths_when_client_id_and_secret_are_set(slack, engine):
     assert driver.request("GET", "/slack/oauth_redirect").status in (400, 401, 200)
 
 
-def test_signed_oauth_state():
+def test_signed_oauth_state(engine):
     now = [1000.0]
-    store = SignedOAuthStateStore("secret", expiration_seconds=60, clock=lambda: now[0])
+    store = SignedOAuthStateStore("secret", engine, expiration_seconds=60, clock=lambda: now[0])
     state = store.issue()
-    assert store.consume(state)
     assert not store.consume(state[:-2] + "xx")
-    assert not SignedOAuthStateStore("other", clock=lambda: now[0]).consume(state)
+    assert not SignedOAuthStateStore("other", engine, clock=lambda: now[0]).consume(state)
     assert not store.consume("")
+    assert store.consume(state)
+    expired = store.issue()
     now[0] += 61
-    assert not store.consume(state)
+    assert not store.consume(expired)
