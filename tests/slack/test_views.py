@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.ids import BlockId, ButtonId, FormBlock
-from bot.providers import ProviderKind, RemoteRotation, RemoteSchedule, RemoteUser
-from bot.services.connect import Connected
+from bot.providers import ProviderKind, Region, RemoteRotation, RemoteSchedule, RemoteUser, WriteCheck
+from bot.services.connect import Connected, ConnectForm
 from bot.services.connections import ConnectionInfo
+from bot.services.errors import FieldError
 from bot.services.link import LinkResult, Target, Unmapped
 from bot.services.manage import EditData
 from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.services.status import DestinationLine, MemberLine, ScheduleStatus, ShiftLine
 from bot.services.who import OnCall, WhoAnswer
 from bot.views.common import error_message, loading_modal, notice_modal
-from bot.views.connect import connect_modal, connected_message
+from bot.views.connect import checking_modal, connect_modal, connected_message, connected_modal
 from bot.views.connections import connections_message
 from bot.views.edit import edit_modal
 from bot.views.help import help_message
@@ -61,10 +62,28 @@ def test_connect_modal_has_no_key_value_and_keeps_block_ids():
 
 def test_connected_message_lists_schedules_with_link_buttons():
     for can_write in (True, False, None):
-        msg = connected_message(Connected(1, "Acme PD", ProviderKind.PAGERDUTY, "…cdef", [REMOTE]), can_write)
+        result = Connected(1, "Acme PD", ProviderKind.PAGERDUTY, "…cdef", [REMOTE], WriteCheck(can_write))
+        msg = connected_message(result)
         assert_message(msg)
+        assert_view(connected_modal(result))
     assert '"1:P1"' in str(msg).replace("'", '"')
-    assert "read-only" in str(connected_message(Connected(1, "A", ProviderKind.OPSGENIE, "…x", []), False))
+    assert "read-only" in str(connected_message(Connected(1, "A", ProviderKind.OPSGENIE, "…x", [], WriteCheck(False))))
+
+
+def test_connect_modal_again_keeps_values_but_the_key_and_shows_the_reason():
+    form = ConnectForm(ProviderKind.OPSGENIE, Region.EU, "Acme OG", "secret-key-1234")
+    view = connect_modal("{}", form, FieldError(BlockId.CONNECT_REGION, "Opsgenie has no schedule list (404)."))
+    assert_view(view)
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    assert blocks[BlockId.CONNECT_PROVIDER]["element"]["initial_option"]["value"] == "opsgenie"
+    assert blocks[BlockId.CONNECT_REGION]["element"]["initial_option"]["value"] == "eu"
+    assert "(404)" in blocks[BlockId.CONNECT_REGION]["hint"]["text"]
+    assert blocks[BlockId.CONNECT_NAME]["element"]["initial_value"] == "Acme OG"
+    assert "initial_value" not in blocks[BlockId.CONNECT_API_KEY]["element"]
+    assert blocks[BlockId.CONNECT_API_KEY]["hint"]["text"] == "Enter the key again."
+    assert "secret-key-1234" not in str(view)
+    assert_view(checking_modal(ProviderKind.OPSGENIE))
+    assert "submit" not in checking_modal(ProviderKind.OPSGENIE)
 
 
 def test_connections_message():
