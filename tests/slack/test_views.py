@@ -163,3 +163,37 @@ def test_edit_and_unlink_modals():
     assert "(account unavailable)" in str(view)
     assert_view(edit_modal(data, []))
     assert_view(unlink_modal("Platform primary", '{"s":1}'))
+
+
+def test_destination_list_names_read_only_accounts_and_marks_unknown_write_access():
+    unknown = ConnectionRef(3, "New OG", "opsgenie", None)
+    groups = [GROUP, ProviderSchedules(RO_CONN, (REMOTE,)), ProviderSchedules(unknown, (REMOTE,))]
+    full = link_modal([CONN, RO_CONN, unknown], GROUP, all_groups=groups, private_metadata="{}")
+    assert_view(full)
+    dest = next(b for b in full["blocks"] if b.get("block_id") == FormBlock.LINK_DESTINATIONS)
+    labels = [g["label"]["text"] for g in dest["element"]["option_groups"]]
+    assert labels == ["PagerDuty · Acme PD", "Opsgenie · New OG (write access unknown)"]
+    assert not any(o["value"].startswith("2:") for g in dest["element"]["option_groups"] for o in g["options"])
+    assert "Read-only accounts are not listed: Read only." in dest["hint"]["text"]
+
+
+def test_edit_modal_keeps_a_current_read_only_destination_removable_but_offers_no_new_one():
+    data = EditData(1, "Platform", 30, "C1", ("U1",), (), (Target(1, "P1", "Platform primary"),
+                                                          Target(2, "P1", "Platform (OG)")))
+    view = edit_modal(data, [GROUP, ProviderSchedules(RO_CONN, (REMOTE, RemoteSchedule("P9", "Other", "UTC")))])
+    assert_view(view)
+    dest = next(b for b in view["blocks"] if b.get("block_id") == FormBlock.EDIT_DESTINATIONS)["element"]
+    values = [o["value"] for g in dest["option_groups"] for o in g["options"]]
+    assert "2:P9" not in values  # never offered
+    current = next(g for g in dest["option_groups"] if g["label"]["text"] == "Current")
+    assert [o["text"]["text"] for o in current["options"]] == ["Platform (OG) (read-only key)"]
+    assert "2:P1" in [o["value"] for o in dest["initial_options"]]
+
+
+def test_connections_message_says_write_access():
+    items = [ConnectionInfo(1, "A", "pagerduty", "us", "…1", True, ()),
+             ConnectionInfo(2, "B", "opsgenie", "us", "…2", False, ()),
+             ConnectionInfo(3, "C", "opsgenie", "eu", "…3", None, ())]
+    text = str(connections_message(items))
+    assert "read-write" in text and "read-only: never exported to" in text
+    assert "write access unknown: checked before the first export" in text
