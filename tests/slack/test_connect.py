@@ -292,3 +292,75 @@ def test_the_key_never_reaches_logs_or_slack(slack, slack_http, admin, respx_moc
     with session_scope(slack.ctx.engine) as session:
         for conn in session.exec(select(Connection)):
             assert PD_KEY not in repr(conn)
+
+
+# ---------------------------------------------------------------- Opsgenie write access
+
+OG = "https://api.opsgenie.com"
+OG_SID = "og-sched-1"
+OG_KEY = "og-key-0123456789abcd"
+
+
+def og_account(router, *, schedules: bool = True, create: int = 201, delete: int = 200):
+    """An Opsgenie account on respx: the schedule list and the write probe's two endpoints."""
+    from tests.providers.fixtures import og_envelope, og_error, og_schedule
+
+    listed = [og_schedule(OG_SID, "Platform")] if schedules else []
+    router.get(f"{OG}/v2/schedules").respond(200, json=og_envelope(listed, expandable=True))
+    denied = og_error("You are not authorized")
+    post = router.post(f"{OG}/v2/schedules/{OG_SID}/overrides").respond(
+        create, json=og_envelope({"alias": "oncall-bot-write-check"}) if create < 300 else denied)
+    gone = router.delete(f"{OG}/v2/schedules/{OG_SID}/overrides/oncall-bot-write-check").respond(
+        delete, json={"result": "Deleted", "took": 0.01, "requestId": "r"} if delete < 300 else denied)
+    return post, gone
+
+
+def connect_og(slack, slack_http) -> dict:
+    submit(slack, slack_http, connect_values(key=OG_KEY, name="Acme OG", provider="opsgenie"))
+    view = result_view(slack)
+    slack.stub.wait_for("views.publish")
+    return view
+
+
+def connections_reply(slack, slack_http) -> str:
+    slack.stub.reset()
+    slack_http.command("connections", response_url=slack.response_url)
+    (reply,) = slack.stub.wait_for("response_url")
+    return reply.raw
+
+
+def test_opsgenie_read_only_key_is_found_at_connect_and_said(slack, slack_http, admin, conformant_respx):
+    post, gone = og_account(conformant_respx, create=403)
+    view = connect_og(slack, slack_http)
+    assert "read-only" in str(view) and "could not be checked" not in str(view)
+    assert post.call_count == 1 and gone.call_count == 0
+    (conn,) = stored(slack)
+    assert conn.can_write is False
+    assert "read-only: never exported to" in connections_reply(slack, slack_http)
+
+
+def test_opsgenie_read_write_key_is_found_at_connect(slack, slack_http, admin, conformant_respx):
+    post, gone = og_account(conformant_respx)
+    assert "can write" in str(connect_og(slack, slack_http))
+    assert post.call_count == 1 and gone.call_count == 1  # the probe is removed again
+    (conn,) = stored(slack)
+    assert conn.can_write is True
+    assert "read-write" in connections_reply(slack, slack_http)
+
+
+def test_opsgenie_probe_left_behind_is_reported(slack, slack_http, admin, conformant_respx):
+    og_account(conformant_respx, delete=403)
+    text = str(connect_og(slack, slack_http))
+    assert "read-only" in text and "oncall-bot-write-check" in text and "delete it in Opsgenie" in text
+    (conn,) = stored(slack)
+    assert conn.can_write is False
+
+
+def test_opsgenie_without_a_visible_schedule_has_unknown_write_access(slack, slack_http, admin, conformant_respx):
+    post, _ = og_account(conformant_respx, schedules=False)
+    text = str(connect_og(slack, slack_http))
+    assert "Write access is not known yet" in text and "no Opsgenie schedule" in text
+    assert post.call_count == 0
+    (conn,) = stored(slack)
+    assert conn.can_write is None
+    assert "write access unknown: checked before the first export" in connections_reply(slack, slack_http)
