@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 def probe_write(engine: Engine, connection_id: int, provider: Provider, schedule_id: str | None,
                 schedule_name: str = "") -> WriteCheck:
     """Ask the provider whether the key may write (on `schedule_id` where it needs a schedule) and
-    store the answer on the connection. Provider failures are an unknown answer, in words."""
+    store a definite answer on the connection (an unknown one leaves what was known). Provider
+    failures are an unknown answer, in words."""
     try:
         check = provider.check_write(schedule_id, schedule_name)
     except ProviderError as exc:
@@ -31,6 +32,8 @@ def probe_write(engine: Engine, connection_id: int, provider: Provider, schedule
         check = WriteCheck(None, f"The write check failed: {exc}")
     if check.note:
         log.warning("write check for connection %s: %s", connection_id, check.note)
+    if check.can_write is None:
+        return check
     with Session(engine) as session:
         conn = session.get(Connection, connection_id)
         if conn is not None:

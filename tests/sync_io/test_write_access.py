@@ -76,3 +76,17 @@ def test_write_access_still_unknown_writes_nothing_and_says_why(env):
     assert d.status == "error" and "could not be checked" in d.error and "503" in d.error
     assert fake.writes() == probes(fake) and fake.live() == []
     assert can_write(slack, world.connection_id) is None
+
+
+def test_a_failed_check_does_not_forget_known_write_access(env):
+    from bot.providers import make_provider
+    from bot.sync.access import probe_write
+
+    slack, router, clock, client = env
+    fake = FakeOpsgenie(router, clock)
+    fake.fail = lambda r: httpx.Response(503) if r.method == "POST" else None
+    world = add_world(slack.ctx, provider="opsgenie", weeks=1, can_write=True)
+    provider = make_provider("opsgenie", "us", "og-key-0123456789", client=slack.ctx.http_client, sleep=lambda s: None)
+    check = probe_write(slack.ctx.engine, world.connection_id, provider, fake.schedule_id, "Platform")
+    assert check.can_write is None and "503" in check.note
+    assert can_write(slack, world.connection_id) is True
