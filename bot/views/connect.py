@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from bot.ids import ActionId, BlockId, CallbackId, ViewId
+from bot.ids import ActionId, BlockId, ButtonId, CallbackId, ViewId
 from bot.providers import ProviderKind, Region
 from bot.services.connect import Connected, ConnectForm
 from bot.services.errors import FieldError
-from bot.views.common import Block, context, loading_modal, message, modal, option, plain, section
+from bot.views.common import (
+    Block,
+    actions,
+    button,
+    context,
+    loading_modal,
+    message,
+    modal,
+    option,
+    plain,
+    section,
+)
 from bot.views.schedules import schedule_rows
 
 TITLE = "Connect an account"
@@ -92,7 +103,7 @@ def write_access_text(can_write: bool | None, provider: str, note: str = "") -> 
     return f"{text} {note}" if note else text
 
 
-def _connected_blocks(result: Connected) -> list[Block]:
+def _connected_blocks(result: Connected, link_buttons: bool) -> list[Block]:
     label = result.provider.label
     blocks = [
         section(f":electric_plug: Connected *{result.name}* ({label}, key {result.key_hint})."),
@@ -100,14 +111,21 @@ def _connected_blocks(result: Connected) -> list[Block]:
     ]
     if result.schedules:
         blocks.append(section(f"*Schedules in {result.name}* — link one to let the bot manage its shifts:"))
-    blocks.extend(schedule_rows(result.connection_id, result.schedules, {}, result.name))
+    blocks.extend(schedule_rows(result.connection_id, result.schedules, {}, result.name, link_buttons=link_buttons))
     return blocks
 
 
 def connected_message(result: Connected) -> dict:
-    return message(f"Connected {result.name} ({result.provider.label})", _connected_blocks(result))
+    """The result as a message (when the modal was closed meanwhile): a Link button per schedule."""
+    return message(f"Connected {result.name} ({result.provider.label})", _connected_blocks(result, True))
 
 
 def connected_modal(result: Connected) -> dict:
-    """The connect modal's last state: what was connected, write access, the schedules to link."""
-    return modal(ViewId.NOTICE, "Account connected", _connected_blocks(result), close="Done")
+    """The connect modal's last state: what was connected, write access, the schedules, and one
+    Link button (action ids stay unique in a view), preset to the schedule when there is one."""
+    blocks = _connected_blocks(result, False)
+    if result.schedules:
+        only = result.schedules[0].id if len(result.schedules) == 1 else ""
+        blocks.append(actions(button("Link a schedule", ButtonId.LINK, f"{result.connection_id}:{only}",
+                                     style="primary")))
+    return modal(ViewId.NOTICE, "Account connected", blocks, close="Done")

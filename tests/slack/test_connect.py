@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.store import Connection, session_scope
 from tests.slack.blockkit import assert_view
-from tests.slack.payloads import radio, text, view_submission
+from tests.slack.payloads import block_actions, radio, text, view_submission
 from tests.slack.world import PD, PD_KEY, pd_account
 
 
@@ -79,6 +79,22 @@ def test_valid_key_is_stored_encrypted_and_schedules_offered(slack, slack_http, 
     assert conn.team_id == "T1" and conn.name == "Acme PD" and conn.key_hint == "…cdef"
     assert PD_KEY not in conn.api_key_encrypted and slack.ctx.keys.decrypt(conn.api_key_encrypted) == PD_KEY
     assert conn.can_write is True
+
+
+def test_link_button_of_the_connected_modal_opens_the_link_modal_on_top(slack, slack_http, admin, conformant_respx):
+    pd_account(conformant_respx)
+    submit(slack, slack_http)
+    view = result_view(slack)
+    slack.stub.wait_for("views.publish")
+    (link,) = [b["elements"][0] for b in view["blocks"] if b["type"] == "actions"]
+    (conn,) = stored(slack)
+    assert link["value"] == f"{conn.id}:PSCHED1"
+    slack_http.interact(block_actions(link["action_id"], link["value"], channel_id=None,
+                                      view={**view, "id": "V1", "hash": "h2"}))
+    (pushed,) = slack.stub.wait_for("views.push")
+    assert pushed.body["view"]["callback_id"] == CallbackId.LINK
+    filled = slack.stub.wait_for("views.update", 2)[-1].body["view"]
+    assert "PSCHED1" in str(filled)
 
 
 def test_slow_provider_is_waited_for_after_an_immediate_ack(slack, slack_http, admin, conformant_respx):

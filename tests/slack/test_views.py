@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.ids import BlockId, ButtonId, FormBlock
@@ -68,6 +69,17 @@ def test_connected_message_lists_schedules_with_link_buttons():
         assert_view(connected_modal(result))
     assert '"1:P1"' in str(msg).replace("'", '"')
     assert "read-only" in str(connected_message(Connected(1, "A", ProviderKind.OPSGENIE, "…x", [], WriteCheck(False))))
+
+
+def test_connected_modal_has_one_link_button_preset_to_a_single_schedule():
+    two = Connected(1, "Acme PD", ProviderKind.PAGERDUTY, "…cdef", [REMOTE, RemoteSchedule("P2", "Other", "UTC")])
+    for result, value in ((two, "1:"), (replace(two, schedules=[REMOTE]), "1:P1")):
+        view = connected_modal(result)
+        assert_view(view)
+        links = [el for b in view["blocks"] for el in [b.get("accessory") or {}, *b.get("elements", [])]
+                 if el.get("action_id") == ButtonId.LINK]
+        assert [el["value"] for el in links] == [value]
+    assert "Other" in str(connected_modal(two))
 
 
 def test_connect_modal_again_keeps_values_but_the_key_and_shows_the_reason():
