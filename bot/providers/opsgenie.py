@@ -253,17 +253,16 @@ class OpsgenieProvider(HttpProvider):
         if schedule_id is None:
             return WriteCheck(None, "The key sees no Opsgenie schedule, so write access cannot be tried yet.")
         path = f"/v2/schedules/{quote_id(schedule_id)}/overrides"
-        body = {"alias": PROBE_ALIAS, "user": {"type": "none"},
-                "startDate": iso(PROBE_START), "endDate": iso(PROBE_END)}
         try:
-            # 409: an earlier probe was left behind; deleting it tests the same right
-            self._api.request("POST", path, what=f"schedule {schedule_id}", params=_SCHEDULE_BY_ID, json=body,
-                              write=True, allow=(409,))
+            refused = self._create_probe(path, schedule_id, {"type": "none"})
+            if refused is not None:  # the API would not take "nobody": a participant of the schedule instead
+                user = next(iter(self.get_schedule(schedule_id).members), None)
+                if user is not None:
+                    refused = self._create_probe(path, schedule_id, {"type": "user", "id": user.id})
+            if refused is not None:
+                return WriteCheck(None, f"The write check was refused: {refused}")
         except PermissionDenied:
             return WriteCheck(False)
-        except InvalidRequest as exc:
-            if not (exc.detail and _DUPLICATE.search(exc.detail)):
-                return WriteCheck(None, f"The write check was refused: {exc}")
         where = (f"a one-minute test override `{PROBE_ALIAS}` on {PROBE_START:%d %B %Y} in schedule "
                  f"{schedule_name or schedule_id}")
         for attempt in (1, 2):
@@ -278,6 +277,18 @@ class OpsgenieProvider(HttpProvider):
                 if attempt == 2:
                     return WriteCheck(None, f"Removing {where} failed ({exc}); the next check removes it.")
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _create_probe(self, path: str, schedule_id: str, user: dict) -> InvalidRequest | None:
+        """POST the probe override for `user`; the content error when refused (a 409 or a duplicate
+        alias means an earlier probe was left behind: deleting it tests the same right)."""
+        body = {"alias": PROBE_ALIAS, "user": user, "startDate": iso(PROBE_START), "endDate": iso(PROBE_END)}
+        try:
+            self._api.request("POST", path, what=f"schedule {schedule_id}", params=_SCHEDULE_BY_ID, json=body,
+                              write=True, allow=(409,))
+        except InvalidRequest as exc:
+            if not (exc.detail and _DUPLICATE.search(exc.detail)):
+                return exc
+        return None
 
 
 # ---------------------------------------------------------------- mapping

@@ -329,6 +329,22 @@ def test_write_probe_retries_a_failed_delete_and_reports_the_leftover(conformant
     assert "next check removes it" in check.note
 
 
+def test_write_probe_falls_back_to_a_participant_when_nobody_is_refused(conformant_respx, og):
+    refused = httpx.Response(422, json=og_error("User type [none] is not allowed"))
+    post, gone = probe_routes(conformant_respx, [refused, CREATED])
+    conformant_respx.get(f"{OG}/v2/schedules/{SID}").respond(200, json=og_envelope(schedule_with_rotations()))
+    assert og.check_write(SID, "Platform") == WriteCheck(True)
+    users = [json.loads(c.request.content)["user"] for c in post.calls]
+    assert users == [{"type": "none"}, {"type": "user", "id": "u1"}] and gone.call_count == 1
+
+
+def test_write_probe_refused_without_a_participant_is_unknown(conformant_respx, og):
+    probe_routes(conformant_respx, httpx.Response(422, json=og_error("User type [none] is not allowed")))
+    conformant_respx.get(f"{OG}/v2/schedules/{SID}").respond(200, json=og_envelope(og_schedule(SID)))
+    check = og.check_write(SID, "Platform")
+    assert check.can_write is None and "User type [none] is not allowed" in check.note
+
+
 def test_write_probe_without_a_schedule_sends_nothing(conformant_respx, og):
     check = og.check_write(None)
     assert check.can_write is None and "no Opsgenie schedule" in check.note
