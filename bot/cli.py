@@ -29,6 +29,7 @@ from bot.store.db import (
     upgrade,
 )
 from bot.store.models import Connection
+from bot.sync.access import probe_write
 
 log = logging.getLogger("oncall_bot")
 
@@ -134,8 +135,15 @@ def cmd_check(settings: Settings) -> int:
         for conn in connections:
             label = f"{conn.provider} connection {conn.name!r} ({conn.key_hint})"
             try:
-                count = len(ctx.provider_for(conn, timeout=5).list_schedules())
-                line(True, f"{label}: {count} schedules visible")
+                provider = ctx.provider_for(conn, timeout=5)
+                schedules = provider.list_schedules()
+                first = schedules[0] if schedules else None
+                # asked again, so a key given write access since (or losing it) is noticed
+                check = probe_write(engine, conn.id, provider, first.id if first else None, first.name if first else "")
+                access = {True: "read-write", False: "read-only (never exported to)"}.get(
+                    check.can_write, "write access unknown")
+                line(True, f"{label}: {len(schedules)} schedules visible, {access}"
+                     + (f" ({check.note})" if check.note else ""))
             except SecretKeyError as exc:
                 line(False, f"{label}: {exc}")
             except Exception as exc:  # ProviderError and transport errors, reported in words

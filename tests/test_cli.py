@@ -94,3 +94,32 @@ def test_database_password_is_never_printed(tmp_path, args):
     out = result.stdout + result.stderr
     assert "hunter2-db-pass" not in out and "bot:***@127.0.0.1:9" in out, out
     assert "Traceback" not in out
+
+
+def test_check_asks_each_connection_for_its_write_access_again(tmp_path, respx_mock, capsys):
+    """A key whose write access was taken away since connecting is found read-only by `check`."""
+    from cryptography.fernet import Fernet
+    from sqlmodel import Session
+
+    from bot.cli import cmd_check
+    from bot.config import Settings
+    from bot.crypto import KeyBox
+    from bot.store.db import make_engine, upgrade
+    from bot.store.models import Connection
+    from tests.providers.fixtures import OG, og_envelope, og_error, og_schedule
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'bot.db'}", secret_key=Fernet.generate_key().decode())
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        session.add(Connection(team_id="T1", provider="opsgenie", region="us", name="Acme OG", key_hint="…abcd",
+                               api_key_encrypted=KeyBox(settings.secret_key).encrypt("og-key-0123456789abcd"),
+                               can_write=True))
+        session.commit()
+    respx_mock.get(f"{OG}/v2/schedules").respond(200, json=og_envelope([og_schedule("S1", "Platform")]))
+    respx_mock.post(f"{OG}/v2/schedules/S1/overrides").respond(403, json=og_error("You are not authorized"))
+    cmd_check(settings)
+    out = capsys.readouterr().out
+    assert "opsgenie connection 'Acme OG' (…abcd): 1 schedules visible, read-only (never exported to)" in out
+    with Session(engine) as session:
+        assert session.get(Connection, 1).can_write is False

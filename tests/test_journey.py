@@ -161,9 +161,11 @@ def test_journey(journey, slack, slack_http):
         key = PD_KEY if provider == "pagerduty" else OG_KEY
         resp = http.interact(view_submission(CallbackId.CONNECT, connect_values(provider, f"Acme {provider}", key),
                                              private_metadata=modal["private_metadata"]))
-        assert resp.status == 200 and not resp.body, resp.body
-        connected = answers(stub)[-1]
-        assert connected["_id"] == "connect" and "Platform" in dump(connected)
+        assert resp.status == 200 and resp.json()["response_action"] == "update", resp.body  # "Checking the key…"
+        (done,) = stub.wait_for("views.update")  # the check ran after the ack
+        connected = done.body["view"]
+        assert "Platform" in dump(connected) and "The key can write" in dump(connected)
+        stub.wait_for("views.publish")
         link_buttons[id(f)] = button(connected, ButtonId.LINK)["value"]
         assert link_buttons[id(f)].endswith(f":{f.schedule_id}")
         assert key not in stub.all_text()

@@ -1,18 +1,31 @@
-"""`/oncall connect`: the connect modal and its submission (key checked within Slack's 3 s)."""
+"""`/oncall connect`: the connect modal and its submission.
+
+The submission is answered at once with a "Checking the key…" view; the provider calls run in
+the background (`service.connect`, with its overall deadline), and `views.update` on the
+submitted view's id then shows the result: the form again (every value but the key, the reason
+under its field) or what was connected. If the person closed the modal meanwhile, the result
+comes as an ephemeral message instead.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, admin_submission, guard_submission, state_value
+from bot.commands.common import Request, admin_submission, guard_submission, new_error_id, state_value
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId
 from bot.services import connect as service
+from bot.services.deadline import in_background
 from bot.services.errors import FieldError
 from bot.services.home import refresh_homes
-from bot.views.connect import connect_modal, connected_message
+from bot.views.common import error_message, message, notice_modal
+from bot.views.connect import checking_modal, connect_modal, connected_message, connected_modal
 
+log = logging.getLogger(__name__)
 ACTION = "connect provider accounts"
 
 
@@ -38,15 +51,42 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
             state_value(view, BlockId.CONNECT_API_KEY, ActionId.CONNECT_API_KEY),
             req.ctx,
         )
-        schedules = service.try_key(req.ctx, form)
     except FieldError as exc:
         ack(response_action="errors", errors={exc.block_id: exc.message})
         return
-    ack()
-    connected = service.save_connection(req.ctx, req.team_id, req.user_id, form, schedules)
-    can_write = service.detect_write(req.ctx, connected.connection_id)
-    req.reply(connected_message(connected, can_write))
-    refresh_homes(req.ctx, client, req.team_id, [req.user_id])
+    ack(response_action="update", view=checking_modal(form.provider))
+    view_id, meta = view["id"], view.get("private_metadata") or ""
+    in_background(lambda: check_in_background(req, view_id, meta, form), "oncall-connect")
+
+
+def check_in_background(req: Request, view_id: str, meta: str, form: service.ConnectForm) -> None:
+    """Check the key and store the connection, then show the result in the modal."""
+    try:
+        connected = service.connect(req.ctx, req.team_id, req.user_id, form)
+    except FieldError as exc:
+        show(req, view_id, connect_modal(meta, form, exc),
+             error_message(f"{form.name} was not connected: {exc.message}", "connect"))
+        return
+    except Exception as exc:
+        error_id = new_error_id()
+        log.error("unexpected error %s while connecting an account", error_id, exc_info=exc)
+        text = f":boom: Something went wrong on our side (error id `{error_id}`). Try `/oncall connect` again."
+        show(req, view_id, notice_modal("Something went wrong", text), message(text))
+        return
+    show(req, view_id, connected_modal(connected), connected_message(connected))
+    try:
+        refresh_homes(req.ctx, req.client, req.team_id, [req.user_id])
+    except Exception:
+        log.exception("refreshing App Home after connecting %s failed", form.name)
+
+
+def show(req: Request, view_id: str, view: dict, fallback: dict) -> None:
+    """Replace the submitted modal; when it was closed meanwhile, answer with `fallback` instead."""
+    try:
+        req.client.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:
+        log.info("connect modal %s not updated (%s): answering with a message", view_id, exc.response.get("error"))
+        req.reply(fallback)
 
 
 def register(app: App) -> None:

@@ -30,6 +30,7 @@ from .base import (
     RenderedShift,
     Restriction,
     Unavailable,
+    WriteCheck,
 )
 from .http import RetryPolicy, Sleep
 from .opsgenie import OpsgenieProvider
@@ -58,6 +59,7 @@ __all__ = [
     "Restriction",
     "RetryPolicy",
     "Unavailable",
+    "WriteCheck",
     "default_base_url",
     "make_provider",
 ]

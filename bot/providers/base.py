@@ -213,6 +213,15 @@ class CreateResult:
         return self.override is not None
 
 
+@dataclass(frozen=True)
+class WriteCheck:
+    """What a write check found: `can_write` True/False, None when it could not tell; `note` is
+    what the person should know besides (e.g. a test override that could not be removed)."""
+
+    can_write: bool | None
+    note: str = ""
+
+
 class DeleteOutcome(StrEnum):
     DELETED = "deleted"  # PagerDuty 204 / Opsgenie 200: gone
     TRUNCATED = "truncated"  # PagerDuty 200: it was in progress and now ends now
@@ -246,5 +255,9 @@ class Provider(Protocol):
     def delete_override(self, schedule_id: str, override_id: str) -> DeleteOutcome: ...
 
     def can_write(self) -> bool | None:
-        """True/False when the API lets us find out without changing anything; None when unknown."""
+        """True/False when the API lets us find out; None when unknown."""
+        ...
+
+    def check_write(self, schedule_id: str | None, schedule_name: str = "") -> WriteCheck:
+        """`can_write`, told on a schedule the key can see when the provider needs one (Opsgenie)."""
         ...

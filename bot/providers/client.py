@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import httpx
 
-from .base import ProviderKind, Region
+from .base import ProviderKind, Region, WriteCheck
 from .http import ApiClient, RetryPolicy, Secret, Sleep
 
 
@@ -78,6 +78,13 @@ class HttpProvider:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(region={self.region.value!r}, base_url={self.base_url!r})"
+
+    def can_write(self) -> bool | None:
+        return None
+
+    def check_write(self, schedule_id: str | None, schedule_name: str = "") -> WriteCheck:
+        """By default the check needs no schedule: `can_write()`."""
+        return WriteCheck(self.can_write())
 
     def close(self) -> None:
         if self._owns_client:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -21,6 +21,7 @@ from .base import (
     DeleteOutcome,
     InvalidRequest,
     OverrideRequest,
+    PermissionDenied,
     ProviderError,
     ProviderKind,
     Region,
@@ -30,6 +31,7 @@ from .base import (
     RemoteUser,
     RenderedShift,
     Restriction,
+    WriteCheck,
 )
 from .client import HttpProvider, quote_id
 from .http import header_seconds
@@ -43,6 +45,10 @@ _DUPLICATE = re.compile(r"alias.*(exist|already|duplicate|conflict)|(exist|alrea
 _PAST = re.compile(r"\bpast\b|already ended|has ended", re.I)
 _BY_ID = {"identifierType": "id"}
 _SCHEDULE_BY_ID = {"scheduleIdentifierType": "id"}
+#: The write probe: a one-minute override for nobody, at a fixed time far ahead, under a fixed alias.
+PROBE_ALIAS = "oncall-bot-write-check"
+PROBE_START = datetime(2036, 1, 1, tzinfo=UTC)
+PROBE_END = PROBE_START + timedelta(minutes=1)
 
 
 def _detail(response: httpx.Response) -> str:
@@ -233,6 +239,55 @@ class OpsgenieProvider(HttpProvider):
         return DeleteOutcome.MISSING if response.status_code == 404 else DeleteOutcome.DELETED
 
     def can_write(self) -> bool | None:
+        schedules = self.list_schedules()
+        first = schedules[0] if schedules else None
+        return self.check_write(first.id if first else None, first.name if first else "").can_write
+
+    def check_write(self, schedule_id: str | None, schedule_name: str = "") -> WriteCheck:
+        """Create and delete the probe override on `schedule_id` (see the module docstring).
+
+        True: both worked. False: a 403 on either. None: no schedule to try it on, or the
+        probe could not finish (then `note` says what, and where a probe override was left).
+        Failures other than 401/403 on the create are raised.
+        """
+        if schedule_id is None:
+            return WriteCheck(None, "The key sees no Opsgenie schedule, so write access cannot be tried yet.")
+        path = f"/v2/schedules/{quote_id(schedule_id)}/overrides"
+        try:
+            refused = self._create_probe(path, schedule_id, {"type": "none"})
+            if refused is not None:  # the API would not take "nobody": a participant of the schedule instead
+                user = next(iter(self.get_schedule(schedule_id).members), None)
+                if user is not None:
+                    refused = self._create_probe(path, schedule_id, {"type": "user", "id": user.id})
+            if refused is not None:
+                return WriteCheck(None, f"The write check was refused: {refused}")
+        except PermissionDenied:
+            return WriteCheck(False)
+        where = (f"a one-minute test override `{PROBE_ALIAS}` on {PROBE_START:%d %B %Y} in schedule "
+                 f"{schedule_name or schedule_id}")
+        for attempt in (1, 2):
+            try:
+                self._api.request("DELETE", f"{path}/{PROBE_ALIAS}", what=f"override {PROBE_ALIAS}",
+                                  params=_SCHEDULE_BY_ID, write=True, allow=(404,))
+                return WriteCheck(True)
+            except PermissionDenied:
+                return WriteCheck(False, f"The key may create but not delete overrides, which exporting needs; "
+                                         f"{where} remains: delete it in Opsgenie.")
+            except ProviderError as exc:
+                if attempt == 2:
+                    return WriteCheck(None, f"Removing {where} failed ({exc}); the next check removes it.")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _create_probe(self, path: str, schedule_id: str, user: dict) -> InvalidRequest | None:
+        """POST the probe override for `user`; the content error when refused (a 409 or a duplicate
+        alias means an earlier probe was left behind: deleting it tests the same right)."""
+        body = {"alias": PROBE_ALIAS, "user": user, "startDate": iso(PROBE_START), "endDate": iso(PROBE_END)}
+        try:
+            self._api.request("POST", path, what=f"schedule {schedule_id}", params=_SCHEDULE_BY_ID, json=body,
+                              write=True, allow=(409,))
+        except InvalidRequest as exc:
+            if not (exc.detail and _DUPLICATE.search(exc.detail)):
+                return exc
         return None
 
 

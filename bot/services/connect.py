@@ -1,29 +1,44 @@
-"""Connect a provider account: try the key (short deadline), store it encrypted, detect write access.
+"""Connect a provider account: try the key, store it encrypted, find out whether it can write.
 
-The API key only ever travels: modal state → `try_key`/`save_connection` → the provider client
-and `KeyBox.encrypt`. It is never logged, echoed or put in `private_metadata`.
+The modal is answered at once; `connect` runs afterwards in the background (see
+`bot.commands.connect`), so a provider that takes a few seconds to answer is waited for: the
+overall deadline is never shorter than the provider client's own timeout.
+
+The API key only ever travels: modal state → `read_form` → the provider client and
+`KeyBox.encrypt`. It is never logged, echoed or put in `private_metadata`.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import select
 
 from bot.context import Context
 from bot.crypto import key_hint
 from bot.ids import BlockId
-from bot.providers import AuthError, PermissionDenied, ProviderError, ProviderKind, Region, RemoteSchedule
+from bot.providers import (
+    AuthError,
+    NotFound,
+    PermissionDenied,
+    ProviderError,
+    ProviderKind,
+    RateLimited,
+    Region,
+    RemoteSchedule,
+    Unavailable,
+    WriteCheck,
+)
 from bot.redact import register_secret
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
 from bot.services.errors import FieldError
 from bot.store import AuditEvent, Connection, session_scope
+from bot.sync.access import probe_write
 
-log = logging.getLogger(__name__)
-
-# Slack closes a modal submission after 3 s: the key check must answer before that.
-VALIDATE_DEADLINE_SECONDS = 2.5
+# The whole check (schedule list, then write check) runs after the ack; this bounds it. It is
+# never shorter than the provider client's own request timeout (`Settings.provider_timeout_seconds`).
+CHECK_DEADLINE_SECONDS = 60.0
 NAME_MAX = 60
 
 
@@ -42,6 +57,11 @@ class Connected:
     provider: ProviderKind
     key_hint: str
     schedules: list[RemoteSchedule]
+    write: WriteCheck = WriteCheck(None)
+
+    @property
+    def can_write(self) -> bool | None:
+        return self.write.can_write
 
 
 def read_form(team_id: str, provider: str | None, region: str | None, name: str | None, api_key: str | None,
@@ -61,39 +81,68 @@ def read_form(team_id: str, provider: str | None, region: str | None, name: str 
     if any(c.isspace() for c in key) or len(key) < 8:
         raise FieldError(BlockId.CONNECT_API_KEY, "That does not look like an API key: paste it whole, without spaces.")
     with session_scope(ctx.engine) as session:
-        taken = session.exec(
-            select(Connection).where(Connection.team_id == team_id, Connection.name == name)
-        ).first()
+        _check_name_free(session, team_id, name)
+    return ConnectForm(ProviderKind(provider), Region(region or "us"), name, key)
+
+
+def _check_name_free(session, team_id: str, name: str) -> None:
+    taken = session.exec(select(Connection).where(Connection.team_id == team_id, Connection.name == name)).first()
     if taken:
         raise FieldError(BlockId.CONNECT_NAME, f"A connection called `{name}` exists already: pick another name.")
-    return ConnectForm(ProviderKind(provider), Region(region or "us"), name, key)
+
+
+def deadline_for(ctx: Context) -> float:
+    return max(CHECK_DEADLINE_SECONDS, ctx.settings.provider_timeout_seconds)
+
+
+def _refusal(form: ConnectForm, exc: ProviderError) -> FieldError:
+    """A failed key check, in words, under the field the person should look at."""
+    region = f"Check the region ({form.region.value.upper()})"
+    if isinstance(exc, AuthError):
+        return FieldError(BlockId.CONNECT_API_KEY, str(exc))
+    if isinstance(exc, PermissionDenied):
+        return FieldError(BlockId.CONNECT_API_KEY, f"{exc} The key must be allowed to read schedules.")
+    if isinstance(exc, NotFound):
+        return FieldError(BlockId.CONNECT_REGION, f"{exc} {region}: the account may live in the other one.")
+    if isinstance(exc, Unavailable) and exc.status is None:  # timeouts and unreachable hosts
+        return FieldError(BlockId.CONNECT_REGION, f"{exc} {region} and try again in a moment.")
+    if isinstance(exc, RateLimited | Unavailable):
+        return FieldError(BlockId.CONNECT_API_KEY, f"{exc} Nothing was saved.")
+    return FieldError(BlockId.CONNECT_API_KEY, str(exc))
 
 
 def try_key(ctx: Context, form: ConnectForm, deadline: float | None = None) -> list[RemoteSchedule]:
     """List the account's schedules with the key, within the deadline; FieldError on failure."""
-    deadline = VALIDATE_DEADLINE_SECONDS if deadline is None else deadline
-    label = form.provider.label
-    provider = ctx.provider(form.provider, form.region, form.api_key, timeout=deadline)
+    deadline = deadline_for(ctx) if deadline is None else deadline
+    provider = ctx.provider(form.provider, form.region, form.api_key)
     try:
         return run_with_deadline(provider.list_schedules, deadline)
     except DeadlineExceeded:
         raise FieldError(
-            BlockId.CONNECT_API_KEY,
-            f"{label} did not answer within {deadline:g} seconds. Check the region ({form.region.value.upper()}) "
-            "and try again in a moment.",
+            BlockId.CONNECT_REGION,
+            f"{form.provider.label} did not answer within {deadline:g} seconds. Check the region "
+            f"({form.region.value.upper()}) and try again in a moment.",
         ) from None
-    except AuthError as exc:
-        raise FieldError(BlockId.CONNECT_API_KEY, str(exc)) from None
-    except PermissionDenied as exc:
-        raise FieldError(BlockId.CONNECT_API_KEY, f"{exc} The key must be allowed to read schedules.") from None
     except ProviderError as exc:
-        raise FieldError(BlockId.CONNECT_API_KEY, str(exc)) from None
+        raise _refusal(form, exc) from None
+
+
+def connect(ctx: Context, team_id: str, user_id: str, form: ConnectForm) -> Connected:
+    """Try the key, store the connection, check write access: the whole use case, for the
+    background. FieldError (nothing stored) when the key cannot be used."""
+    started = time.monotonic()
+    deadline = deadline_for(ctx)
+    schedules = try_key(ctx, form, deadline)
+    connected = save_connection(ctx, team_id, user_id, form, schedules)
+    left = max(deadline - (time.monotonic() - started), ctx.settings.provider_timeout_seconds)
+    return replace(connected, write=detect_write(ctx, connected.connection_id, schedules, left))
 
 
 def save_connection(ctx: Context, team_id: str, user_id: str, form: ConnectForm,
                     schedules: list[RemoteSchedule]) -> Connected:
     """Store the connection with its key encrypted; write access is detected afterwards."""
     with session_scope(ctx.engine) as session:
+        _check_name_free(session, team_id, form.name)  # a double submission may have taken it meanwhile
         conn = Connection(
             team_id=team_id,
             provider=form.provider.value,
@@ -110,18 +159,21 @@ def save_connection(ctx: Context, team_id: str, user_id: str, form: ConnectForm,
         return Connected(conn.id, conn.name, form.provider, conn.key_hint, schedules)
 
 
-def detect_write(ctx: Context, connection_id: int) -> bool | None:
-    """Ask the provider whether the key may write, without changing anything; store the answer."""
+def detect_write(ctx: Context, connection_id: int, schedules: list[RemoteSchedule],
+                 deadline: float | None = None) -> WriteCheck:
+    """Ask the provider whether the key may write (Opsgenie: a probe on the first visible
+    schedule) and store the answer on the connection."""
     with session_scope(ctx.engine) as session:
         conn = session.get(Connection, connection_id)
-        if conn is None:
-            return None
-        try:
-            answer = ctx.provider_for(conn).can_write()
-        except PermissionDenied:
-            answer = False
-        except ProviderError as exc:
-            log.warning("write check for connection %s failed: %s", connection_id, exc)
-            answer = None
-        conn.can_write = answer
-        return answer
+        provider = ctx.provider_for(conn) if conn is not None else None
+    if provider is None:
+        return WriteCheck(None)
+    first = schedules[0] if schedules else None
+    try:
+        return run_with_deadline(
+            lambda: probe_write(ctx.engine, connection_id, provider, first.id if first else None,
+                                first.name if first else ""),
+            deadline or deadline_for(ctx))
+    except DeadlineExceeded:
+        return WriteCheck(None, f"{provider.kind.label} did not answer the write check in time; "
+                                "it is checked again before the first export.")

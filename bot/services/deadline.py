@@ -1,4 +1,6 @@
-"""Run a slow call with a hard deadline (modal submissions must be answered within 3 s)."""
+"""Slow work off the listener thread: `in_background` hands it off after the ack, and
+`run_with_deadline` bounds a call (modal submissions must be answered within 3 s; background
+work still gets an overall deadline)."""
 
 from __future__ import annotations
 
@@ -30,3 +32,9 @@ def run_with_deadline(fn: Callable[[], T], seconds: float) -> T:
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]
+
+
+def in_background(fn: Callable[[], None], name: str) -> None:
+    """Run `fn` in a daemon thread, so the listener returns right after its ack; `fn` bounds its
+    own provider calls (`run_with_deadline`) and reports its errors itself."""
+    threading.Thread(target=fn, name=name, daemon=True).start()

@@ -129,6 +129,9 @@ def check_link(ctx: Context, team_id: str, req: LinkRequest) -> None:
                    *((FormBlock.LINK_DESTINATIONS, t) for t in req.extra_destinations)]
         for block, t in targets:
             lookup.ensure_unshared(session, team_id, block, t.connection_id, t.schedule_id, t.name or t.schedule_id)
+        for t in req.extra_destinations:  # the linked schedule itself may be read-only: it is never written
+            lookup.ensure_writable(session, team_id, FormBlock.LINK_DESTINATIONS, t.connection_id,
+                                   t.name or t.schedule_id)
 
 
 def _free_name(session, team_id: str, name: str, connection_name: str) -> str:

@@ -81,3 +81,11 @@ def ensure_unshared(session: Session, team_id: str, block_id: str, connection_id
     if owner:
         raise FieldError(block_id, f"{label} already receives the shifts of `{owner.name}`: one provider schedule "
                                    "can follow only one bot schedule.")
+
+
+def ensure_writable(session: Session, team_id: str, block_id: str, connection_id: int, label: str) -> None:
+    """FieldError under `block_id` when the connection's key is read-only: never a new destination."""
+    conn = get_connection(session, team_id, connection_id)
+    if conn.can_write is False:
+        raise FieldError(block_id, f"The API key of `{conn.name}` is read-only, so the bot cannot export to {label}: "
+                                   "pick a schedule of a read-write account.")

@@ -141,10 +141,14 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
                              f"This schedule has no secondary role: turn it on first with "
                              f"`/oncall pattern {sched.name} roles primary,secondary`.")
         check_roles_apart(req.destinations, secondary)
-        for block, targets in ((FormBlock.EDIT_DESTINATIONS, req.destinations), (FormBlock.EDIT_SECONDARY, secondary)):
+        for block, role, targets in ((FormBlock.EDIT_DESTINATIONS, PRIMARY, req.destinations),
+                                     (FormBlock.EDIT_SECONDARY, SECONDARY, secondary)):
+            current = _current(session, sched, role)
             for t in targets:
                 lookup.ensure_unshared(session, team_id, block, t.connection_id, t.schedule_id,
                                        t.name or t.schedule_id, sched.id)
+                if (t.connection_id, t.schedule_id) not in current:  # a current one may stay until removed
+                    lookup.ensure_writable(session, team_id, block, t.connection_id, t.name or t.schedule_id)
         conn = session.get(Connection, sched.connection_id) if sched.connection_id else None
         members = list(session.exec(select(Member).where(Member.schedule_id == sched.id)))
         by_slack = {m.slack_user_id: m for m in members if m.slack_user_id}

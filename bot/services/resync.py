@@ -7,12 +7,12 @@ happen now. `launch` is the seam tests replace.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
 
 from slack_sdk import WebClient
 
 from bot.context import Context
+from bot.services.deadline import in_background
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def sync_now(ctx: Context, client: WebClient | None, shift_ids: Mapping[int, Seq
 
 
 def _thread(target: Callable[[], None]) -> None:
-    threading.Thread(target=target, name="oncall-resync", daemon=True).start()
+    in_background(target, "oncall-resync")
 
 
 launch: Callable[[Callable[[], None]], None] = _thread

@@ -37,6 +37,7 @@ from bot.context import Context
 from bot.providers import Provider
 from bot.store import session_scope
 from bot.store.models import Connection, Destination, DestinationStatus, DriftMode, Schedule
+from bot.sync.access import export_refusal
 from bot.sync.export import DestinationResult, export, plan_only
 from bot.sync.locks import try_lock
 from bot.sync.provider import destination_label, provider_for
@@ -171,12 +172,13 @@ def _sync_destination(ctx: Context, client: WebClient | None, schedule: Schedule
     if conn is None:
         out = DestinationResult(dest.exported_until, provider_failed="the connection of this destination was removed")
         return write_back(ctx, client, schedule, dest_id, label, now, out, None)
-    if conn.can_write is False:
-        out = DestinationResult(dest.exported_until, read_only=(
-            f"The API key of connection {conn.name} is read-only: the bot can read this schedule but never "
-            "writes to it. Connect a key with write access to export."))
-        return write_back(ctx, client, schedule, dest_id, label, now, out, None)
     with provider_for(ctx, conn) as provider:
+        refused = export_refusal(ctx.engine, provider, conn, dest)
+        if refused is not None:
+            why, read_only = refused
+            out = (DestinationResult(dest.exported_until, read_only=why) if read_only
+                   else DestinationResult(dest.exported_until, problems=[why], provider_failed=why))
+            return write_back(ctx, client, schedule, dest_id, label, now, out, None)
         out, inputs = export(ctx, provider, schedule, dest, conn, now, only)
         if out.items and schedule.drift_mode == DriftMode.AUTO.value and only is None:
             out = _auto_reapply(ctx, provider, schedule, dest_id, conn, now, out)

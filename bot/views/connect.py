@@ -1,17 +1,46 @@
-"""The connect modal and the message sent once an account is connected."""
+"""The connect modal, the view shown while the key is checked, and the result (modal or message)."""
 
 from __future__ import annotations
 
-from bot.ids import ActionId, BlockId, CallbackId
+from bot.ids import ActionId, BlockId, ButtonId, CallbackId, ViewId
 from bot.providers import ProviderKind, Region
-from bot.services.connect import Connected
-from bot.views.common import context, message, modal, option, plain, section
+from bot.services.connect import Connected, ConnectForm
+from bot.services.errors import FieldError
+from bot.views.common import (
+    Block,
+    actions,
+    button,
+    context,
+    loading_modal,
+    message,
+    modal,
+    option,
+    plain,
+    section,
+)
 from bot.views.schedules import schedule_rows
 
+TITLE = "Connect an account"
+KEY_HINT = ("PagerDuty: Integrations → API Access Keys (a read-only key can import but not export). "
+            "Opsgenie: Settings → API key management. Stored encrypted; only its last 4 characters are shown.")
+AGAIN = "Enter the key again."
 
-def connect_modal(private_metadata: str = "") -> dict:
-    """Provider, display name, API key, region. The key input never gets an initial value."""
-    blocks = [
+
+def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, error: FieldError | None = None) -> dict:
+    """Provider, display name, API key, region. The key input never gets an initial value.
+
+    `form` and `error`: shown again after a failed check, every value kept but the key, the
+    reason under its field and "enter the key again" under the key."""
+    kind = form.provider if form else ProviderKind.PAGERDUTY
+    region = form.region if form else Region.US
+    regions = {Region.US: "US (default)", Region.EU: "EU"}
+    problems = {error.block_id: f"⚠️ {error.message}"} if error else {}
+    if form:
+        problems[BlockId.CONNECT_API_KEY] = " ".join(filter(None, [problems.get(BlockId.CONNECT_API_KEY), AGAIN]))
+    name_element: dict = {"type": "plain_text_input", "action_id": ActionId.CONNECT_NAME, "max_length": 60}
+    if form:
+        name_element["initial_value"] = form.name
+    blocks: list[Block] = [
         {
             "type": "input",
             "block_id": BlockId.CONNECT_PROVIDER,
@@ -20,7 +49,7 @@ def connect_modal(private_metadata: str = "") -> dict:
                 "type": "radio_buttons",
                 "action_id": ActionId.CONNECT_PROVIDER,
                 "options": [option(k.label, k.value) for k in ProviderKind],
-                "initial_option": option(ProviderKind.PAGERDUTY.label, ProviderKind.PAGERDUTY.value),
+                "initial_option": option(kind.label, kind.value),
             },
         },
         {
@@ -28,17 +57,13 @@ def connect_modal(private_metadata: str = "") -> dict:
             "block_id": BlockId.CONNECT_NAME,
             "label": plain("Display name"),
             "hint": plain("How the account is called in Slack, e.g. Acme PagerDuty.", 150),
-            "element": {"type": "plain_text_input", "action_id": ActionId.CONNECT_NAME, "max_length": 60},
+            "element": name_element,
         },
         {
             "type": "input",
             "block_id": BlockId.CONNECT_API_KEY,
             "label": plain("API key"),
-            "hint": plain(
-                "PagerDuty: Integrations → API Access Keys (a read-only key can import but not export). "
-                "Opsgenie: Settings → API key management. Stored encrypted; only its last 4 characters are shown.",
-                2000,
-            ),
+            "hint": plain(KEY_HINT, 2000),
             "element": {"type": "plain_text_input", "action_id": ActionId.CONNECT_API_KEY, "max_length": 200},
         },
         {
@@ -48,31 +73,59 @@ def connect_modal(private_metadata: str = "") -> dict:
             "element": {
                 "type": "radio_buttons",
                 "action_id": ActionId.CONNECT_REGION,
-                "options": [option("US (default)", Region.US.value), option("EU", Region.EU.value)],
-                "initial_option": option("US (default)", Region.US.value),
+                "options": [option(label, r.value) for r, label in regions.items()],
+                "initial_option": option(regions[region], region.value),
             },
         },
     ]
-    return modal(CallbackId.CONNECT, "Connect an account", blocks, submit="Connect",
-                 close="Cancel", private_metadata=private_metadata)
+    for block in blocks:  # the reason replaces the field's hint: Slack shows it right under the field
+        if block["block_id"] in problems:
+            block["hint"] = plain(problems[block["block_id"]], 2000)
+    return modal(CallbackId.CONNECT, TITLE, blocks, submit="Connect", close="Cancel",
+                 private_metadata=private_metadata)
 
 
-def write_access_text(can_write: bool | None, provider: str) -> str:
+def checking_modal(provider: ProviderKind) -> dict:
+    """The answer to the submission while the key is checked in the background (no inputs)."""
+    return loading_modal(TITLE, text=f":hourglass: Checking the key with {provider.label}… this can take a few "
+                                     "seconds; the result appears here.")
+
+
+def write_access_text(can_write: bool | None, provider: str, note: str = "") -> str:
     if can_write is True:
-        return ":white_check_mark: The key can write: the bot can export shifts as overrides."
-    if can_write is False:
-        return (f":lock: The key is *read-only*: you can link and import schedules, but the bot cannot export "
+        text = ":white_check_mark: The key can write: the bot can export shifts as overrides."
+    elif can_write is False:
+        text = (f":lock: The key is *read-only*: you can link and import schedules, but the bot cannot export "
                 f"overrides to {provider}. Connect a read-write key to export.")
-    return ":grey_question: Write access could not be checked: the first export will tell."
+    else:
+        text = (":grey_question: Write access is not known yet: nothing is exported with this key until a check "
+                "before the first export shows it can write.")
+    return f"{text} {note}" if note else text
 
 
-def connected_message(result: Connected, can_write: bool | None) -> dict:
+def _connected_blocks(result: Connected, link_buttons: bool) -> list[Block]:
     label = result.provider.label
     blocks = [
         section(f":electric_plug: Connected *{result.name}* ({label}, key {result.key_hint})."),
-        context(write_access_text(can_write, label)),
+        context(write_access_text(result.can_write, label, result.write.note)),
     ]
     if result.schedules:
         blocks.append(section(f"*Schedules in {result.name}* — link one to let the bot manage its shifts:"))
-    blocks.extend(schedule_rows(result.connection_id, result.schedules, {}, result.name))
-    return message(f"Connected {result.name} ({label})", blocks)
+    blocks.extend(schedule_rows(result.connection_id, result.schedules, {}, result.name, link_buttons=link_buttons))
+    return blocks
+
+
+def connected_message(result: Connected) -> dict:
+    """The result as a message (when the modal was closed meanwhile): a Link button per schedule."""
+    return message(f"Connected {result.name} ({result.provider.label})", _connected_blocks(result, True))
+
+
+def connected_modal(result: Connected) -> dict:
+    """The connect modal's last state: what was connected, write access, the schedules, and one
+    Link button (action ids stay unique in a view), preset to the schedule when there is one."""
+    blocks = _connected_blocks(result, False)
+    if result.schedules:
+        only = result.schedules[0].id if len(result.schedules) == 1 else ""
+        blocks.append(actions(button("Link a schedule", ButtonId.LINK, f"{result.connection_id}:{only}",
+                                     style="primary")))
+    return modal(ViewId.NOTICE, "Account connected", blocks, close="Done")

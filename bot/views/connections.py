@@ -10,8 +10,10 @@ from bot.services.connections import ConnectionInfo
 from bot.views.common import Block, button, confirm_dialog, context, message, section
 
 
-def _access(can_write: bool | None) -> str:
-    return {True: "read-write", False: "read-only"}.get(can_write, "write access unknown")
+def access_label(can_write: bool | None) -> str:
+    """A connection's write access in a few words (connections list, link and edit modals)."""
+    return {True: "read-write", False: "read-only: never exported to"}.get(
+        can_write, "write access unknown: checked before the first export")
 
 
 def connections_message(items: Sequence[ConnectionInfo], note: str | None = None) -> dict:
@@ -23,7 +25,7 @@ def connections_message(items: Sequence[ConnectionInfo], note: str | None = None
     for info in items:
         used = "; ".join(info.used_by) if info.used_by else "not used by any schedule"
         text = (f"*{info.name}* · {ProviderKind(info.provider).label} {info.region.upper()} · key {info.key_hint} · "
-                f"{_access(info.can_write)}\nUsed by: {used}")
+                f"{access_label(info.can_write)}\nUsed by: {used}")
         remove = button(
             "Remove", ButtonId.REMOVE_CONNECTION, str(info.id), style="danger",
             confirm=confirm_dialog("Remove connection?", f"Remove *{info.name}* and its stored API key?", "Remove"),

@@ -20,7 +20,8 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
                         *, optional: bool, hint: str | None = None) -> Block:
     """A destination multi-select preset to `current`; every current destination stays selectable even
     if its account could not be listed. Without any writable account: a line naming the current ones."""
-    known = {f"{g.connection.id}:{s.id}" for g in groups for s in g.schedules}
+    known = {f"{g.connection.id}:{s.id}" for g in groups for s in g.schedules if g.connection.can_write is not False}
+    read_only = {g.connection.id for g in groups if g.connection.can_write is False}
     dest = destination_select(block_id, groups, [t.value for t in current], label=label)
     if dest is None:
         names = ", ".join(t.name or t.schedule_id for t in current) or "none"
@@ -30,7 +31,9 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
         dest["hint"] = plain(hint, 150)
     missing = [t for t in current if t.value not in known]
     if missing:
-        extra = [{"text": plain(f"{t.name or t.schedule_id} (account unavailable)"), "value": t.value} for t in missing]
+        why = {True: "read-only key", False: "account unavailable"}
+        extra = [{"text": plain(f"{t.name or t.schedule_id} ({why[t.connection_id in read_only]})"), "value": t.value}
+                 for t in missing]
         dest["element"]["option_groups"].append({"label": plain("Current"), "options": extra})
         dest["element"].setdefault("initial_options", []).extend(extra)
     return dest

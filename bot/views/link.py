@@ -26,23 +26,29 @@ def connection_select(connections: Sequence[ConnectionRef], chosen: int | None) 
 def destination_select(block_id: str, groups: Sequence[ProviderSchedules], selected: Sequence[str] = (),
                        exclude: str | None = None, label: str = "Also export to") -> Block | None:
     """Writable provider schedules grouped by connection; values are `<connection_id>:<schedule id>`."""
-    option_groups, initial = [], []
+    option_groups, initial, read_only = [], [], []
     for group in groups:
-        if group.error or group.connection.can_write is False:
+        if group.connection.can_write is False:
+            read_only.append(group.connection.name)
+            continue
+        if group.error:
             continue
         opts = [option(s.name, f"{group.connection.id}:{s.id}") for s in group.schedules
                 if f"{group.connection.id}:{s.id}" != exclude][:OPTIONS_MAX]
         if opts:
-            option_groups.append({"label": plain(group.connection.label, 75), "options": opts})
+            unknown = " (write access unknown)" if group.connection.can_write is None else ""
+            option_groups.append({"label": plain(group.connection.label + unknown, 75), "options": opts})
             initial.extend(o for o in opts if o["value"] in selected)
     if not option_groups:
         return None
+    left_out = f": {', '.join(read_only)}" if read_only else ""
     element: dict = {"type": "multi_static_select", "action_id": FormBlock.INPUT, "option_groups": option_groups[:100],
                      "placeholder": plain("Other provider schedules")}
     if initial:
         element["initial_options"] = initial
     return {"type": "input", "block_id": block_id, "optional": True, "label": plain(label), "element": element,
-            "hint": plain("Schedules the bot writes overrides to (one per role). Read-only accounts are not listed.", 150)}
+            "hint": plain(f"Schedules the bot writes overrides to (one per role). Read-only accounts are not "
+                          f"listed{left_out}.", 2000)}
 
 
 def horizon_input(block_id: str, days: int) -> Block:

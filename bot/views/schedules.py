@@ -13,8 +13,9 @@ PER_CONNECTION_MAX = 20
 
 
 def schedule_rows(connection_id: int, schedules: Sequence[RemoteSchedule], linked: dict[str, str] | None,
-                  connection_name: str, limit: int = PER_CONNECTION_MAX) -> list[Block]:
-    """One section per schedule: name, members, rotation, and Link (or where it is linked)."""
+                  connection_name: str, limit: int = PER_CONNECTION_MAX, link_buttons: bool = True) -> list[Block]:
+    """One section per schedule: name, members, rotation, and Link (or where it is linked);
+    without `link_buttons` the rows carry no button (a modal offers one Link button of its own)."""
     linked = linked or {}
     blocks: list[Block] = []
     for sched in list(schedules)[:limit]:
@@ -23,7 +24,8 @@ def schedule_rows(connection_id: int, schedules: Sequence[RemoteSchedule], linke
         if sched.id in linked:
             blocks.append(section(text + f"\n:link: linked as *{linked[sched.id]}*"))
         else:
-            blocks.append(section(text, button("Link", ButtonId.LINK, f"{connection_id}:{sched.id}")))
+            link = button("Link", ButtonId.LINK, f"{connection_id}:{sched.id}") if link_buttons else None
+            blocks.append(section(text, link))
     if len(schedules) > limit:
         blocks.append(context(f"…and {len(schedules) - limit} more: `/oncall link {connection_name}` lists them all."))
     if not schedules:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from bot.providers import (
+    AuthError,
     DeleteOutcome,
     InvalidRequest,
     OpsgenieProvider,
@@ -19,7 +20,9 @@ from bot.providers import (
     RemoteUser,
     Restriction,
     Unavailable,
+    WriteCheck,
 )
+from bot.providers.opsgenie import PROBE_ALIAS
 
 from .fixtures import (
     OG,
@@ -273,5 +276,89 @@ def test_delete_by_alias(conformant_respx, og, status, outcome):
     assert route.calls.last.request.url.params["scheduleIdentifierType"] == "id"
 
 
-def test_can_write_is_unknown(og):
-    assert og.can_write() is None
+# ------------------------------------------------------------ write probe
+
+
+def probe_routes(router, create: httpx.Response | list, delete: httpx.Response | list | None = None):
+    post = router.post(f"{OG}/v2/schedules/{SID}/overrides").mock(
+        side_effect=create if isinstance(create, list) else [create])
+    gone = router.delete(f"{OG}/v2/schedules/{SID}/overrides/{PROBE_ALIAS}").mock(
+        side_effect=delete if isinstance(delete, list) else [delete or httpx.Response(200, json={"result": "Deleted"})])
+    return post, gone
+
+
+CREATED = httpx.Response(201, json=og_envelope({"alias": PROBE_ALIAS}))
+DENIED = httpx.Response(403, json=og_error("You are not authorized"))
+
+
+def test_write_probe_creates_and_deletes_a_far_future_override_for_nobody(conformant_respx, og):
+    post, gone = probe_routes(conformant_respx, CREATED)
+    assert og.check_write(SID, "Platform") == WriteCheck(True)
+    sent = json.loads(post.calls.last.request.content)
+    assert sent == {"alias": "oncall-bot-write-check", "user": {"type": "none"},
+                    "startDate": "2036-01-01T00:00:00Z", "endDate": "2036-01-01T00:01:00Z"}
+    assert post.calls.last.request.url.params["scheduleIdentifierType"] == "id"
+    assert gone.call_count == 1 and gone.calls.last.request.url.params["scheduleIdentifierType"] == "id"
+
+
+def test_write_probe_read_only_key_is_refused_at_the_create(conformant_respx, og):
+    _, gone = probe_routes(conformant_respx, DENIED)
+    assert og.check_write(SID, "Platform") == WriteCheck(False)
+    assert gone.call_count == 0
+
+
+def test_write_probe_key_that_cannot_delete_is_read_only_and_names_the_leftover(conformant_respx, og):
+    probe_routes(conformant_respx, CREATED, DENIED)
+    check = og.check_write(SID, "Platform")
+    assert check.can_write is False
+    assert "oncall-bot-write-check" in check.note and "Platform" in check.note and "01 January 2036" in check.note
+
+
+def test_write_probe_removes_a_probe_left_behind(conformant_respx, og):
+    exists = httpx.Response(409, json=og_error("Alias [oncall-bot-write-check] already exists"))
+    _, gone = probe_routes(conformant_respx, exists)
+    assert og.check_write(SID, "Platform") == WriteCheck(True)
+    assert gone.call_count == 1
+
+
+def test_write_probe_retries_a_failed_delete_and_reports_the_leftover(conformant_respx, og, sleeps):
+    _, gone = probe_routes(conformant_respx, CREATED, [httpx.Response(503)] * 8)
+    check = og.check_write(SID, "Platform")
+    assert check.can_write is None and gone.call_count == 8  # two rounds of the client's four attempts
+    assert "Removing a one-minute test override `oncall-bot-write-check`" in check.note
+    assert "next check removes it" in check.note
+
+
+def test_write_probe_falls_back_to_a_participant_when_nobody_is_refused(conformant_respx, og):
+    refused = httpx.Response(422, json=og_error("User type [none] is not allowed"))
+    post, gone = probe_routes(conformant_respx, [refused, CREATED])
+    conformant_respx.get(f"{OG}/v2/schedules/{SID}").respond(200, json=og_envelope(schedule_with_rotations()))
+    assert og.check_write(SID, "Platform") == WriteCheck(True)
+    users = [json.loads(c.request.content)["user"] for c in post.calls]
+    assert users == [{"type": "none"}, {"type": "user", "id": "u1"}] and gone.call_count == 1
+
+
+def test_write_probe_refused_without_a_participant_is_unknown(conformant_respx, og):
+    probe_routes(conformant_respx, httpx.Response(422, json=og_error("User type [none] is not allowed")))
+    conformant_respx.get(f"{OG}/v2/schedules/{SID}").respond(200, json=og_envelope(og_schedule(SID)))
+    check = og.check_write(SID, "Platform")
+    assert check.can_write is None and "User type [none] is not allowed" in check.note
+
+
+def test_write_probe_without_a_schedule_sends_nothing(conformant_respx, og):
+    check = og.check_write(None)
+    assert check.can_write is None and "no Opsgenie schedule" in check.note
+    assert not conformant_respx.calls
+
+
+def test_write_probe_rejected_key_raises(conformant_respx, og):
+    probe_routes(conformant_respx, httpx.Response(401, json=og_error("Key is invalid")))
+    with pytest.raises(AuthError):
+        og.check_write(SID, "Platform")
+
+
+def test_can_write_probes_the_first_visible_schedule(conformant_respx, og):
+    conformant_respx.get(f"{OG}/v2/schedules").respond(
+        200, json=og_envelope([schedule_with_rotations()], expandable=True))
+    probe_routes(conformant_respx, DENIED)
+    assert og.can_write() is False

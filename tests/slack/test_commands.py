@@ -292,6 +292,23 @@ def test_link_with_an_extra_destination_on_another_connection(team, slack_http, 
         assert [(d.connection_id, d.provider_schedule_id) for d in dests] == [(conn, "PSCHED1"), (other, "PBACK")]
 
 
+def test_link_and_edit_refuse_a_read_only_account_as_a_new_destination(team, slack_http, conformant_respx):
+    """A value the modal never offers (a read-only account's schedule) is refused under the field."""
+    pd_account(conformant_respx)
+    conn = add_connection(team.ctx)
+    ro = add_connection(team.ctx, name="Read only PD", can_write=False)
+    body = slack_http.interact(view_submission(
+        CallbackId.LINK, link_values(conn, extras=[(f"{ro}:PBACK", "Backup")]), private_metadata=meta(team))).json()
+    assert "read-only" in body["errors"][FormBlock.LINK_DESTINATIONS]
+    sched = add_schedule(team.ctx, conn)
+    body = slack_http.interact(view_submission(
+        CallbackId.EDIT, edit_values(["U1", "U2"], dests=[(f"{conn}:PSCHED1", "Platform"), (f"{ro}:PBACK", "Backup")]),
+        private_metadata=json.dumps({"s": sched}))).json()
+    assert "read-only" in body["errors"][FormBlock.EDIT_DESTINATIONS]
+    with session_scope(team.ctx.engine) as session:
+        assert [d.connection_id for d in session.exec(select(Destination))] == [conn]
+
+
 def test_link_refused_for_non_admins(team, slack_http):
     slack_http.command("link", user_id="U2", response_url=team.response_url)
     assert "Only workspace admins and owners" in reply(team)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.ids import BlockId, ButtonId, FormBlock
-from bot.providers import ProviderKind, RemoteRotation, RemoteSchedule, RemoteUser
-from bot.services.connect import Connected
+from bot.providers import ProviderKind, Region, RemoteRotation, RemoteSchedule, RemoteUser, WriteCheck
+from bot.services.connect import Connected, ConnectForm
 from bot.services.connections import ConnectionInfo
+from bot.services.errors import FieldError
 from bot.services.link import LinkResult, Target, Unmapped
 from bot.services.manage import EditData
 from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.services.status import DestinationLine, MemberLine, ScheduleStatus, ShiftLine
 from bot.services.who import OnCall, WhoAnswer
 from bot.views.common import error_message, loading_modal, notice_modal
-from bot.views.connect import connect_modal, connected_message
+from bot.views.connect import checking_modal, connect_modal, connected_message, connected_modal
 from bot.views.connections import connections_message
 from bot.views.edit import edit_modal
 from bot.views.help import help_message
@@ -61,10 +63,39 @@ def test_connect_modal_has_no_key_value_and_keeps_block_ids():
 
 def test_connected_message_lists_schedules_with_link_buttons():
     for can_write in (True, False, None):
-        msg = connected_message(Connected(1, "Acme PD", ProviderKind.PAGERDUTY, "…cdef", [REMOTE]), can_write)
+        result = Connected(1, "Acme PD", ProviderKind.PAGERDUTY, "…cdef", [REMOTE], WriteCheck(can_write))
+        msg = connected_message(result)
         assert_message(msg)
+        assert_view(connected_modal(result))
     assert '"1:P1"' in str(msg).replace("'", '"')
-    assert "read-only" in str(connected_message(Connected(1, "A", ProviderKind.OPSGENIE, "…x", []), False))
+    assert "read-only" in str(connected_message(Connected(1, "A", ProviderKind.OPSGENIE, "…x", [], WriteCheck(False))))
+
+
+def test_connected_modal_has_one_link_button_preset_to_a_single_schedule():
+    two = Connected(1, "Acme PD", ProviderKind.PAGERDUTY, "…cdef", [REMOTE, RemoteSchedule("P2", "Other", "UTC")])
+    for result, value in ((two, "1:"), (replace(two, schedules=[REMOTE]), "1:P1")):
+        view = connected_modal(result)
+        assert_view(view)
+        links = [el for b in view["blocks"] for el in [b.get("accessory") or {}, *b.get("elements", [])]
+                 if el.get("action_id") == ButtonId.LINK]
+        assert [el["value"] for el in links] == [value]
+    assert "Other" in str(connected_modal(two))
+
+
+def test_connect_modal_again_keeps_values_but_the_key_and_shows_the_reason():
+    form = ConnectForm(ProviderKind.OPSGENIE, Region.EU, "Acme OG", "secret-key-1234")
+    view = connect_modal("{}", form, FieldError(BlockId.CONNECT_REGION, "Opsgenie has no schedule list (404)."))
+    assert_view(view)
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    assert blocks[BlockId.CONNECT_PROVIDER]["element"]["initial_option"]["value"] == "opsgenie"
+    assert blocks[BlockId.CONNECT_REGION]["element"]["initial_option"]["value"] == "eu"
+    assert "(404)" in blocks[BlockId.CONNECT_REGION]["hint"]["text"]
+    assert blocks[BlockId.CONNECT_NAME]["element"]["initial_value"] == "Acme OG"
+    assert "initial_value" not in blocks[BlockId.CONNECT_API_KEY]["element"]
+    assert blocks[BlockId.CONNECT_API_KEY]["hint"]["text"] == "Enter the key again."
+    assert "secret-key-1234" not in str(view)
+    assert_view(checking_modal(ProviderKind.OPSGENIE))
+    assert "submit" not in checking_modal(ProviderKind.OPSGENIE)
 
 
 def test_connections_message():
@@ -144,3 +175,37 @@ def test_edit_and_unlink_modals():
     assert "(account unavailable)" in str(view)
     assert_view(edit_modal(data, []))
     assert_view(unlink_modal("Platform primary", '{"s":1}'))
+
+
+def test_destination_list_names_read_only_accounts_and_marks_unknown_write_access():
+    unknown = ConnectionRef(3, "New OG", "opsgenie", None)
+    groups = [GROUP, ProviderSchedules(RO_CONN, (REMOTE,)), ProviderSchedules(unknown, (REMOTE,))]
+    full = link_modal([CONN, RO_CONN, unknown], GROUP, all_groups=groups, private_metadata="{}")
+    assert_view(full)
+    dest = next(b for b in full["blocks"] if b.get("block_id") == FormBlock.LINK_DESTINATIONS)
+    labels = [g["label"]["text"] for g in dest["element"]["option_groups"]]
+    assert labels == ["PagerDuty · Acme PD", "Opsgenie · New OG (write access unknown)"]
+    assert not any(o["value"].startswith("2:") for g in dest["element"]["option_groups"] for o in g["options"])
+    assert "Read-only accounts are not listed: Read only." in dest["hint"]["text"]
+
+
+def test_edit_modal_keeps_a_current_read_only_destination_removable_but_offers_no_new_one():
+    data = EditData(1, "Platform", 30, "C1", ("U1",), (), (Target(1, "P1", "Platform primary"),
+                                                          Target(2, "P1", "Platform (OG)")))
+    view = edit_modal(data, [GROUP, ProviderSchedules(RO_CONN, (REMOTE, RemoteSchedule("P9", "Other", "UTC")))])
+    assert_view(view)
+    dest = next(b for b in view["blocks"] if b.get("block_id") == FormBlock.EDIT_DESTINATIONS)["element"]
+    values = [o["value"] for g in dest["option_groups"] for o in g["options"]]
+    assert "2:P9" not in values  # never offered
+    current = next(g for g in dest["option_groups"] if g["label"]["text"] == "Current")
+    assert [o["text"]["text"] for o in current["options"]] == ["Platform (OG) (read-only key)"]
+    assert "2:P1" in [o["value"] for o in dest["initial_options"]]
+
+
+def test_connections_message_says_write_access():
+    items = [ConnectionInfo(1, "A", "pagerduty", "us", "…1", True, ()),
+             ConnectionInfo(2, "B", "opsgenie", "us", "…2", False, ()),
+             ConnectionInfo(3, "C", "opsgenie", "eu", "…3", None, ())]
+    text = str(connections_message(items))
+    assert "read-write" in text and "read-only: never exported to" in text
+    assert "write access unknown: checked before the first export" in text
