@@ -16,10 +16,16 @@ def test_http_mode_serves_the_wsgi_app_under_waitress(slack, monkeypatch):
     import bot.server as server
 
     seen = {}
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: seen.update(app=app, **kw))
+
+    class Server:
+        def run(self):
+            seen["ran"] = True
+
+    monkeypatch.setattr(waitress, "create_server", lambda app, **kw: (seen.update(app=app, **kw), Server())[1])
     monkeypatch.setattr(server, "start_scheduler", lambda ctx, app: None)
     assert server.serve(slack.ctx) == 0
-    assert seen["port"] == slack.ctx.settings.port
+    assert seen["port"] == slack.ctx.settings.port and seen["ran"]
+    assert seen["max_request_body_size"] == server.MAX_BODY_BYTES
     assert HttpDriver(seen["app"]).request("GET", "/healthz").status == 200
     assert slack.stub.calls("auth.test")  # the bot token was verified at start
 
