@@ -198,4 +198,5 @@ def serve(ctx: Context) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        ctx.close()  # the pooled provider transports
     return 0
