@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
-import threading
 import time
 
 import pytest
 
+from tests.slack.loopback import loopback, post
 from tests.slack.payloads import SIGNING_SECRET, form, interactive, sign, slash_command
 
 MB = 1024 * 1024
@@ -152,55 +151,27 @@ def test_signed_event_json_still_works(slack, slack_http):
 
 
 def test_through_the_real_waitress_server_on_loopback(slack, caplog):
+    import socket
+
     from bot.app import create_app
-    from bot.server import http_server
 
     caplog.set_level(logging.INFO)
-    server = http_server(slack.ctx, create_app(slack.ctx), host="127.0.0.1", port=0)
-    port = server.effective_port
-    stopping = threading.Event()
 
-    def run() -> None:
-        try:
-            server.run()
-        except OSError:  # select() on the sockets closed below
-            if not stopping.is_set():
-                raise
+    def oversized(port: int, length: int) -> int:
+        """Announce a body over the cap, send a little of it: the answer comes before the rest."""
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n"
+                         "Content-Type: application/x-www-form-urlencoded\r\n\r\n".encode() + b"x" * 1000)
+            return int(sock.recv(200).split()[1])
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        def post(body: bytes, headers: dict[str, str]) -> int:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            try:
-                conn.request("POST", "/slack/events", body=body,
-                             headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
-                return conn.getresponse().status
-            finally:
-                conn.close()
-
-        def oversized(length: int) -> int:
-            """Announce a body over the cap, send a little of it: the answer comes before the rest."""
-            import socket
-
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-                sock.sendall(f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n"
-                             "Content-Type: application/x-www-form-urlencoded\r\n\r\n".encode() + b"x" * 1000)
-                return int(sock.recv(200).split()[1])
-
-        assert post(b"payload=%7Bnot-json", {"X-Slack-Request-Timestamp": "abc",
-                                             "X-Slack-Signature": "v0=" + "0" * 64}) == 400
-        assert post(b"payload=%7Bnot-json", _raw_sign(b"payload=%7Bnot-json")) == 400
-        assert post(b"text=\xff\xfe", {}) == 401
-        assert oversized(2 * MB) == 413
+    with loopback(slack.ctx, create_app(slack.ctx)) as port:
+        assert post(port, b"payload=%7Bnot-json", {"X-Slack-Request-Timestamp": "abc",
+                                                   "X-Slack-Signature": "v0=" + "0" * 64})[0] == 400
+        assert post(port, b"payload=%7Bnot-json", _raw_sign(b"payload=%7Bnot-json"))[0] == 400
+        assert post(port, b"text=\xff\xfe", {})[0] == 401
+        assert oversized(port, 2 * MB) == 413
         _assert_quiet(caplog, most=1000)
         body = form(slash_command("help", response_url=slack.response_url))
-        assert post(body.encode(), sign(body)) == 200
+        assert post(port, body.encode(), sign(body))[0] == 200
         slack.stub.wait_for("response_url")
-    finally:
-        stopping.set()
-        for channel in list(server._map.values()):
-            channel.close()
-        server.task_dispatcher.shutdown(timeout=1)
-        thread.join(5)
     assert not [r for r in caplog.records if r.exc_info] and "Traceback" not in caplog.text
