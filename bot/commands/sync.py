@@ -49,7 +49,8 @@ def target_schedules(req: Request, name: str | None) -> list[tuple[int, str]]:
 def managed(req: Request, targets: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """The targets this person may export: all for admins, else those they manage."""
     with session_scope(req.ctx.engine) as session:
-        mine = [t for t in targets if is_manager(session.get(Schedule, t[0]), req.user_id)]
+        rows = [(t, session.get(Schedule, t[0])) for t in targets]
+        mine = [t for t, s in rows if s is not None and is_manager(s, req.user_id)]
     return targets if len(mine) == len(targets) or req.is_admin() else mine
 
 
