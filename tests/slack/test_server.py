@@ -45,8 +45,10 @@ def test_scheduler_hook_is_optional(slack, caplog, monkeypatch):
     import sys
 
     import bot.server as server
+    import bot.sync
 
     monkeypatch.setitem(sys.modules, "bot.sync.job", None)  # as if the module did not exist
+    monkeypatch.delattr(bot.sync, "job", raising=False)  # imported by an earlier test
     from bot.app import create_app
 
     assert server.start_scheduler(slack.ctx, create_app(slack.ctx)) is None
@@ -57,6 +59,7 @@ def test_scheduler_hook_is_called_when_present(slack, monkeypatch):
     import types
 
     import bot.server as server
+    import bot.sync
     from bot.app import create_app
 
     class Scheduler:
@@ -66,6 +69,7 @@ def test_scheduler_hook_is_called_when_present(slack, monkeypatch):
     fake = types.ModuleType("bot.sync.job")
     fake.start_scheduler = lambda ctx, client: Scheduler()
     monkeypatch.setitem(sys.modules, "bot.sync.job", fake)
+    monkeypatch.setattr(bot.sync, "job", fake, raising=False)  # whether or not an earlier test imported it
     assert isinstance(server.start_scheduler(slack.ctx, create_app(slack.ctx)), Scheduler)
 
 
