@@ -57,7 +57,7 @@ def body_length(raw: str | None) -> int:
         raise Rejected(400, "malformed Content-Length")
     length = int(raw)
     if length > MAX_BODY_BYTES:
-        raise Rejected(413, f"body over the {MAX_BODY_BYTES}-byte cap")
+        raise Rejected(413, f"Content-Length {length} over the {MAX_BODY_BYTES}-byte cap")
     return length
 
 

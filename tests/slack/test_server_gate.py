@@ -112,6 +112,7 @@ def test_huge_body_is_answered_413_without_being_read(slack_http, logs):
     assert status == 413
     assert read == 0
     _assert_quiet(logs)
+    assert f"Content-Length {len(body)} over the" in logs.text
 
 
 def test_five_one_megabyte_bodies_add_little_log(slack_http, logs):
