@@ -122,3 +122,12 @@ def test_one_pooled_transport_per_base_url_closed_at_shutdown(slack):
     pooled = ctx.transport(PD)
     ctx.close()
     assert pooled.is_closed
+
+
+def test_socket_mode_commands_are_limited_too(slack, slack_socket):
+    from tests.slack.payloads import slash_command
+
+    acks = [slack_socket.send("slash_commands", slash_command("help", response_url=slack.response_url))
+            for _ in range(slack.ctx.settings.commands_per_minute + 1)]
+    assert acks[:-1] == [None] * slack.ctx.settings.commands_per_minute
+    assert acks[-1]["response_type"] == "ephemeral" and "You've run 10 commands" in acks[-1]["text"]
