@@ -66,7 +66,7 @@ def test_one_member_cannot_spend_the_key_or_starve_others(slack, conformant_resp
     slack.ctx.pacing = Pacing()  # real time: pacing really waits
     for uid, name in (("U1", "alice"), ("U2", "bob"), ("U3", "carol")):
         slack.stub.add_user(uid, name=name, email=f"{name}@example.com")
-    fake = FakePagerDuty(conformant_respx, clock, delay=0.2)  # a slow provider holds listener threads
+    fake = FakePagerDuty(conformant_respx, clock, delay=0.1)  # a slow provider holds listener threads
     limit = fake.fail = PerKeyLimit()
     world = add_world(slack.ctx, weeks=4)
 
