@@ -17,7 +17,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
 from bot import redact
-from bot.commands import register_all
+from bot.commands import command_limit, register_all
 from bot.commands.common import CONTEXT_KEY, report_unexpected
 from bot.context import Context
 from bot.oauth_state import SignedOAuthStateStore
@@ -82,6 +82,8 @@ def create_app(
     def inject_context(context, next):
         context[CONTEXT_KEY] = ctx
         next()
+
+    command_limit.install(app, ctx)
 
     @app.error
     def on_error(error, body, context, client):

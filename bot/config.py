@@ -106,6 +106,7 @@ class Settings:
     port: int = 3000
     provider_timeout_seconds: float = 10.0
     calendar_allow_private_hosts: bool = False
+    commands_per_minute: int = 10
 
     def __repr__(self) -> str:  # never print tokens
         shown = {
@@ -190,4 +191,5 @@ class Settings:
             port=_int(env, "PORT", 3000),
             provider_timeout_seconds=timeout_s,
             calendar_allow_private_hosts=_bool(env, "CALENDAR_ALLOW_PRIVATE_HOSTS"),
+            commands_per_minute=_int(env, "ONCALL_COMMANDS_PER_MINUTE", 10),
         )

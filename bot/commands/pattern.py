@@ -15,7 +15,7 @@ from bot.commands import registry
 from bot.commands.common import Request
 from bot.commands.parser import Arg, DateArg, UsageError, Word, describe, name_arg
 from bot.services import lookup
-from bot.services.auth import refusal
+from bot.services.auth import manager_refusal
 from bot.services.pattern import ROLE_SETS, PatternEdit, current_summary, edit_pattern
 from bot.services.timeoff import is_manager
 from bot.store import session_scope
@@ -142,7 +142,7 @@ def run(req: Request, cmd: PatternCmd) -> None:
             return
         allowed = is_manager(schedule, req.user_id)
     if not allowed and not req.is_admin():
-        req.reply(message(refusal(req.ctx, ACTION).replace("Only ", "Only this schedule's managers, ", 1)))
+        req.reply(message(manager_refusal(req.ctx, ACTION)))
         return
     with session_scope(req.ctx.engine) as session:
         schedule = lookup.find_schedule(session, req.team_id, cmd.schedule)

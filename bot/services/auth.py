@@ -21,3 +21,8 @@ def refusal(ctx: Context, action: str) -> str:
         f":no_entry: Only {who} can {action}. Ask one of them, or ask whoever runs the bot to add "
         "your Slack member id to `ONCALL_ADMIN_USER_IDS`."
     )
+
+
+def manager_refusal(ctx: Context, action: str) -> str:
+    """The refusal for what a schedule's managers may do too."""
+    return refusal(ctx, action).replace("Only ", "Only this schedule's managers, ", 1)

@@ -29,6 +29,7 @@ class DestinationStatus(StrEnum):
     WARNING = "warning"  # shifts more than 3 days out not exported
     ERROR = "error"  # current shifts or the next 3 days not exported
     READ_ONLY = "read_only"  # the connection's key cannot write
+    RATE_LIMITED = "rate_limited"  # the last run ended on 429 after its retries; the next one retries
 
 
 class DriftMode(StrEnum):

@@ -203,6 +203,7 @@ def _auto_reapply(ctx: Context, provider: Provider, schedule: Schedule, dest_id:
     again.unexported = first.unexported
     again.problems = [*first.problems, *again.problems]
     again.provider_failed = again.provider_failed or first.provider_failed
+    again.rate_limited = again.rate_limited or first.rate_limited
     return again
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.context import Context
-from bot.providers import Provider, ProviderError, RemoteOverride
+from bot.providers import Provider, ProviderError, RateLimited, RemoteOverride
 from bot.store import session_scope
 from bot.store.models import Connection, Destination, DestinationStatus, DriftMode, Schedule
 from bot.sync.apply import ApplyResult, Target, apply_plan, overrides_after
@@ -39,6 +39,7 @@ class DestinationResult:
     unexported: list[datetime] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     provider_failed: str | None = None
+    rate_limited: bool = False  # the provider still answered 429 after the retries
     read_only: str | None = None
     items: list[DriftItem] | None = None  # None: drift not checked this run
     created: int = 0
@@ -141,7 +142,8 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
             records = exported_records(session, dest.id)
         remote = _listed(provider, dest, inputs, now, horizon_end)
     except ProviderError as exc:
-        return DestinationResult(old_mark, unexported=[], problems=[str(exc)], provider_failed=str(exc)), None
+        return DestinationResult(old_mark, unexported=[], problems=[str(exc)], provider_failed=str(exc),
+                                 rate_limited=isinstance(exc, RateLimited)), None
     plan = _plan(inputs, records, remote, dest, now, horizon_end, only)
     target = Target(dest.team_id, dest.id, conn.id, dest.provider_schedule_id)
     result = apply_plan(ctx.engine, provider, target, plan)
@@ -154,6 +156,7 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
     out.unexported = _unexported(plan, result, inputs, mark, horizon_end)
     out.problems = [*result.errors, *inputs.problems]
     out.read_only = result.read_only
+    out.rate_limited = isinstance(result.stopped, RateLimited)
     if result.errors:
         out.provider_failed = result.errors[-1]
     if result.read_only or result.stopped or schedule.drift_mode == DriftMode.OFF.value:
@@ -163,4 +166,5 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
     except ProviderError as exc:
         out.problems.append(f"reading back what {kind_label(conn)} will page failed: {exc}")
         out.provider_failed = str(exc)
+        out.rate_limited = out.rate_limited or isinstance(exc, RateLimited)
     return out, inputs

@@ -1,36 +1,24 @@
-"""The provider behind a connection during a sync: a client paced by the connection's token
-bucket (`provider_for`), and how the provider and a destination are named in reports."""
+"""The provider behind a connection during a sync (`provider_for`: the context's factory, paced by
+the account's token bucket), and how the provider and a destination are named in reports."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import httpx
-
 from bot.context import Context
-from bot.providers import Provider, ProviderKind, make_provider
-from bot.redact import register_secret
+from bot.providers import Provider, ProviderKind
 from bot.store.models import Connection, Destination
-from bot.sync.ratelimit import ThrottledClient, bucket_for
 
 
 @contextmanager
 def provider_for(ctx: Context, conn: Connection) -> Iterator[Provider]:
-    """A provider client for `conn` whose every HTTP request goes through the connection's token bucket."""
-    key = ctx.keys.decrypt(conn.api_key_encrypted)
-    register_secret(key)
-    own = ctx.http_client is None
-    http = ctx.http_client or httpx.Client()
-    throttled = ThrottledClient(http, bucket_for(conn.provider, conn.id, ctx.sleep))
+    """The connection's provider from the context's paced factory (`Context.provider_for`)."""
+    provider = ctx.provider_for(conn)
     try:
-        yield make_provider(conn.provider, conn.region, key,
-                            base_url=ctx.settings.provider_base_url(conn.provider, conn.region),
-                            client=throttled,  # type: ignore[arg-type]
-                            timeout=ctx.settings.provider_timeout_seconds, sleep=ctx.sleep)
+        yield provider
     finally:
-        if own:
-            http.close()
+        provider.close()
 
 
 def kind_label(conn: Connection) -> str:

@@ -1,12 +1,14 @@
 """Per-connection rate limiting: a token bucket in front of every provider HTTP request.
 
 PagerDuty allows 960 requests/minute per key; the bot stays below that (`PAGERDUTY_PER_MINUTE`)
-so a burst of syncs never meets a 429. Opsgenie's limits depend on the plan: a conservative
-default. Buckets live per process and per connection id, shared by every sync thread.
+so a burst of syncs and commands never meets a 429. Opsgenie's limits depend on the plan: a
+conservative default. Buckets live per process (`Pacing`, held by the `Context`) and per provider
+account, shared by every sync thread and every command.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +35,7 @@ class TokenBucket:
         self._at = clock()
         self._lock = threading.Lock()
         self.waited = 0.0
+        self.taken = 0.0
 
     def take(self, n: float = 1.0) -> float:
         """Take `n` tokens; returns the seconds waited."""
@@ -41,6 +44,7 @@ class TokenBucket:
             self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
             self._at = now
             self._tokens -= n
+            self.taken += n
             wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
             self.waited += wait
         if wait > 0:
@@ -48,18 +52,25 @@ class TokenBucket:
         return wait
 
 
-_buckets: dict[tuple[str, int], TokenBucket] = {}
-_guard = threading.Lock()
+class Pacing:
+    """The process's token buckets, one per provider account: the provider and its API key (the
+    provider's limit is per key, so a key being tried at connect time and the connection it
+    becomes share one). Held by the `Context`; commands and syncs draw from the same buckets."""
 
+    def __init__(self, sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
+        self._sleep = sleep
+        self._clock = clock
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._guard = threading.Lock()
 
-def bucket_for(provider: str, connection_id: int, sleep: Callable[[float], None] = time.sleep) -> TokenBucket:
-    """The process-wide bucket of one connection (created on first use)."""
-    per_minute = PAGERDUTY_PER_MINUTE if provider == "pagerduty" else OPSGENIE_PER_MINUTE
-    with _guard:
-        key = (provider, connection_id)
-        if key not in _buckets:
-            _buckets[key] = TokenBucket(per_minute / 60.0, BURST, sleep=sleep)
-        return _buckets[key]
+    def bucket(self, provider: str, api_key: str) -> TokenBucket:
+        """The bucket of one account (created on first use)."""
+        per_minute = PAGERDUTY_PER_MINUTE if provider == "pagerduty" else OPSGENIE_PER_MINUTE
+        key = (provider, hashlib.sha256(api_key.encode()).hexdigest())  # never the key itself
+        with self._guard:
+            if key not in self._buckets:
+                self._buckets[key] = TokenBucket(per_minute / 60.0, BURST, clock=self._clock, sleep=self._sleep)
+            return self._buckets[key]
 
 
 class ThrottledClient:

@@ -31,7 +31,8 @@ def write_back(ctx: Context, client: WebClient | None, schedule: Schedule, dest_
                 select(Shift).where(Shift.schedule_id == sched.id, Shift.role == dest.role, Shift.end > now,
                                     Shift.start < now + timedelta(days=sched.horizon_days)))
                 if dest.exported_until is None or s.end > dest.exported_until]
-        status, error = destination_status(StatusInput(now, out.mark, out.unexported, out.problems, out.read_only))
+        status, error = destination_status(StatusInput(now, out.mark, out.unexported, out.problems, out.read_only,
+                                                       out.rate_limited))
         dest.exported_until, dest.last_sync_at = out.mark, now
         dest.status, dest.last_error = status.value, error
         if out.provider_failed is not None and not out.read_only:

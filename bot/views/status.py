@@ -9,7 +9,8 @@ from bot.services.status import DestinationLine, ScheduleStatus
 from bot.views.common import Block, button, context, divider, header, message, modal, person, section, when
 
 STATUS_ICONS = {"ok": ":large_green_circle:", "pending": ":white_circle:", "warning": ":large_yellow_circle:",
-                "error": ":red_circle:", "read_only": ":lock:"}
+                "error": ":red_circle:", "read_only": ":lock:",
+                "rate_limited": ":hourglass_flowing_sand:"}
 
 
 def destination_text(d: DestinationLine) -> str:

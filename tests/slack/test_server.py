@@ -16,10 +16,16 @@ def test_http_mode_serves_the_wsgi_app_under_waitress(slack, monkeypatch):
     import bot.server as server
 
     seen = {}
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: seen.update(app=app, **kw))
+
+    class Server:
+        def run(self):
+            seen["ran"] = True
+
+    monkeypatch.setattr(waitress, "create_server", lambda app, **kw: (seen.update(app=app, **kw), Server())[1])
     monkeypatch.setattr(server, "start_scheduler", lambda ctx, app: None)
     assert server.serve(slack.ctx) == 0
-    assert seen["port"] == slack.ctx.settings.port
+    assert seen["port"] == slack.ctx.settings.port and seen["ran"]
+    assert seen["max_request_body_size"] == server.MAX_BODY_BYTES
     assert HttpDriver(seen["app"]).request("GET", "/healthz").status == 200
     assert slack.stub.calls("auth.test")  # the bot token was verified at start
 
@@ -39,9 +45,10 @@ def test_scheduler_hook_is_optional(slack, caplog, monkeypatch):
     import sys
 
     import bot.server as server
+    import bot.sync
 
     monkeypatch.setitem(sys.modules, "bot.sync.job", None)  # as if the module did not exist
-    monkeypatch.delattr("bot.sync.job", raising=False)  # even when an earlier test imported it
+    monkeypatch.delattr(bot.sync, "job", raising=False)  # imported by an earlier test
     from bot.app import create_app
 
     assert server.start_scheduler(slack.ctx, create_app(slack.ctx)) is None
@@ -52,6 +59,7 @@ def test_scheduler_hook_is_called_when_present(slack, monkeypatch):
     import types
 
     import bot.server as server
+    import bot.sync
     from bot.app import create_app
 
     class Scheduler:
@@ -61,7 +69,7 @@ def test_scheduler_hook_is_called_when_present(slack, monkeypatch):
     fake = types.ModuleType("bot.sync.job")
     fake.start_scheduler = lambda ctx, client: Scheduler()
     monkeypatch.setitem(sys.modules, "bot.sync.job", fake)
-    monkeypatch.setattr("bot.sync.job", fake, raising=False)
+    monkeypatch.setattr(bot.sync, "job", fake, raising=False)  # whether or not an earlier test imported it
     assert isinstance(server.start_scheduler(slack.ctx, create_app(slack.ctx)), Scheduler)
 
 

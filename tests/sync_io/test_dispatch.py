@@ -198,3 +198,24 @@ def test_auto_mode_reapplies_without_alerting(env):
     assert (d.created, d.deleted) == (1, 1)
     assert fake.who(s.start + timedelta(hours=1)) == "PU2"
     assert slack.stub.calls("chat.postMessage") == []
+
+
+# ---------------------------------------------------------------- who may sync and plan (README)
+
+
+def test_sync_is_for_managers_and_admins_plan_for_everyone(env):
+    slack, http, fake, world, _ = env
+    http.command("sync Platform", response_url=slack.stub.response_url("cmd"), user_id="U3")
+    refusal = _answers(slack.stub)[-1]["text"]
+    assert "Only this schedule's managers, workspace admins" in refusal and "/oncall sync" in refusal
+    assert fake.log == [], "a refused sync asks the provider nothing"
+    http.command("sync", response_url=slack.stub.response_url("cmd"), user_id="U3", channel_id="C1")
+    assert "Only this schedule's managers" in _answers(slack.stub)[-1]["text"] and fake.log == []
+    # a plain member may see the dry run
+    http.command("plan Platform", response_url=slack.stub.response_url("cmd"), user_id="U3")
+    assert "would create 5, delete 0" in json.dumps(_answers(slack.stub)[-1]["blocks"])
+    assert fake.writes() == []
+    # an admin who does not manage the schedule may export it
+    http.command("sync Platform", response_url=slack.stub.response_url("cmd"), user_id="UADMIN")
+    assert "created 5" in json.dumps(_answers(slack.stub)[-1]["blocks"])
+    assert destination(slack.ctx, world.destination_id).exported_until == T0 + timedelta(days=35)
