@@ -9,7 +9,7 @@ from slack_bolt import App
 
 from bot.commands import registry
 from bot.commands.common import Request
-from bot.commands.parser import Arg, UsageError, UserRef, Word, describe
+from bot.commands.parser import Arg, UsageError, UserRef, Word
 from bot.services import resync
 from bot.services.calendar import (
     clean_url,
@@ -44,7 +44,8 @@ def parse_calendar(args: tuple[Arg, ...]) -> CalendarCmd:
     if not args:
         return CalendarCmd(user)
     if len(args) > 1 or not isinstance(args[0], Word):
-        raise UsageError(f"Expected one calendar address or `off`, got {' '.join(describe(a) for a in args)}.", USAGE)
+        # never read the words back: one of them may be the secret feed address
+        raise UsageError(f"Expected one calendar address or `off`, got {len(args)} words.", USAGE)
     word = args[0].text
     if word.lower() in OFF_WORDS:
         return CalendarCmd(user, off=True)

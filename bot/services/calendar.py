@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import httpx
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
@@ -23,7 +22,7 @@ from bot.context import Context
 from bot.redact import register_secret
 from bot.rota.calendar_feed import blocking_time_off
 from bot.rota.model import Window
-from bot.services.calendar_fetch import FeedAddressRefused, fetch_ics, private_address_guard
+from bot.services.calendar_fetch import FeedError, FeedURLInvalid, fetch_ics, parse_feed_url
 from bot.services.directory import Directory
 from bot.services.errors import UserError
 from bot.services.notices import send_replacement_notices
@@ -32,7 +31,6 @@ from bot.store import AuditEvent, Member, Schedule, TimeOff, session_scope
 from bot.sync.locks import CALENDAR_FEEDS_KEY, try_lock
 
 log = logging.getLogger(__name__)
-SCHEMES = ("https", "http", "webcal")
 HOW_TO = ("Give the calendar's ICS address: Google Calendar → Settings → your calendar → *Secret address in "
           "iCal format*; Outlook → Settings → Calendar → Shared calendars → *Publish* → ICS link.")
 
@@ -49,11 +47,13 @@ class FeedRefresh:
 
 
 def clean_url(text: str) -> str:
-    """The URL inside Slack's `<https://…|label>` escaping; UserError when it is not a feed address."""
+    """The URL inside Slack's `<https://…|label>` escaping, checked whole (`parse_feed_url`);
+    UserError, which never repeats the address, when it is not a usable feed address."""
     url = text.strip().strip("<>").split("|", 1)[0].strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in SCHEMES or not parts.hostname:
-        raise UserError(f"That does not look like a calendar address. {HOW_TO}")
+    try:
+        parse_feed_url(url)
+    except FeedURLInvalid as exc:
+        raise UserError(f"That does not look like a calendar address: {exc}. {HOW_TO}") from None
     return url
 
 
@@ -115,14 +115,9 @@ def refresh_feed(ctx: Context, team_id: str, slack_user_id: str, url: str, time_
     """Fetch one feed, replace the person's calendar time off in [now, horizon), replace shifts."""
     _protect(url)
     try:
-        guard = None if ctx.settings.calendar_allow_private_hosts else private_address_guard
-        text = fetch_ics(url, client=ctx.http_client, timeout=ctx.settings.provider_timeout_seconds, guard=guard)
-    except FeedAddressRefused as exc:
+        text = fetch_ics(url, allow_private=ctx.settings.calendar_allow_private_hosts)
+    except FeedError as exc:
         return FeedRefresh(slack_user_id, error=str(exc))
-    except httpx.HTTPStatusError as exc:
-        return FeedRefresh(slack_user_id, error=f"the calendar server answered HTTP {exc.response.status_code}")
-    except httpx.HTTPError as exc:
-        return FeedRefresh(slack_user_id, error=f"could not reach the calendar server ({type(exc).__name__})")
     with session_scope(ctx.engine) as session:
         rows = memberships(session, team_id, slack_user_id, now)
         window = Window(now, now + timedelta(days=_horizon_days(session, rows)))

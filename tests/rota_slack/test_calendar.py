@@ -230,3 +230,21 @@ def test_the_periodic_refresh_runs_on_one_replica_at_a_time(team, feeds, monkeyp
     release.set()
     t.join()
     assert calendar.refresh_on_one_replica(team.ctx, lambda _team: None) == 0 and runs == [1]
+
+
+@pytest.mark.parametrize("address", ["https://[::1", f"https://{'a' * 64}.example.com/{SECRET}.ics",
+                                     f"https://user:pw@cal.example.com/{SECRET}.ics"])
+def test_an_invalid_address_is_refused_before_saving_and_not_echoed(team, slack_http, address):
+    slack_http.command(f"calendar {address}", user_id="U2", response_url=team.response_url)
+    text = reply(team)
+    assert "does not look like a calendar address" in text and "ICS address" in text
+    assert SECRET not in team.stub.all_text() and "[::1" not in text
+    with session_scope(team.ctx.engine) as s:
+        assert all(m.ics_url is None for m in s.exec(select(Member)))
+
+
+def test_a_mistyped_command_does_not_echo_the_address(team, slack_http):
+    slack_http.command(f"calendar https://cal.example.com/{SECRET}.ics extra", user_id="U2",
+                       response_url=team.response_url)
+    assert "one calendar address" in reply(team)
+    assert SECRET not in team.stub.all_text()
