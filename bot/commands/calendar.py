@@ -10,11 +10,12 @@ from slack_bolt import App
 from bot.commands import registry
 from bot.commands.common import Request
 from bot.commands.parser import Arg, UsageError, UserRef, Word
-from bot.services import resync
+from bot.services import calendar_jobs, resync
 from bot.services.calendar import (
+    add_feed,
     clean_url,
     feed_of,
-    refresh_feed,
+    require_member,
     set_feed,
     upcoming_calendar_time_off,
     url_hint,
@@ -75,15 +76,43 @@ def run(req: Request, cmd: CalendarCmd) -> None:
             req.reply(message(f":calendar: {_who(req, target).capitalize()} calendar feed: {url_hint(url)} · "
                               f"{count} upcoming blocking event(s). Turn it off with `/oncall calendar off`."))
         return
-    with session_scope(req.ctx.engine) as session:
-        count = set_feed(session, req.team_id, req.user_id, target, None if cmd.off else cmd.url)
-    if cmd.off:
-        req.reply(message(f":calendar: Calendar feed removed for {_who(req, target)} {count} schedule membership(s), "
-                          "and its time off with it. Shifts already moved stay moved."))
+    if not calendar_jobs.claim(req.team_id, target):
+        req.reply(message(f":hourglass_flowing_sand: I am still reading {_who(req, target)} calendar feed. "
+                          "Try again once I have answered."))
         return
+    try:
+        with session_scope(req.ctx.engine) as session:
+            if cmd.off:
+                count = set_feed(session, req.team_id, req.user_id, target, None)
+            else:
+                require_member(session, req.team_id, req.user_id, target)
+        if cmd.off:
+            req.reply(message(f":calendar: Calendar feed removed for {_who(req, target)} {count} schedule "
+                              "membership(s), and its time off with it. Shifts already moved stay moved."))
+        else:
+            req.reply(message(f":hourglass_flowing_sand: Checking {_who(req, target)} calendar feed "
+                              f"({url_hint(cmd.url)})… I will answer here in a few seconds."))
+    except BaseException:
+        calendar_jobs.release(req.team_id, target)
+        raise
+    if cmd.off:
+        calendar_jobs.release(req.team_id, target)
+        return
+    calendar_jobs.run_claimed(req.team_id, target, lambda: check_feed(req, target, cmd.url))
+
+
+def check_feed(req: Request, target: str, url: str) -> None:
+    """In the background: read the new feed, save it, answer the person (via response_url)."""
     zone = user_zone(req.directory, target)
-    result = refresh_feed(req.ctx, req.team_id, target, cmd.url, zone, now, actor=req.user_id)
-    head = (f":calendar: Saved {_who(req, target)} calendar feed ({url_hint(cmd.url)}) on {count} schedule "
+    try:
+        count, result = add_feed(req.ctx, req.team_id, req.user_id, target, url, zone, req.ctx.clock())
+    except UserError as exc:  # left every schedule meanwhile
+        req.reply(message(exc.message))
+        return
+    if not count:
+        req.reply(message(f":warning: I did not save {_who(req, target)} calendar feed: {result.error}."))
+        return
+    head = (f":calendar: Saved {_who(req, target)} calendar feed ({url_hint(url)}) on {count} schedule "
             "membership(s).")
     if result.error:
         text = f"{head} :warning: I could not read it yet: {result.error}. I will keep trying on every sync."

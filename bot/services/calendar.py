@@ -22,7 +22,13 @@ from bot.context import Context
 from bot.redact import register_secret
 from bot.rota.calendar_feed import blocking_time_off
 from bot.rota.model import Window
-from bot.services.calendar_fetch import FeedError, FeedURLInvalid, fetch_ics, parse_feed_url
+from bot.services.calendar_fetch import (
+    FeedAddressRefused,
+    FeedError,
+    FeedURLInvalid,
+    fetch_ics,
+    parse_feed_url,
+)
 from bot.services.directory import Directory
 from bot.services.errors import UserError
 from bot.services.notices import send_replacement_notices
@@ -71,12 +77,22 @@ def _protect(url: str) -> None:
     register_secret(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
-def set_feed(session: Session, team_id: str, actor: str, target: str, url: str | None) -> int:
-    """Store (or with None remove) the person's feed on all their memberships; returns how many."""
+def _memberships_of(session: Session, team_id: str, actor: str, target: str) -> list[Member]:
+    """The person's memberships; UserError when there are none (nothing a calendar could block)."""
     rows = memberships(session, team_id, target)
     if not rows:
         who = "You are" if actor == target else f"<@{target}> is"
         raise UserError(f"{who} not a member of any schedule, so there is nothing a calendar could block.")
+    return rows
+
+
+def require_member(session: Session, team_id: str, actor: str, target: str) -> None:
+    _memberships_of(session, team_id, actor, target)
+
+
+def set_feed(session: Session, team_id: str, actor: str, target: str, url: str | None) -> int:
+    """Store (or with None remove) the person's feed on all their memberships; returns how many."""
+    rows = _memberships_of(session, team_id, actor, target)
     for m in rows:
         m.ics_url = url
     if url is None:
@@ -110,14 +126,44 @@ def _horizon_days(session: Session, rows: list[Member]) -> int:
     return max(days or [30])
 
 
+def _fetch(ctx: Context, url: str) -> str:
+    """The feed's text, within the fetch limits; raises a FeedError subclass."""
+    _protect(url)
+    return fetch_ics(url, allow_private=ctx.settings.calendar_allow_private_hosts)
+
+
 def refresh_feed(ctx: Context, team_id: str, slack_user_id: str, url: str, time_zone: str, now: datetime,
                  *, actor: str = "calendar") -> FeedRefresh:
     """Fetch one feed, replace the person's calendar time off in [now, horizon), replace shifts."""
-    _protect(url)
     try:
-        text = fetch_ics(url, allow_private=ctx.settings.calendar_allow_private_hosts)
+        text = _fetch(ctx, url)
     except FeedError as exc:
         return FeedRefresh(slack_user_id, error=str(exc))
+    return _apply(ctx, team_id, slack_user_id, text, time_zone, now, actor)
+
+
+def add_feed(ctx: Context, team_id: str, actor: str, target: str, url: str, time_zone: str,
+             now: datetime) -> tuple[int, FeedRefresh]:
+    """The first read of a new feed (off the listener threads): (memberships saved on, result).
+
+    A refused address is not saved (0); a feed that cannot be read yet is saved, and retried
+    by the periodic refresh.
+    """
+    try:
+        text, error = _fetch(ctx, url), None
+    except FeedAddressRefused as exc:
+        return 0, FeedRefresh(target, error=str(exc))
+    except FeedError as exc:
+        text, error = None, str(exc)
+    with session_scope(ctx.engine) as session:
+        count = set_feed(session, team_id, actor, target, url)
+    if text is None:
+        return count, FeedRefresh(target, error=error)
+    return count, _apply(ctx, team_id, target, text, time_zone, now, actor)
+
+
+def _apply(ctx: Context, team_id: str, slack_user_id: str, text: str, time_zone: str, now: datetime,
+           actor: str) -> FeedRefresh:
     with session_scope(ctx.engine) as session:
         rows = memberships(session, team_id, slack_user_id, now)
         window = Window(now, now + timedelta(days=_horizon_days(session, rows)))

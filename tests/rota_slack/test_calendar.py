@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
@@ -14,10 +15,11 @@ from sqlmodel import select
 
 from bot.commands.calendar import CalendarCmd, parse_calendar
 from bot.commands.parser import UsageError, tokenize
-from bot.services import resync
+from bot.services import calendar_jobs, resync
 from bot.services.calendar import refresh_calendar_feeds, url_hint
 from bot.store import AuditEvent, Member, TimeOff, session_scope
 from tests.rota_slack.world import NOW, add_people, add_platform, member_ids, shifts
+from tests.services.feed_server import FeedServer
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SECRET = "private-0f3c9a1bsecret"
@@ -82,6 +84,7 @@ def team(slack, monkeypatch):
     slack.ctx.settings = dataclasses.replace(slack.ctx.settings, calendar_allow_private_hosts=True)
     launched: list = []
     monkeypatch.setattr(resync, "launch", launched.append)
+    monkeypatch.setattr(calendar_jobs, "launch", lambda job: job())  # feed checks run inline here
     slack.launched = launched
     slack.schedule_id = add_platform(slack.ctx)
     return slack
@@ -204,8 +207,10 @@ def test_private_feed_addresses_are_refused_by_default(team, feeds, slack_http):
     slack_http.command(f"calendar <{feeds.url('/bob.ics')}>", user_id="U2",
                        response_url=team.response_url)
     text = reply(team)
-    assert "private network" in text
+    assert "did not save" in text and "private network" in text
     assert calendar_rows(team) == []
+    with session_scope(team.ctx.engine) as s:
+        assert all(m.ics_url is None for m in s.exec(select(Member)))
 
 
 def test_the_periodic_refresh_runs_on_one_replica_at_a_time(team, feeds, monkeypatch):
@@ -248,3 +253,55 @@ def test_a_mistyped_command_does_not_echo_the_address(team, slack_http):
                        response_url=team.response_url)
     assert "one calendar address" in reply(team)
     assert SECRET not in team.stub.all_text()
+
+
+def _answered(slack, name: str, timeout: float) -> str:
+    """The last response_url answer to `name` that is not "Checking…", within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [json.dumps(c.body) for c in slack.stub.calls("response_url") if c.body.get("_id") == name]
+        if found and "Checking" not in found[-1]:
+            return found[-1]
+        time.sleep(0.02)
+    raise AssertionError(f"no answer at response_url {name} within {timeout} s")
+
+
+def test_slow_feeds_never_hold_the_listener_threads(slack, slack_http_threaded, monkeypatch):
+    """Flood: eight drip-feed commands (six from Bob, one each from Alice and Carol) through the real
+    bolt app, then `/oncall help` from the manager: answered within Slack's 3 seconds."""
+    from bot.services import calendar_fetch
+
+    add_people(slack.stub)
+    slack.ctx.clock = lambda: NOW
+    slack.ctx.settings = dataclasses.replace(slack.ctx.settings, calendar_allow_private_hosts=True)
+    monkeypatch.setattr(resync, "launch", lambda _fn: None)
+    monkeypatch.setattr(calendar_fetch, "LIMITS", calendar_fetch.FetchLimits(seconds=4), raising=False)
+    add_platform(slack.ctx)
+    feeds, senders = FeedServer(), []
+    try:
+        feeds.drips[f"/{SECRET}.ics"] = (ics().encode(), 1.0)  # one byte per second
+        url = feeds.url(f"/{SECRET}.ics")
+        flood = [("U2", f"bob{i}") for i in range(6)] + [("U1", "alice"), ("U3", "carol")]
+        senders = [threading.Thread(target=slack_http_threaded.command, args=(f"calendar <{url}>",),
+                                    kwargs={"user_id": user, "response_url": slack.stub.response_url(name)})
+                   for user, name in flood]
+        for t in senders:
+            t.start()
+        until = time.monotonic() + 5
+        while len(feeds.requests) < 3 and time.monotonic() < until:  # the slow reads have begun
+            time.sleep(0.02)
+        time.sleep(0.2)
+        start = time.monotonic()
+        resp = slack_http_threaded.command("help", user_id="U9", response_url=slack.stub.response_url("help"))
+        assert resp.status == 200
+        assert "/oncall" in _answered(slack, "help", 3.0 - (time.monotonic() - start))
+        # every slow feed gets its answer once its deadline passes: the feed is too slow, or one check runs at a time
+        answers = {name: _answered(slack, name, 8) for _user, name in flood}
+        slow = sorted(name for name, a in answers.items() if "did not send the calendar within 4 seconds" in a)
+        assert len(slow) == 3 and slow[0] == "alice" and slow[1].startswith("bob") and slow[2] == "carol"
+        assert sum("still reading your calendar feed" in a for a in answers.values()) == 5, "Bob: one at a time"
+        assert SECRET not in slack.stub.all_text()
+    finally:
+        feeds.close()
+        for t in senders:
+            t.join(5)
