@@ -12,6 +12,7 @@ from bot.commands.common import Request
 from bot.commands.parser import Arg, UsageError, UserRef, Word
 from bot.services import calendar_jobs, resync
 from bot.services.calendar import (
+    FeedInfo,
     add_feed,
     clean_url,
     feed_of,
@@ -60,6 +61,14 @@ def _who(req: Request, target: str) -> str:
     return "your" if target == req.user_id else f"<@{target}>'s"
 
 
+def _last_read(feed: FeedInfo) -> str:
+    if feed.checked_at is None:
+        return "not read yet"
+    when = feed.checked_at.strftime("%Y-%m-%d %H:%M UTC")
+    ok = feed.status is not None and feed.status.startswith("ok") and ";" not in feed.status
+    return f"last read {when}: {feed.status}" if ok else f":warning: last read {when}: {feed.status}"
+
+
 def run(req: Request, cmd: CalendarCmd) -> None:
     target = cmd.user or req.user_id
     if target != req.user_id and not may_act_for(req.ctx, req.directory, req.team_id, req.user_id, target):
@@ -68,13 +77,14 @@ def run(req: Request, cmd: CalendarCmd) -> None:
     now = req.ctx.clock()
     if cmd.url is None and not cmd.off:
         with session_scope(req.ctx.engine) as session:
-            url = feed_of(session, req.team_id, target)
+            feed = feed_of(session, req.ctx.keys, req.team_id, target)
             count = upcoming_calendar_time_off(session, req.team_id, target, now)
-        if not url:
+        if not feed:
             req.reply(message(f"No calendar feed for {_who(req, target)} time off. Add one with `/oncall {USAGE}`."))
         else:
-            req.reply(message(f":calendar: {_who(req, target).capitalize()} calendar feed: {url_hint(url)} · "
-                              f"{count} upcoming blocking event(s). Turn it off with `/oncall calendar off`."))
+            req.reply(message(f":calendar: {_who(req, target).capitalize()} calendar feed: {url_hint(feed.url)} · "
+                              f"{count} upcoming blocking event(s) · {_last_read(feed)}. "
+                              "Turn it off with `/oncall calendar off`."))
         return
     if not calendar_jobs.claim(req.team_id, target):
         req.reply(message(f":hourglass_flowing_sand: I am still reading {_who(req, target)} calendar feed. "
@@ -83,7 +93,7 @@ def run(req: Request, cmd: CalendarCmd) -> None:
     try:
         with session_scope(req.ctx.engine) as session:
             if cmd.off:
-                count = set_feed(session, req.team_id, req.user_id, target, None)
+                count = set_feed(session, req.ctx.keys, req.team_id, req.user_id, target, None)
             else:
                 require_member(session, req.team_id, req.user_id, target)
         if cmd.off:
@@ -119,6 +129,8 @@ def check_feed(req: Request, target: str, url: str) -> None:
         req.reply(message(text))
         return
     text = f"{head} Read now: {result.blocks} blocking event(s) ahead become time off ({zone})."
+    if result.limited:
+        text += f" :warning: The feed is too big to read whole: {result.limited}."
     blocks = [section(text), *outcome_blocks(result.outcome),
               context("Blocking: all-day and out-of-office events, and titles with “no oncall”. Checked on every sync.")]
     req.reply(message(text, blocks))

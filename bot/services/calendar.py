@@ -19,8 +19,9 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.context import Context
+from bot.crypto import KeyBox, SecretKeyError
 from bot.redact import register_secret
-from bot.rota.calendar_feed import blocking_time_off
+from bot.rota.calendar_feed import read_feed
 from bot.rota.model import Window
 from bot.services.calendar_fetch import (
     FeedAddressRefused,
@@ -50,6 +51,14 @@ class FeedRefresh:
     changed: bool = False  # calendar time off differed from the last fetch
     outcome: ReplacementOutcome = field(default_factory=ReplacementOutcome)
     error: str | None = None
+    limited: str | None = None  # what a reading limit cut ("stopped after 1000 events")
+
+    @property
+    def status(self) -> str:
+        """The feed's stored status: what `/oncall calendar` shows about the last read."""
+        if self.error:
+            return self.error
+        return f"ok: {self.blocks} blocking event(s)" + (f"; {self.limited}" if self.limited else "")
 
 
 def clean_url(text: str) -> str:
@@ -67,7 +76,10 @@ def url_hint(url: str | None) -> str:
     """`calendar.google.com/…`: enough to recognise a feed, never its secret part."""
     if not url:
         return "none"
-    host = urlsplit(url).hostname or "?"
+    try:
+        host = urlsplit(url).hostname or "?"
+    except ValueError:
+        host = "?"
     return f"{host}/…"
 
 
@@ -90,11 +102,12 @@ def require_member(session: Session, team_id: str, actor: str, target: str) -> N
     _memberships_of(session, team_id, actor, target)
 
 
-def set_feed(session: Session, team_id: str, actor: str, target: str, url: str | None) -> int:
-    """Store (or with None remove) the person's feed on all their memberships; returns how many."""
+def set_feed(session: Session, keys: KeyBox, team_id: str, actor: str, target: str, url: str | None) -> int:
+    """Store encrypted (or with None remove) the person's feed on all their memberships; returns how many."""
     rows = _memberships_of(session, team_id, actor, target)
+    token = keys.encrypt(url) if url else None
     for m in rows:
-        m.ics_url = url
+        m.ics_url_encrypted, m.ics_status, m.ics_checked_at = token, None, None
     if url is None:
         for t in _calendar_rows(session, team_id, target, None):
             session.delete(t)
@@ -105,8 +118,22 @@ def set_feed(session: Session, team_id: str, actor: str, target: str, url: str |
     return len(rows)
 
 
-def feed_of(session: Session, team_id: str, slack_user_id: str) -> str | None:
-    return next((m.ics_url for m in memberships(session, team_id, slack_user_id) if m.ics_url), None)
+@dataclass(frozen=True)
+class FeedInfo:
+    url: str
+    status: str | None  # of the last read (None: not read yet)
+    checked_at: datetime | None
+
+
+def feed_of(session: Session, keys: KeyBox, team_id: str, slack_user_id: str) -> FeedInfo | None:
+    m = next((m for m in memberships(session, team_id, slack_user_id) if m.ics_url_encrypted), None)
+    return None if m is None else FeedInfo(keys.decrypt(m.ics_url_encrypted), m.ics_status, m.ics_checked_at)
+
+
+def _record(session: Session, team_id: str, slack_user_id: str, result: FeedRefresh, now: datetime) -> None:
+    for m in memberships(session, team_id, slack_user_id):
+        if m.ics_url_encrypted:
+            m.ics_status, m.ics_checked_at = result.status[:250], now
 
 
 def _calendar_rows(session: Session, team_id: str, slack_user_id: str, now: datetime | None) -> list[TimeOff]:
@@ -138,8 +165,15 @@ def refresh_feed(ctx: Context, team_id: str, slack_user_id: str, url: str, time_
     try:
         text = _fetch(ctx, url)
     except FeedError as exc:
-        return FeedRefresh(slack_user_id, error=str(exc))
+        return _failed(ctx, team_id, slack_user_id, str(exc), now)
     return _apply(ctx, team_id, slack_user_id, text, time_zone, now, actor)
+
+
+def _failed(ctx: Context, team_id: str, slack_user_id: str, error: str, now: datetime) -> FeedRefresh:
+    result = FeedRefresh(slack_user_id, error=error)
+    with session_scope(ctx.engine) as session:
+        _record(session, team_id, slack_user_id, result, now)
+    return result
 
 
 def add_feed(ctx: Context, team_id: str, actor: str, target: str, url: str, time_zone: str,
@@ -156,9 +190,9 @@ def add_feed(ctx: Context, team_id: str, actor: str, target: str, url: str, time
     except FeedError as exc:
         text, error = None, str(exc)
     with session_scope(ctx.engine) as session:
-        count = set_feed(session, team_id, actor, target, url)
+        count = set_feed(session, ctx.keys, team_id, actor, target, url)
     if text is None:
-        return count, FeedRefresh(target, error=error)
+        return count, _failed(ctx, team_id, target, error, now)
     return count, _apply(ctx, team_id, target, text, time_zone, now, actor)
 
 
@@ -168,13 +202,18 @@ def _apply(ctx: Context, team_id: str, slack_user_id: str, text: str, time_zone:
         rows = memberships(session, team_id, slack_user_id, now)
         window = Window(now, now + timedelta(days=_horizon_days(session, rows)))
         try:
-            blocks = blocking_time_off(text, slack_user_id, window, time_zone)
+            feed = read_feed(text, slack_user_id, window, time_zone)
         except (ValueError, KeyError, TypeError) as exc:
             log.info("calendar feed of %s is not valid ICS: %s", slack_user_id, type(exc).__name__)
-            return FeedRefresh(slack_user_id, error="the address does not return a valid ICS calendar")
+            result = FeedRefresh(slack_user_id, error="the address does not return a valid ICS calendar")
+            _record(session, team_id, slack_user_id, result, now)
+            return result
+        blocks = feed.time_off
         old = _calendar_rows(session, team_id, slack_user_id, now)
         if {(max(t.start, now), t.end) for t in old} == {(b.start, b.end) for b in blocks}:
-            return FeedRefresh(slack_user_id, len(blocks))
+            result = FeedRefresh(slack_user_id, len(blocks), limited=feed.limited)
+            _record(session, team_id, slack_user_id, result, now)
+            return result
         for t in old:
             session.delete(t)
         for b in blocks:
@@ -182,17 +221,28 @@ def _apply(ctx: Context, team_id: str, slack_user_id: str, text: str, time_zone:
                                 reason=b.reason[:200], source="calendar", created_by=actor))
         session.flush()
         outcome = replace_for_user(ctx, session, team_id, slack_user_id, actor, now)
-    return FeedRefresh(slack_user_id, len(blocks), True, outcome)
+        result = FeedRefresh(slack_user_id, len(blocks), True, outcome, limited=feed.limited)
+        _record(session, team_id, slack_user_id, result, now)
+    return result
 
 
 def _feeds(ctx: Context) -> list[tuple[str, str, str, str]]:
-    """(team, user, url, schedule zone) per person with a feed."""
+    """(team, user, url, schedule zone) per person with a feed; a feed whose address cannot be
+    decrypted (the secret key changed) is logged and left out."""
     with session_scope(ctx.engine) as session:
         rows = session.exec(select(Member, Schedule).join(Schedule, Schedule.id == Member.schedule_id).where(
-            Member.ics_url.is_not(None), Member.slack_user_id.is_not(None), Member.left_at.is_(None))).all()
+            Member.ics_url_encrypted.is_not(None), Member.slack_user_id.is_not(None),
+            Member.left_at.is_(None))).all()
     out: dict[tuple[str, str], tuple[str, str, str, str]] = {}
     for m, s in sorted(rows, key=lambda r: r[0].id):
-        out.setdefault((m.team_id, m.slack_user_id), (m.team_id, m.slack_user_id, m.ics_url, s.time_zone))
+        if (m.team_id, m.slack_user_id) in out:
+            continue
+        try:
+            url = ctx.keys.decrypt(m.ics_url_encrypted)
+        except SecretKeyError:
+            log.warning("the calendar feed of %s cannot be decrypted with the current secret key", m.slack_user_id)
+            continue
+        out[(m.team_id, m.slack_user_id)] = (m.team_id, m.slack_user_id, url, s.time_zone)
     return list(out.values())
 
 

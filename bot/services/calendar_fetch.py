@@ -267,7 +267,7 @@ def _hop(feed: FeedURL, address: str, limits: FetchLimits, deadline: _Deadline,
             return head["location"]
         if response.status >= 400:
             raise FeedHTTPStatus(response.status)
-        too_large = FeedTooLarge(f"the calendar is larger than {limits.size_text}")
+        too_large = FeedTooLarge(f"feed too large: the calendar is over {limits.size_text}")
         if head.get("content-length", "").isdigit() and int(head["content-length"]) > limits.max_bytes:
             raise too_large
         body = bytearray()

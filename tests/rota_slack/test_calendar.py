@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,41 +39,11 @@ def weekly_meeting() -> str:  # recurring, not blocking
             "DTEND:20261102T093000Z\r\nRRULE:FREQ=WEEKLY\r\nSUMMARY:Standup\r\nEND:VEVENT\r\n")
 
 
-class Feeds:
-    """ICS documents served on 127.0.0.1 by path; `status` overrides the answer."""
-
-    def __init__(self) -> None:
-        self.docs: dict[str, str] = {}
-        self.status = 200
-        feeds = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                body = feeds.docs.get(self.path, "").encode()
-                code = feeds.status if self.path in feeds.docs else 404
-                self.send_response(code)
-                self.send_header("Content-Type", "text/calendar")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-
-
 @pytest.fixture
 def feeds():
-    f = Feeds()
+    f = FeedServer()
     yield f
-    f.server.shutdown()
-    f.server.server_close()
+    f.close()
 
 
 @pytest.fixture
@@ -128,7 +98,8 @@ def test_feed_creates_time_off_and_replaces_a_shift(team, slack_http, feeds):
     assert "127.0.0.1/…" in text and "1 blocking event" in text and "moved" in text
     assert SECRET not in team.stub.all_text(), "the secret address never goes back to Slack"
     with session_scope(team.ctx.engine) as s:
-        assert {m.ics_url for m in s.exec(select(Member).where(Member.slack_user_id == "U2"))} == {feeds.url(path)}
+        assert {team.ctx.keys.decrypt(m.ics_url_encrypted)
+                for m in s.exec(select(Member).where(Member.slack_user_id == "U2"))} == {feeds.url(path)}
         assert SECRET not in " ".join(a.detail for a in s.exec(select(AuditEvent)))
     [row] = calendar_rows(team)
     assert (row.slack_user_id, row.reason, row.start) == ("U2", "Family trip",
@@ -210,7 +181,7 @@ def test_private_feed_addresses_are_refused_by_default(team, feeds, slack_http):
     assert "did not save" in text and "private network" in text
     assert calendar_rows(team) == []
     with session_scope(team.ctx.engine) as s:
-        assert all(m.ics_url is None for m in s.exec(select(Member)))
+        assert all(m.ics_url_encrypted is None for m in s.exec(select(Member)))
 
 
 def test_the_periodic_refresh_runs_on_one_replica_at_a_time(team, feeds, monkeypatch):
@@ -245,7 +216,7 @@ def test_an_invalid_address_is_refused_before_saving_and_not_echoed(team, slack_
     assert "does not look like a calendar address" in text and "ICS address" in text
     assert SECRET not in team.stub.all_text() and "[::1" not in text
     with session_scope(team.ctx.engine) as s:
-        assert all(m.ics_url is None for m in s.exec(select(Member)))
+        assert all(m.ics_url_encrypted is None for m in s.exec(select(Member)))
 
 
 def test_a_mistyped_command_does_not_echo_the_address(team, slack_http):
@@ -305,3 +276,37 @@ def test_slow_feeds_never_hold_the_listener_threads(slack, slack_http_threaded, 
         feeds.close()
         for t in senders:
             t.join(5)
+
+
+def test_the_feed_address_is_stored_encrypted_and_kept_out_of_reprs(team, slack_http, feeds):
+    path = f"/{SECRET}.ics"
+    feeds.docs[path] = ics(all_day("a", "2026-12-05"))
+    slack_http.command(f"calendar <{feeds.url(path)}>", user_id="U2", response_url=team.response_url)
+    assert "1 blocking event" in reply(team)
+    with session_scope(team.ctx.engine) as s:
+        members = list(s.exec(select(Member).where(Member.slack_user_id == "U2")))
+        assert SECRET not in repr(members) and SECRET not in str(members[0].model_dump(exclude={"ics_url_encrypted"}))
+    team.ctx.engine.dispose()  # checkpoint the write-ahead log into the file
+    database = Path(team.ctx.engine.url.database)
+    stored = b"".join(f.read_bytes() for f in (database, database.with_name(database.name + "-wal")) if f.exists())
+    assert SECRET.encode() not in stored and b"calendar" in stored
+
+
+def test_the_feed_status_shows_what_a_limit_cut(team, slack_http, feeds, monkeypatch):
+    from bot.rota import calendar_feed
+    from bot.services import calendar_fetch
+
+    path = f"/{SECRET}.ics"
+    feeds.docs[path] = ics(*(all_day(f"d{i}", f"2026-12-{i:02d}", "no oncall") for i in range(1, 8, 2)))
+    monkeypatch.setattr(calendar_feed, "FEED_LIMITS", calendar_feed.FeedLimits(max_occurrences=3))
+    slack_http.command(f"calendar <{feeds.url(path)}>", user_id="U2", response_url=team.response_url)
+    assert "too big to read whole: stopped after 3 events" in reply(team)
+    slack_http.command("calendar", user_id="U2", response_url=team.response_url)
+    assert "last read 2026-11-27 12:00 UTC: ok: 3 blocking event(s); stopped after 3 events" in reply(team)
+
+    monkeypatch.setattr(calendar_fetch, "LIMITS", calendar_fetch.FetchLimits(max_bytes=100))
+    assert refresh_calendar_feeds(team.ctx, NOW) == 0
+    slack_http.command("calendar", user_id="U2", response_url=team.response_url)
+    text = reply(team)
+    assert ":warning: last read 2026-11-27 12:00 UTC: feed too large: the calendar is over" in text
+    assert "3 upcoming blocking event(s)" in text, "a failed read keeps the time off it had"
