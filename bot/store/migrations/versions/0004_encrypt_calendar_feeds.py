@@ -39,9 +39,19 @@ def _secure_delete() -> None:
         op.execute("PRAGMA secure_delete = ON")
 
 
+def _rows(column: str) -> list:
+    return op.get_bind().execute(sa.text(f"SELECT id, {column} FROM member WHERE {column} IS NOT NULL")).all()
+
+
+def _copy(rows: list, target: str, source: str, convert) -> None:
+    """Write convert(value) of each row into `target`, clearing `source`."""
+    for row_id, value in rows:
+        op.get_bind().execute(sa.text(f"UPDATE member SET {target} = :v, {source} = NULL WHERE id = :i"),
+                              {"v": convert(value), "i": row_id})
+
+
 def upgrade() -> None:
-    bind = op.get_bind()
-    rows = bind.execute(sa.text("SELECT id, ics_url FROM member WHERE ics_url IS NOT NULL")).all()
+    rows = _rows("ics_url")
     keys = _keys() if rows else None  # before any change: SQLite does not roll DDL back
     _secure_delete()
     with op.batch_alter_table('member', schema=None) as batch_op:
@@ -49,23 +59,18 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('ics_status', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
         batch_op.add_column(sa.Column('ics_checked_at', bot.store.types.UTCDateTime(timezone=True), nullable=True))
     if keys is not None:
-        for row_id, url in rows:
-            bind.execute(sa.text("UPDATE member SET ics_url_encrypted = :e, ics_url = NULL WHERE id = :i"),
-                         {"e": keys.encrypt(url), "i": row_id})
+        _copy(rows, "ics_url_encrypted", "ics_url", keys.encrypt)
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.drop_column('ics_url')
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    rows = bind.execute(sa.text("SELECT id, ics_url_encrypted FROM member WHERE ics_url_encrypted IS NOT NULL")).all()
+    rows = _rows("ics_url_encrypted")
     keys = _keys() if rows else None
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ics_url', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
     if keys is not None:
-        for row_id, token in rows:
-            bind.execute(sa.text("UPDATE member SET ics_url = :u WHERE id = :i"),
-                         {"u": keys.decrypt(token), "i": row_id})
+        _copy(rows, "ics_url", "ics_url_encrypted", keys.decrypt)
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.drop_column('ics_checked_at')
         batch_op.drop_column('ics_status')
