@@ -15,6 +15,7 @@ or a way to hold its threads:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -259,7 +260,7 @@ def _hop(feed: FeedURL, address: str, limits: FetchLimits, deadline: _Deadline,
                (b"Accept-Encoding", b"identity"), (b"User-Agent", b"oncall-bot calendar")]
     left = deadline.left()
     extensions = {"timeout": {"connect": left, "read": left, "write": left, "pool": left}}
-    with httpcore.ConnectionPool(ssl_context=ssl.create_default_context(), network_backend=backend,
+    with httpcore.ConnectionPool(ssl_context=_tls(), network_backend=backend,
                                  max_connections=1) as pool, \
             pool.stream("GET", url, headers=headers, extensions=extensions) as response:
         head = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers}
@@ -277,6 +278,12 @@ def _hop(feed: FeedURL, address: str, limits: FetchLimits, deadline: _Deadline,
                 raise too_large
             deadline.left()
         return bytes(body)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One verifying TLS context for every fetch (loading the CA store is the costly part)."""
+    return ssl.create_default_context()
 
 
 def _decode(body: bytes) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -278,11 +279,16 @@ def test_slow_feeds_never_hold_the_listener_threads(slack, slack_http_threaded, 
             t.join(5)
 
 
-def test_the_feed_address_is_stored_encrypted_and_kept_out_of_reprs(team, slack_http, feeds):
+def test_the_feed_address_is_stored_encrypted_and_kept_out_of_reprs(team, slack_http, feeds, caplog):
+    caplog.set_level(logging.INFO)
     path = f"/{SECRET}.ics"
     feeds.docs[path] = ics(all_day("a", "2026-12-05"))
     slack_http.command(f"calendar <{feeds.url(path)}>", user_id="U2", response_url=team.response_url)
     assert "1 blocking event" in reply(team)
+    feeds.status = 500
+    assert refresh_calendar_feeds(team.ctx, NOW) == 0
+    assert "calendar feed of U2: the calendar server answered HTTP 500" in caplog.text
+    assert SECRET not in caplog.text
     with session_scope(team.ctx.engine) as s:
         members = list(s.exec(select(Member).where(Member.slack_user_id == "U2")))
         assert SECRET not in repr(members) and SECRET not in str(members[0].model_dump(exclude={"ics_url_encrypted"}))
