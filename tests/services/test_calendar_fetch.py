@@ -160,3 +160,48 @@ def test_valid_addresses():
     assert (feed.scheme, feed.host, feed.port, feed.target) == ("https", "cal.example.com", 443, "/ical/a%20b.ics?k=1")
     assert parse_feed_url("https://bücher.example/x.ics").host == "xn--bcher-kva.example"
     assert parse_feed_url("http://[2606:4700::1111]:8080/x").authority == "[2606:4700::1111]:8080"
+
+
+def _certificate(tmp_path, name: str):
+    """A self-signed certificate for `name`: (cert file, key file)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(hours=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_https_keeps_the_tls_server_name_while_connecting_to_the_vetted_address(server, tmp_path, monkeypatch):
+    import ssl
+
+    cert, key = _certificate(tmp_path, "feed.test")
+    names: list[str | None] = []
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    tls.sni_callback = lambda _sock, name, _ctx: names.append(name)
+    server.server.socket = tls.wrap_socket(server.server.socket, server_side=True)
+    server.docs["/cal.ics"] = ICS
+    monkeypatch.setattr(calendar_fetch, "_tls", lambda: ssl.create_default_context(cafile=str(cert)))
+    network = Network(server)
+    resolve = resolver({"feed.test": [PUBLIC], "other.test": [PUBLIC]}, [])
+    assert fetch_ics(f"https://feed.test:{server.port}/cal.ics", resolver=resolve, network=network) == ICS
+    assert names == ["feed.test"] and network.connects == [PUBLIC]
+    assert server.requests == [("/cal.ics", f"feed.test:{server.port}")]
+    with pytest.raises(calendar_fetch.FeedUnreachable):  # the certificate is checked against the name
+        fetch_ics(f"https://other.test:{server.port}/cal.ics", resolver=resolve, network=network)
