@@ -108,7 +108,9 @@ def run(req: Request, cmd: CalendarCmd) -> None:
     if cmd.off:
         calendar_jobs.release(req.team_id, target)
         return
-    calendar_jobs.run_claimed(req.team_id, target, lambda: check_feed(req, target, cmd.url))
+    calendar_jobs.run_claimed(req.team_id, target, lambda: check_feed(req, target, cmd.url), lambda error_id: req.reply(
+        message(f":boom: Something went wrong while reading the feed (error id `{error_id}`). Try again; if it "
+                "keeps happening, give that id to whoever runs the bot.")))
 
 
 def check_feed(req: Request, target: str, url: str) -> None:

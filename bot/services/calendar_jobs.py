@@ -9,8 +9,10 @@ tests replace (as `bot.services.resync.launch`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -43,14 +45,18 @@ def release(team_id: str, user_id: str) -> None:
         _busy.discard((team_id, user_id))
 
 
-def run_claimed(team_id: str, user_id: str, work: Callable[[], None]) -> None:
-    """Run `work` in the background for a claimed person; the claim ends with it, whatever happens."""
+def run_claimed(team_id: str, user_id: str, work: Callable[[], None], on_error: Callable[[str], None]) -> None:
+    """Run `work` in the background for a claimed person; the claim ends with it, whatever happens.
+    An unexpected error is logged with a short id, and `on_error(error_id)` tells the person."""
 
     def job() -> None:
         try:
             work()
         except Exception:
-            log.exception("calendar feed check of %s failed", user_id)
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("calendar feed check of %s failed (error id %s)", user_id, error_id)
+            with contextlib.suppress(Exception):
+                on_error(error_id)
         finally:
             release(team_id, user_id)
 

@@ -316,3 +316,20 @@ def test_the_feed_status_shows_what_a_limit_cut(team, slack_http, feeds, monkeyp
     text = reply(team)
     assert ":warning: last read 2026-11-27 12:00 UTC: feed too large: the calendar is over" in text
     assert "3 upcoming blocking event(s)" in text, "a failed read keeps the time off it had"
+
+
+def test_an_unexpected_error_in_the_background_check_is_answered_and_frees_the_person(team, slack_http, feeds,
+                                                                                    monkeypatch):
+    from bot.commands import calendar as command
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    original = command.add_feed
+    monkeypatch.setattr(command, "add_feed", broken)
+    feeds.docs["/a.ics"] = ics()
+    slack_http.command(f"calendar <{feeds.url('/a.ics')}>", user_id="U2", response_url=team.response_url)
+    assert "Something went wrong while reading the feed (error id" in reply(team)
+    monkeypatch.setattr(command, "add_feed", original)
+    slack_http.command(f"calendar <{feeds.url('/a.ics')}>", user_id="U2", response_url=team.response_url)
+    assert "Saved your calendar feed" in reply(team)
