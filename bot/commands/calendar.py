@@ -47,7 +47,8 @@ def parse_calendar(args: tuple[Arg, ...]) -> CalendarCmd:
         return CalendarCmd(user)
     if len(args) > 1 or not isinstance(args[0], Word):
         # never read the words back: one of them may be the secret feed address
-        raise UsageError(f"Expected one calendar address or `off`, got {len(args)} words.", USAGE)
+        got = f"{len(args)} arguments" if len(args) > 1 else "a mention or channel"
+        raise UsageError(f"Expected one calendar address or `off` (after an optional @person), got {got}.", USAGE)
     word = args[0].text
     if word.lower() in OFF_WORDS:
         return CalendarCmd(user, off=True)
