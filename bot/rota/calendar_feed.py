@@ -92,11 +92,18 @@ def _rules(event) -> list:
     return [] if rules is None else rules if isinstance(rules, list) else [rules]
 
 
+def _dates(event, name: str) -> int:
+    """How many dates the (possibly repeated) RDATE/EXDATE property lists."""
+    value = event.get(name)
+    lists = [] if value is None else value if isinstance(value, list) else [value]
+    return sum(len(v.dts) for v in lists)
+
+
 def _cost(event, start: datetime, end: datetime) -> tuple[int, int]:
     """(iterations from DTSTART, occurrences in [start, end)): upper bounds for one component,
     from its rules alone, so a recurrence bomb is recognised before it is expanded."""
     first = _as_utc(event.get("DTSTART").dt, UTC) if event.get("DTSTART") is not None else start
-    steps = inside = 1 + len(event.get("RDATE") or [])
+    steps = inside = 1 + _dates(event, "RDATE")
     for rule in _rules(event):
         period = _PERIOD_SECONDS.get(str((rule.get("FREQ") or ["DAILY"])[0]).upper(), 1)
         period *= max(int((rule.get("INTERVAL") or [1])[0]), 1)

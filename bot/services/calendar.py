@@ -203,7 +203,7 @@ def _apply(ctx: Context, team_id: str, slack_user_id: str, text: str, time_zone:
         window = Window(now, now + timedelta(days=_horizon_days(session, rows)))
         try:
             feed = read_feed(text, slack_user_id, window, time_zone)
-        except (ValueError, KeyError, TypeError) as exc:
+        except Exception as exc:  # whatever a broken or hostile feed makes the parser raise
             log.info("calendar feed of %s is not valid ICS: %s", slack_user_id, type(exc).__name__)
             result = FeedRefresh(slack_user_id, error="the address does not return a valid ICS calendar")
             _record(session, team_id, slack_user_id, result, now)

@@ -85,11 +85,14 @@ def test_a_secondly_recurrence_bomb_is_cheap_and_reported():
 
 def test_a_short_frequent_recurrence_is_still_read():
     text = _cal(_event("m", "20250305T100000Z", "no oncall",
-                       "DURATION:PT1M\r\nRRULE:FREQ=MINUTELY;INTERVAL=30;UNTIL=20250305T113000Z\r\n"))
+                       "DURATION:PT1M\r\nRRULE:FREQ=MINUTELY;INTERVAL=30;UNTIL=20250305T113000Z\r\n"),
+                _event("r", "20250320T100000Z", "no oncall",
+                       "DURATION:PT1M\r\nRDATE:20250321T100000Z,20250322T100000Z\r\nRDATE:20250323T100000Z\r\n"))
     feed = read_feed(text, "42", WINDOW, "UTC")
     assert [(t.start, t.end) for t in feed.time_off] == [
         (_utc(2025, 3, 5, 10), _utc(2025, 3, 5, 10, 1)), (_utc(2025, 3, 5, 10, 30), _utc(2025, 3, 5, 10, 31)),
-        (_utc(2025, 3, 5, 11), _utc(2025, 3, 5, 11, 1)), (_utc(2025, 3, 5, 11, 30), _utc(2025, 3, 5, 11, 31))]
+        (_utc(2025, 3, 5, 11), _utc(2025, 3, 5, 11, 1)), (_utc(2025, 3, 5, 11, 30), _utc(2025, 3, 5, 11, 31)),
+        *((_utc(2025, 3, day, 10), _utc(2025, 3, day, 10, 1)) for day in (20, 21, 22, 23))]
     assert feed.limited is None
 
 

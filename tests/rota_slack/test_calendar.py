@@ -333,3 +333,12 @@ def test_an_unexpected_error_in_the_background_check_is_answered_and_frees_the_p
     monkeypatch.setattr(command, "add_feed", original)
     slack_http.command(f"calendar <{feeds.url('/a.ics')}>", user_id="U2", response_url=team.response_url)
     assert "Saved your calendar feed" in reply(team)
+
+
+def test_a_feed_the_parser_chokes_on_is_reported_not_raised(team, slack_http, feeds):
+    feeds.docs["/y.ics"] = ics("BEGIN:VEVENT\r\nUID:y\r\nDTSTART;VALUE=DATE:99991231\r\nDURATION:P30D\r\n"
+                               "RRULE:FREQ=YEARLY\r\nSUMMARY:x\r\nEND:VEVENT\r\n")
+    slack_http.command(f"calendar <{feeds.url('/y.ics')}>", user_id="U2", response_url=team.response_url)
+    assert "does not return a valid ICS calendar" in reply(team)
+    slack_http.command("calendar", user_id="U2", response_url=team.response_url)
+    assert ":warning: last read 2026-11-27 12:00 UTC: the address does not return a valid ICS calendar" in reply(team)
