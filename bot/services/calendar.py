@@ -23,6 +23,7 @@ from bot.crypto import KeyBox, SecretKeyError
 from bot.redact import register_secret
 from bot.rota.calendar_feed import read_feed
 from bot.rota.model import Window
+from bot.services import calendar_jobs
 from bot.services.calendar_fetch import (
     FeedAddressRefused,
     FeedError,
@@ -262,11 +263,15 @@ def refresh_calendar_feeds(ctx: Context, now: datetime | None = None, client: We
         client = client_for(team_id) if client_for is not None else client
         if client is not None:
             zone = user_zone(Directory(client), user_id, zone)
+        if not calendar_jobs.claim(team_id, user_id):  # `/oncall calendar` is reading it right now
+            continue
         try:
             result = refresh_feed(ctx, team_id, user_id, url, zone, now)
         except Exception:
             log.exception("calendar feed of %s failed", user_id)
             continue
+        finally:
+            calendar_jobs.release(team_id, user_id)
         if result.error:
             log.info("calendar feed of %s: %s", user_id, result.error)
             continue

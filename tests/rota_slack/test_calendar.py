@@ -342,3 +342,18 @@ def test_a_feed_the_parser_chokes_on_is_reported_not_raised(team, slack_http, fe
     assert "does not return a valid ICS calendar" in reply(team)
     slack_http.command("calendar", user_id="U2", response_url=team.response_url)
     assert ":warning: last read 2026-11-27 12:00 UTC: the address does not return a valid ICS calendar" in reply(team)
+
+
+def test_the_periodic_refresh_skips_a_feed_being_checked_by_its_owner(team, slack_http, feeds):
+    feeds.docs["/a.ics"] = ics(all_day("a", "2026-12-05"))
+    slack_http.command(f"calendar <{feeds.url('/a.ics')}>", user_id="U2", response_url=team.response_url)
+    assert "1 blocking event" in reply(team)
+    feeds.requests.clear()
+    assert calendar_jobs.claim("T1", "U2")
+    try:
+        refresh_calendar_feeds(team.ctx, NOW)
+        assert feeds.requests == []
+    finally:
+        calendar_jobs.release("T1", "U2")
+    refresh_calendar_feeds(team.ctx, NOW)
+    assert [p for p, _host in feeds.requests] == ["/a.ics"]
