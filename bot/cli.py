@@ -80,10 +80,12 @@ def cmd_db_upgrade(settings: Settings) -> int:
     try:
         engine = make_engine(settings.database_url)
         before = current_revision(engine)
-        upgrade(engine)
+        upgrade(engine, keys=lambda: KeyBox(load_or_create_secret_key(settings.secret_key, settings.secret_key_file)))
         after = current_revision(engine)
     except OperationalError as exc:
         return _fail(f"cannot open the database {_db_error(settings, exc)}")
+    except SecretKeyError as exc:
+        return _fail(str(exc))
     if before == after:
         print(f"Database already at revision {after}.")
     else:

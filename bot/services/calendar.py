@@ -15,15 +15,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import httpx
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.context import Context
+from bot.crypto import KeyBox, SecretKeyError
 from bot.redact import register_secret
-from bot.rota.calendar_feed import blocking_time_off
+from bot.rota.calendar_feed import read_feed
 from bot.rota.model import Window
-from bot.services.calendar_fetch import FeedAddressRefused, fetch_ics, private_address_guard
+from bot.services import calendar_jobs
+from bot.services.calendar_fetch import (
+    FeedAddressRefused,
+    FeedError,
+    FeedURLInvalid,
+    fetch_ics,
+    parse_feed_url,
+)
 from bot.services.directory import Directory
 from bot.services.errors import UserError
 from bot.services.notices import send_replacement_notices
@@ -32,7 +39,6 @@ from bot.store import AuditEvent, Member, Schedule, TimeOff, session_scope
 from bot.sync.locks import CALENDAR_FEEDS_KEY, try_lock
 
 log = logging.getLogger(__name__)
-SCHEMES = ("https", "http", "webcal")
 HOW_TO = ("Give the calendar's ICS address: Google Calendar → Settings → your calendar → *Secret address in "
           "iCal format*; Outlook → Settings → Calendar → Shared calendars → *Publish* → ICS link.")
 
@@ -46,14 +52,24 @@ class FeedRefresh:
     changed: bool = False  # calendar time off differed from the last fetch
     outcome: ReplacementOutcome = field(default_factory=ReplacementOutcome)
     error: str | None = None
+    limited: str | None = None  # what a reading limit cut ("stopped after 1000 events")
+
+    @property
+    def status(self) -> str:
+        """The feed's stored status: what `/oncall calendar` shows about the last read."""
+        if self.error:
+            return self.error
+        return f"ok: {self.blocks} blocking event(s)" + (f"; {self.limited}" if self.limited else "")
 
 
 def clean_url(text: str) -> str:
-    """The URL inside Slack's `<https://…|label>` escaping; UserError when it is not a feed address."""
+    """The URL inside Slack's `<https://…|label>` escaping, checked whole (`parse_feed_url`);
+    UserError, which never repeats the address, when it is not a usable feed address."""
     url = text.strip().strip("<>").split("|", 1)[0].strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in SCHEMES or not parts.hostname:
-        raise UserError(f"That does not look like a calendar address. {HOW_TO}")
+    try:
+        parse_feed_url(url)
+    except FeedURLInvalid as exc:
+        raise UserError(f"That does not look like a calendar address: {exc}. {HOW_TO}") from None
     return url
 
 
@@ -61,7 +77,10 @@ def url_hint(url: str | None) -> str:
     """`calendar.google.com/…`: enough to recognise a feed, never its secret part."""
     if not url:
         return "none"
-    host = urlsplit(url).hostname or "?"
+    try:
+        host = urlsplit(url).hostname or "?"
+    except ValueError:
+        host = "?"
     return f"{host}/…"
 
 
@@ -71,14 +90,25 @@ def _protect(url: str) -> None:
     register_secret(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
-def set_feed(session: Session, team_id: str, actor: str, target: str, url: str | None) -> int:
-    """Store (or with None remove) the person's feed on all their memberships; returns how many."""
+def _memberships_of(session: Session, team_id: str, actor: str, target: str) -> list[Member]:
+    """The person's memberships; UserError when there are none (nothing a calendar could block)."""
     rows = memberships(session, team_id, target)
     if not rows:
         who = "You are" if actor == target else f"<@{target}> is"
         raise UserError(f"{who} not a member of any schedule, so there is nothing a calendar could block.")
+    return rows
+
+
+def require_member(session: Session, team_id: str, actor: str, target: str) -> None:
+    _memberships_of(session, team_id, actor, target)
+
+
+def set_feed(session: Session, keys: KeyBox, team_id: str, actor: str, target: str, url: str | None) -> int:
+    """Store encrypted (or with None remove) the person's feed on all their memberships; returns how many."""
+    rows = _memberships_of(session, team_id, actor, target)
+    token = keys.encrypt(url) if url else None
     for m in rows:
-        m.ics_url = url
+        m.ics_url_encrypted, m.ics_status, m.ics_checked_at = token, None, None
     if url is None:
         for t in _calendar_rows(session, team_id, target, None):
             session.delete(t)
@@ -89,8 +119,22 @@ def set_feed(session: Session, team_id: str, actor: str, target: str, url: str |
     return len(rows)
 
 
-def feed_of(session: Session, team_id: str, slack_user_id: str) -> str | None:
-    return next((m.ics_url for m in memberships(session, team_id, slack_user_id) if m.ics_url), None)
+@dataclass(frozen=True)
+class FeedInfo:
+    url: str
+    status: str | None  # of the last read (None: not read yet)
+    checked_at: datetime | None
+
+
+def feed_of(session: Session, keys: KeyBox, team_id: str, slack_user_id: str) -> FeedInfo | None:
+    m = next((m for m in memberships(session, team_id, slack_user_id) if m.ics_url_encrypted), None)
+    return None if m is None else FeedInfo(keys.decrypt(m.ics_url_encrypted), m.ics_status, m.ics_checked_at)
+
+
+def _record(session: Session, team_id: str, slack_user_id: str, result: FeedRefresh, now: datetime) -> None:
+    for m in memberships(session, team_id, slack_user_id):
+        if m.ics_url_encrypted:
+            m.ics_status, m.ics_checked_at = result.status[:250], now
 
 
 def _calendar_rows(session: Session, team_id: str, slack_user_id: str, now: datetime | None) -> list[TimeOff]:
@@ -110,30 +154,67 @@ def _horizon_days(session: Session, rows: list[Member]) -> int:
     return max(days or [30])
 
 
+def _fetch(ctx: Context, url: str) -> str:
+    """The feed's text, within the fetch limits; raises a FeedError subclass."""
+    _protect(url)
+    return fetch_ics(url, allow_private=ctx.settings.calendar_allow_private_hosts)
+
+
 def refresh_feed(ctx: Context, team_id: str, slack_user_id: str, url: str, time_zone: str, now: datetime,
                  *, actor: str = "calendar") -> FeedRefresh:
     """Fetch one feed, replace the person's calendar time off in [now, horizon), replace shifts."""
-    _protect(url)
     try:
-        guard = None if ctx.settings.calendar_allow_private_hosts else private_address_guard
-        text = fetch_ics(url, client=ctx.http_client, timeout=ctx.settings.provider_timeout_seconds, guard=guard)
+        text = _fetch(ctx, url)
+    except FeedError as exc:
+        return _failed(ctx, team_id, slack_user_id, str(exc), now)
+    return _apply(ctx, team_id, slack_user_id, text, time_zone, now, actor)
+
+
+def _failed(ctx: Context, team_id: str, slack_user_id: str, error: str, now: datetime) -> FeedRefresh:
+    result = FeedRefresh(slack_user_id, error=error)
+    with session_scope(ctx.engine) as session:
+        _record(session, team_id, slack_user_id, result, now)
+    return result
+
+
+def add_feed(ctx: Context, team_id: str, actor: str, target: str, url: str, time_zone: str,
+             now: datetime) -> tuple[int, FeedRefresh]:
+    """The first read of a new feed (off the listener threads): (memberships saved on, result).
+
+    A refused address is not saved (0); a feed that cannot be read yet is saved, and retried
+    by the periodic refresh.
+    """
+    try:
+        text, error = _fetch(ctx, url), None
     except FeedAddressRefused as exc:
-        return FeedRefresh(slack_user_id, error=str(exc))
-    except httpx.HTTPStatusError as exc:
-        return FeedRefresh(slack_user_id, error=f"the calendar server answered HTTP {exc.response.status_code}")
-    except httpx.HTTPError as exc:
-        return FeedRefresh(slack_user_id, error=f"could not reach the calendar server ({type(exc).__name__})")
+        return 0, FeedRefresh(target, error=str(exc))
+    except FeedError as exc:
+        text, error = None, str(exc)
+    with session_scope(ctx.engine) as session:
+        count = set_feed(session, ctx.keys, team_id, actor, target, url)
+    if text is None:
+        return count, _failed(ctx, team_id, target, error, now)
+    return count, _apply(ctx, team_id, target, text, time_zone, now, actor)
+
+
+def _apply(ctx: Context, team_id: str, slack_user_id: str, text: str, time_zone: str, now: datetime,
+           actor: str) -> FeedRefresh:
     with session_scope(ctx.engine) as session:
         rows = memberships(session, team_id, slack_user_id, now)
         window = Window(now, now + timedelta(days=_horizon_days(session, rows)))
         try:
-            blocks = blocking_time_off(text, slack_user_id, window, time_zone)
-        except (ValueError, KeyError, TypeError) as exc:
+            feed = read_feed(text, slack_user_id, window, time_zone)
+        except Exception as exc:  # whatever a broken or hostile feed makes the parser raise
             log.info("calendar feed of %s is not valid ICS: %s", slack_user_id, type(exc).__name__)
-            return FeedRefresh(slack_user_id, error="the address does not return a valid ICS calendar")
+            result = FeedRefresh(slack_user_id, error="the address does not return a valid ICS calendar")
+            _record(session, team_id, slack_user_id, result, now)
+            return result
+        blocks = feed.time_off
         old = _calendar_rows(session, team_id, slack_user_id, now)
         if {(max(t.start, now), t.end) for t in old} == {(b.start, b.end) for b in blocks}:
-            return FeedRefresh(slack_user_id, len(blocks))
+            result = FeedRefresh(slack_user_id, len(blocks), limited=feed.limited)
+            _record(session, team_id, slack_user_id, result, now)
+            return result
         for t in old:
             session.delete(t)
         for b in blocks:
@@ -141,17 +222,28 @@ def refresh_feed(ctx: Context, team_id: str, slack_user_id: str, url: str, time_
                                 reason=b.reason[:200], source="calendar", created_by=actor))
         session.flush()
         outcome = replace_for_user(ctx, session, team_id, slack_user_id, actor, now)
-    return FeedRefresh(slack_user_id, len(blocks), True, outcome)
+        result = FeedRefresh(slack_user_id, len(blocks), True, outcome, limited=feed.limited)
+        _record(session, team_id, slack_user_id, result, now)
+    return result
 
 
 def _feeds(ctx: Context) -> list[tuple[str, str, str, str]]:
-    """(team, user, url, schedule zone) per person with a feed."""
+    """(team, user, url, schedule zone) per person with a feed; a feed whose address cannot be
+    decrypted (the secret key changed) is logged and left out."""
     with session_scope(ctx.engine) as session:
         rows = session.exec(select(Member, Schedule).join(Schedule, Schedule.id == Member.schedule_id).where(
-            Member.ics_url.is_not(None), Member.slack_user_id.is_not(None), Member.left_at.is_(None))).all()
+            Member.ics_url_encrypted.is_not(None), Member.slack_user_id.is_not(None),
+            Member.left_at.is_(None))).all()
     out: dict[tuple[str, str], tuple[str, str, str, str]] = {}
     for m, s in sorted(rows, key=lambda r: r[0].id):
-        out.setdefault((m.team_id, m.slack_user_id), (m.team_id, m.slack_user_id, m.ics_url, s.time_zone))
+        if (m.team_id, m.slack_user_id) in out:
+            continue
+        try:
+            url = ctx.keys.decrypt(m.ics_url_encrypted)
+        except SecretKeyError:
+            log.warning("the calendar feed of %s cannot be decrypted with the current secret key", m.slack_user_id)
+            continue
+        out[(m.team_id, m.slack_user_id)] = (m.team_id, m.slack_user_id, url, s.time_zone)
     return list(out.values())
 
 
@@ -171,11 +263,15 @@ def refresh_calendar_feeds(ctx: Context, now: datetime | None = None, client: We
         client = client_for(team_id) if client_for is not None else client
         if client is not None:
             zone = user_zone(Directory(client), user_id, zone)
+        if not calendar_jobs.claim(team_id, user_id):  # `/oncall calendar` is reading it right now
+            continue
         try:
             result = refresh_feed(ctx, team_id, user_id, url, zone, now)
         except Exception:
             log.exception("calendar feed of %s failed", user_id)
             continue
+        finally:
+            calendar_jobs.release(team_id, user_id)
         if result.error:
             log.info("calendar feed of %s: %s", user_id, result.error)
             continue

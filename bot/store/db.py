@@ -37,16 +37,22 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, keys: object = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
+    cfg.attributes["keys"] = keys
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every pending migration (idempotent)."""
-    command.upgrade(alembic_config(engine), revision)
+def upgrade(engine: Engine, revision: str = "head", *, keys: object = None) -> None:
+    """Apply every pending migration (idempotent). `keys` (a KeyBox, or a function returning one,
+    called only when needed) lets a migration encrypt stored secrets (0004: calendar feeds)."""
+    command.upgrade(alembic_config(engine, keys), revision)
+
+
+def downgrade(engine: Engine, revision: str, *, keys: object = None) -> None:
+    command.downgrade(alembic_config(engine, keys), revision)
 
 
 def head_revision(engine: Engine) -> str | None:

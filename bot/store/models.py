@@ -91,6 +91,9 @@ class Schedule(SQLModel, table=True):
 
 
 class Member(SQLModel, table=True):
+    """A person on a schedule. The calendar feed address is a secret (Google's "secret address"):
+    stored only encrypted (bot.crypto, migration 0004) and never in a repr."""
+
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True)
     schedule_id: int = Field(foreign_key="schedule.id", index=True)
@@ -99,7 +102,9 @@ class Member(SQLModel, table=True):
     name: str = ""
     source_user_id: str | None = None  # provider user id on the linked connection
     position: int = 0
-    ics_url: str | None = None
+    ics_url_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True), repr=False)
+    ics_status: str | None = None  # the last read of the feed: "ok: …", or what went wrong / was cut
+    ics_checked_at: datetime | None = _dt()
     joined_at: datetime = _created()
     left_at: datetime | None = _dt()
 

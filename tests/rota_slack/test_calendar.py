@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import threading
+import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,10 +16,11 @@ from sqlmodel import select
 
 from bot.commands.calendar import CalendarCmd, parse_calendar
 from bot.commands.parser import UsageError, tokenize
-from bot.services import resync
+from bot.services import calendar_jobs, resync
 from bot.services.calendar import refresh_calendar_feeds, url_hint
 from bot.store import AuditEvent, Member, TimeOff, session_scope
 from tests.rota_slack.world import NOW, add_people, add_platform, member_ids, shifts
+from tests.services.feed_server import FeedServer
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SECRET = "private-0f3c9a1bsecret"
@@ -37,41 +40,11 @@ def weekly_meeting() -> str:  # recurring, not blocking
             "DTEND:20261102T093000Z\r\nRRULE:FREQ=WEEKLY\r\nSUMMARY:Standup\r\nEND:VEVENT\r\n")
 
 
-class Feeds:
-    """ICS documents served on 127.0.0.1 by path; `status` overrides the answer."""
-
-    def __init__(self) -> None:
-        self.docs: dict[str, str] = {}
-        self.status = 200
-        feeds = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                body = feeds.docs.get(self.path, "").encode()
-                code = feeds.status if self.path in feeds.docs else 404
-                self.send_response(code)
-                self.send_header("Content-Type", "text/calendar")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-
-
 @pytest.fixture
 def feeds():
-    f = Feeds()
+    f = FeedServer()
     yield f
-    f.server.shutdown()
-    f.server.server_close()
+    f.close()
 
 
 @pytest.fixture
@@ -82,6 +55,7 @@ def team(slack, monkeypatch):
     slack.ctx.settings = dataclasses.replace(slack.ctx.settings, calendar_allow_private_hosts=True)
     launched: list = []
     monkeypatch.setattr(resync, "launch", launched.append)
+    monkeypatch.setattr(calendar_jobs, "launch", lambda job: job())  # feed checks run inline here
     slack.launched = launched
     slack.schedule_id = add_platform(slack.ctx)
     return slack
@@ -125,7 +99,8 @@ def test_feed_creates_time_off_and_replaces_a_shift(team, slack_http, feeds):
     assert "127.0.0.1/…" in text and "1 blocking event" in text and "moved" in text
     assert SECRET not in team.stub.all_text(), "the secret address never goes back to Slack"
     with session_scope(team.ctx.engine) as s:
-        assert {m.ics_url for m in s.exec(select(Member).where(Member.slack_user_id == "U2"))} == {feeds.url(path)}
+        assert {team.ctx.keys.decrypt(m.ics_url_encrypted)
+                for m in s.exec(select(Member).where(Member.slack_user_id == "U2"))} == {feeds.url(path)}
         assert SECRET not in " ".join(a.detail for a in s.exec(select(AuditEvent)))
     [row] = calendar_rows(team)
     assert (row.slack_user_id, row.reason, row.start) == ("U2", "Family trip",
@@ -204,8 +179,10 @@ def test_private_feed_addresses_are_refused_by_default(team, feeds, slack_http):
     slack_http.command(f"calendar <{feeds.url('/bob.ics')}>", user_id="U2",
                        response_url=team.response_url)
     text = reply(team)
-    assert "private network" in text
+    assert "did not save" in text and "private network" in text
     assert calendar_rows(team) == []
+    with session_scope(team.ctx.engine) as s:
+        assert all(m.ics_url_encrypted is None for m in s.exec(select(Member)))
 
 
 def test_the_periodic_refresh_runs_on_one_replica_at_a_time(team, feeds, monkeypatch):
@@ -230,3 +207,153 @@ def test_the_periodic_refresh_runs_on_one_replica_at_a_time(team, feeds, monkeyp
     release.set()
     t.join()
     assert calendar.refresh_on_one_replica(team.ctx, lambda _team: None) == 0 and runs == [1]
+
+
+@pytest.mark.parametrize("address", ["https://[::1", f"https://{'a' * 64}.example.com/{SECRET}.ics",
+                                     f"https://user:pw@cal.example.com/{SECRET}.ics"])
+def test_an_invalid_address_is_refused_before_saving_and_not_echoed(team, slack_http, address):
+    slack_http.command(f"calendar {address}", user_id="U2", response_url=team.response_url)
+    text = reply(team)
+    assert "does not look like a calendar address" in text and "ICS address" in text
+    assert SECRET not in team.stub.all_text() and "[::1" not in text
+    with session_scope(team.ctx.engine) as s:
+        assert all(m.ics_url_encrypted is None for m in s.exec(select(Member)))
+
+
+def test_a_mistyped_command_does_not_echo_the_address(team, slack_http):
+    slack_http.command(f"calendar https://cal.example.com/{SECRET}.ics extra", user_id="U2",
+                       response_url=team.response_url)
+    assert "one calendar address" in reply(team)
+    assert SECRET not in team.stub.all_text()
+
+
+def _answered(slack, name: str, timeout: float) -> str:
+    """The last response_url answer to `name` that is not "Checking…", within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [json.dumps(c.body) for c in slack.stub.calls("response_url") if c.body.get("_id") == name]
+        if found and "Checking" not in found[-1]:
+            return found[-1]
+        time.sleep(0.02)
+    raise AssertionError(f"no answer at response_url {name} within {timeout} s")
+
+
+def test_slow_feeds_never_hold_the_listener_threads(slack, slack_http_threaded, monkeypatch):
+    """Flood: eight drip-feed commands (six from Bob, one each from Alice and Carol) through the real
+    bolt app, then `/oncall help` from the manager: answered within Slack's 3 seconds."""
+    from bot.services import calendar_fetch
+
+    add_people(slack.stub)
+    slack.ctx.clock = lambda: NOW
+    slack.ctx.settings = dataclasses.replace(slack.ctx.settings, calendar_allow_private_hosts=True)
+    monkeypatch.setattr(resync, "launch", lambda _fn: None)
+    monkeypatch.setattr(calendar_fetch, "LIMITS", calendar_fetch.FetchLimits(seconds=4), raising=False)
+    add_platform(slack.ctx)
+    feeds, senders = FeedServer(), []
+    try:
+        feeds.drips[f"/{SECRET}.ics"] = (ics().encode(), 1.0)  # one byte per second
+        url = feeds.url(f"/{SECRET}.ics")
+        flood = [("U2", f"bob{i}") for i in range(6)] + [("U1", "alice"), ("U3", "carol")]
+        senders = [threading.Thread(target=slack_http_threaded.command, args=(f"calendar <{url}>",),
+                                    kwargs={"user_id": user, "response_url": slack.stub.response_url(name)})
+                   for user, name in flood]
+        for t in senders:
+            t.start()
+        until = time.monotonic() + 5
+        while len(feeds.requests) < 3 and time.monotonic() < until:  # the slow reads have begun
+            time.sleep(0.02)
+        time.sleep(0.2)
+        start = time.monotonic()
+        resp = slack_http_threaded.command("help", user_id="U9", response_url=slack.stub.response_url("help"))
+        assert resp.status == 200
+        assert "/oncall" in _answered(slack, "help", 3.0 - (time.monotonic() - start))
+        # every slow feed gets its answer once its deadline passes: the feed is too slow, or one check runs at a time
+        answers = {name: _answered(slack, name, 8) for _user, name in flood}
+        slow = sorted(name for name, a in answers.items() if "did not send the calendar within 4 seconds" in a)
+        assert len(slow) == 3 and slow[0] == "alice" and slow[1].startswith("bob") and slow[2] == "carol"
+        assert sum("still reading your calendar feed" in a for a in answers.values()) == 5, "Bob: one at a time"
+        assert SECRET not in slack.stub.all_text()
+    finally:
+        feeds.close()
+        for t in senders:
+            t.join(5)
+
+
+def test_the_feed_address_is_stored_encrypted_and_kept_out_of_reprs(team, slack_http, feeds, caplog):
+    caplog.set_level(logging.INFO)
+    path = f"/{SECRET}.ics"
+    feeds.docs[path] = ics(all_day("a", "2026-12-05"))
+    slack_http.command(f"calendar <{feeds.url(path)}>", user_id="U2", response_url=team.response_url)
+    assert "1 blocking event" in reply(team)
+    feeds.status = 500
+    assert refresh_calendar_feeds(team.ctx, NOW) == 0
+    assert "calendar feed of U2: the calendar server answered HTTP 500" in caplog.text
+    assert SECRET not in caplog.text
+    with session_scope(team.ctx.engine) as s:
+        members = list(s.exec(select(Member).where(Member.slack_user_id == "U2")))
+        assert SECRET not in repr(members) and SECRET not in str(members[0].model_dump(exclude={"ics_url_encrypted"}))
+    team.ctx.engine.dispose()  # checkpoint the write-ahead log into the file
+    database = Path(team.ctx.engine.url.database)
+    stored = b"".join(f.read_bytes() for f in (database, database.with_name(database.name + "-wal")) if f.exists())
+    assert SECRET.encode() not in stored and b"calendar" in stored
+
+
+def test_the_feed_status_shows_what_a_limit_cut(team, slack_http, feeds, monkeypatch):
+    from bot.rota import calendar_feed
+    from bot.services import calendar_fetch
+
+    path = f"/{SECRET}.ics"
+    feeds.docs[path] = ics(*(all_day(f"d{i}", f"2026-12-{i:02d}", "no oncall") for i in range(1, 8, 2)))
+    monkeypatch.setattr(calendar_feed, "FEED_LIMITS", calendar_feed.FeedLimits(max_occurrences=3))
+    slack_http.command(f"calendar <{feeds.url(path)}>", user_id="U2", response_url=team.response_url)
+    assert "too big to read whole: stopped after 3 events" in reply(team)
+    slack_http.command("calendar", user_id="U2", response_url=team.response_url)
+    assert "last read 2026-11-27 12:00 UTC: ok: 3 blocking event(s); stopped after 3 events" in reply(team)
+
+    monkeypatch.setattr(calendar_fetch, "LIMITS", calendar_fetch.FetchLimits(max_bytes=100))
+    assert refresh_calendar_feeds(team.ctx, NOW) == 0
+    slack_http.command("calendar", user_id="U2", response_url=team.response_url)
+    text = reply(team)
+    assert ":warning: last read 2026-11-27 12:00 UTC: feed too large: the calendar is over" in text
+    assert "3 upcoming blocking event(s)" in text, "a failed read keeps the time off it had"
+
+
+def test_an_unexpected_error_in_the_background_check_is_answered_and_frees_the_person(team, slack_http, feeds,
+                                                                                    monkeypatch):
+    from bot.commands import calendar as command
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    original = command.add_feed
+    monkeypatch.setattr(command, "add_feed", broken)
+    feeds.docs["/a.ics"] = ics()
+    slack_http.command(f"calendar <{feeds.url('/a.ics')}>", user_id="U2", response_url=team.response_url)
+    assert "Something went wrong while reading the feed (error id" in reply(team)
+    monkeypatch.setattr(command, "add_feed", original)
+    slack_http.command(f"calendar <{feeds.url('/a.ics')}>", user_id="U2", response_url=team.response_url)
+    assert "Saved your calendar feed" in reply(team)
+
+
+def test_a_feed_the_parser_chokes_on_is_reported_not_raised(team, slack_http, feeds):
+    feeds.docs["/y.ics"] = ics("BEGIN:VEVENT\r\nUID:y\r\nDTSTART;VALUE=DATE:99991231\r\nDURATION:P30D\r\n"
+                               "RRULE:FREQ=YEARLY\r\nSUMMARY:x\r\nEND:VEVENT\r\n")
+    slack_http.command(f"calendar <{feeds.url('/y.ics')}>", user_id="U2", response_url=team.response_url)
+    assert "does not return a valid ICS calendar" in reply(team)
+    slack_http.command("calendar", user_id="U2", response_url=team.response_url)
+    assert ":warning: last read 2026-11-27 12:00 UTC: the address does not return a valid ICS calendar" in reply(team)
+
+
+def test_the_periodic_refresh_skips_a_feed_being_checked_by_its_owner(team, slack_http, feeds):
+    feeds.docs["/a.ics"] = ics(all_day("a", "2026-12-05"))
+    slack_http.command(f"calendar <{feeds.url('/a.ics')}>", user_id="U2", response_url=team.response_url)
+    assert "1 blocking event" in reply(team)
+    feeds.requests.clear()
+    assert calendar_jobs.claim("T1", "U2")
+    try:
+        refresh_calendar_feeds(team.ctx, NOW)
+        assert feeds.requests == []
+    finally:
+        calendar_jobs.release("T1", "U2")
+    refresh_calendar_feeds(team.ctx, NOW)
+    assert [p for p, _host in feeds.requests] == ["/a.ics"]

@@ -1,7 +1,7 @@
 """oauth hardening: token columns wide enough for ciphertext; used OAuth states
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03 08:10:00
 
 The Slack installation tables' token columns become Text (tokens are now stored encrypted by
@@ -19,7 +19,7 @@ from alembic import op
 import bot.store.types
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
