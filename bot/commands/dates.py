@@ -30,6 +30,7 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:h]([0-5]\d)$")
 _JOINERS = ("..", "–", "—")
 _DATEISH = re.compile(r"^\d{1,4}[-/.]+\d")  # meant as a date, even when mistyped (`12-45`, `2026-12-01..x`)
+YEARS_AWAY = 10  # dates further from today are refused (year 9999 would overflow the arithmetic)
 
 
 @dataclass(frozen=True)
@@ -175,14 +176,36 @@ def resolve_day(spec: DaySpec, base: date) -> date:
     return spec.value
 
 
+def _years_from(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 02-29 → 02-28
+        return day.replace(year=day.year + years, day=28)
+
+
+def in_reach(day: date, today: date) -> bool:
+    """Whether `day` is within YEARS_AWAY years of `today` (dates further away are refused)."""
+    return _years_from(today, -YEARS_AWAY) <= day <= _years_from(today, YEARS_AWAY)
+
+
+def _near(spec: DaySpec, day: date, today: date) -> date:
+    """`day` when it is within YEARS_AWAY years of `today`; else a UsageError naming the dates that work."""
+    if not in_reach(day, today):
+        first, last = (_years_from(today, k) for k in (-YEARS_AWAY, YEARS_AWAY))
+        raise UsageError(f"`{spec.text or day.isoformat()}` is more than {YEARS_AWAY} years away: give a date "
+                         f"between {first.isoformat()} and {last.isoformat()}. {DATE_HELP}")
+    return day
+
+
 def resolve_range(rng: RangeSpec, today: date, time_zone: str) -> tuple[datetime, datetime]:
-    """The aware interval [start, end) in `time_zone`; raises UsageError when it ends before it starts."""
+    """The aware interval [start, end) in `time_zone`; raises UsageError when it ends before it starts
+    or a day is more than YEARS_AWAY years from `today`."""
     zone = ZoneInfo(time_zone)
-    start_day = resolve_day(rng.start, today)
+    start_day = _near(rng.start, resolve_day(rng.start, today), today)
     end_spec = rng.end or DaySpec(rng.start.kind, rng.start.value, None, rng.start.text)
     # "tomorrow" as an end is relative to today; weekday and month-day ends to the start day
     end_base = today if end_spec.kind in ("today", "tomorrow") else start_day
-    end_day = resolve_day(end_spec, end_base)
+    end_day = _near(end_spec, resolve_day(end_spec, end_base), today)
     start = datetime.combine(start_day, rng.start.at or time(0), zone)
     if end_spec.at is not None:
         end = datetime.combine(end_day, end_spec.at, zone)

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from bot.commands.values import row_id
+
 _TOKEN = re.compile(
     r"""
     <@(?P<user>[UW][A-Z0-9]+)(?:\|[^>]*)?>          # user mention
@@ -130,6 +132,12 @@ def describe(arg: Arg) -> str:
     if isinstance(arg, Special):
         return f"<!{arg.text}>"
     return f'"{arg.text}"' if arg.quoted else arg.text
+
+
+def id_arg(arg: Arg) -> int | None:
+    """A row id typed as one word (`12`, `#12`, `"12"`): ASCII digits within the id columns' range
+    (`²`, `٣` and 99999999999 are no id), else None."""
+    return row_id(arg.text) if isinstance(arg, Word) else None
 
 
 # ---------------------------------------------------------------- commands

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.commands.away import AwayCancelCmd, AwayCmd, AwayListCmd, parse_away
-from bot.commands.dates import resolve_range
-from bot.commands.parser import UsageError, tokenize
+from bot.commands.dates import resolve_range, take_range
+from bot.commands.parser import UsageError, Word, tokenize
 
 TODAY = date(2026, 11, 27)  # a Friday
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -98,3 +98,16 @@ def test_an_end_before_the_start_is_refused():
         interval("2026-12-31 2026-12-24")
     with pytest.raises(UsageError, match="before it starts"):
         interval("tomorrow 14:00 tomorrow 09:00")
+
+
+def test_days_more_than_ten_years_away_are_refused_before_any_arithmetic():
+    today = date(2028, 2, 29)
+    rng, _ = take_range((Word("2038-02-28"),))
+    assert resolve_range(rng, today, "Europe/Berlin")[0].date() == date(2038, 2, 28)
+    for text in ("2038-03-01", "9999-12-31", "0001-01-01", "2018-02-27"):
+        rng, _ = take_range((Word(text),))
+        with pytest.raises(UsageError, match="more than 10 years away: give a date between 2018-02-28 and 2038-02-28"):
+            resolve_range(rng, today, "Asia/Tokyo")
+    rng, _ = take_range((Word("today"), Word("9999-12-31")))
+    with pytest.raises(UsageError, match="`9999-12-31` is more than 10 years away"):
+        resolve_range(rng, today, "America/New_York")
