@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.commands.parser import Arg, DateArg, UsageError, Word, describe
+from bot.commands.parser import Arg, DateArg, UsageError, Word, describe, shown
 
 DATE_HELP = ("Dates: `2026-12-24`, `12-24`, `today`, `tomorrow` or a weekday (`fri`), optionally with a time "
              "(`tomorrow 14:00`); a range: `12-24 12-31` or `12-24..12-31`.")
@@ -72,7 +72,7 @@ def parse_day(text: str, usage: str | None = None) -> DaySpec:
             pass
         else:
             return DaySpec("monthday", (month, day), text=text)
-    raise UsageError(f"`{text}` is not a date I understand. {DATE_HELP}", usage)
+    raise UsageError(f"`{shown(text)}` is not a date I understand. {DATE_HELP}", usage)
 
 
 def is_day(text: str) -> bool:
@@ -147,8 +147,8 @@ def take_range(args: tuple[Arg, ...], usage: str | None = None) -> tuple[RangeSp
         end = day_at(i + 1)
         if end is None:
             after = _word(args[i + 1]) if i + 1 < len(args) else None
-            raise UsageError(f"`{nxt}` needs an end date after it{f', not `{after}`' if after else ''}. {DATE_HELP}",
-                             usage)
+            raise UsageError(f"`{nxt}` needs an end date after it{f', not `{shown(after)}`' if after else ''}. "
+                             f"{DATE_HELP}", usage)
         end, i = with_time(end, i + 2)
     elif (end := day_at(i)) is not None:
         end, i = with_time(end, i + 1)

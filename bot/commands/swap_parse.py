@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.commands.dates import DATE_HELP, RangeSpec, starts_date, take_range
-from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe, id_arg
+from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe, id_arg, is_link
 
 SWAP_USAGE = "swap @alice @bob [schedule] [date | from..to]"
 COVER_USAGE = "cover @bob [for @alice] [schedule] [date | from..to]"
@@ -112,6 +112,8 @@ def _rest(rest: list[Arg], usage: str) -> tuple[str | None, RangeSpec | None, bo
             continue
         if word is not None and word.lower() in _FORCE:
             force = True
+        elif is_link(arg.text):
+            raise UsageError("Name the schedule, not a link.", usage)
         else:
             name.append(arg.text)
         i += 1

@@ -83,6 +83,9 @@ def test_list_and_cancel():
     ("tomorrow <@U2>", "Put the person first"),
     ("cancel", "away cancel 7"),
     ("cancel seven", "away cancel 7"),
+    ("cancel ²", "away cancel 7"),
+    ("cancel ٣", "away cancel 7"),
+    ("cancel 99999999999999999999", "away cancel 7"),
     ("list everything", "takes nothing"),
 ])
 def test_bad_input_says_what_to_type(text, says):
