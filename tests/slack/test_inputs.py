@@ -10,17 +10,14 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from bot.ids import ButtonId, CallbackId, SwapButtonId, SwapCallbackId, SyncButtonId
-from tests.rota_slack.world import NOW, add_people, add_platform
+from tests.rota_slack.world import NOW, platform_team
 from tests.slack.payloads import block_actions, multi, view_submission
 from tests.slack.payloads import select as sel
 
 
 @pytest.fixture
 def team(slack):
-    add_people(slack.stub)
-    slack.ctx.clock = lambda: NOW
-    slack.schedule_id = add_platform(slack.ctx)
-    return slack
+    return platform_team(slack)
 
 
 def row_counts(ctx) -> dict[str, int]:
