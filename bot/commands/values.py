@@ -13,8 +13,8 @@ import json
 import re
 from typing import Any
 
-# Every table's `id` is an INTEGER primary key: 32-bit on PostgreSQL (tests/slack/test_values.py checks).
-ROW_ID_MAX = 2**31 - 1
+from bot.store.types import ROW_ID_MAX  # the id columns' range (tests/slack/test_values.py checks)
+
 _DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only, unlike \d
 STALE_BUTTON = "This button is out of date: run the command again."
 STALE_FORM = "This form is out of date: close it and run the command again."

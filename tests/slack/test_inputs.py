@@ -265,3 +265,17 @@ def test_every_listener_is_guarded(slack_app):
     assert len(listeners) > 20
     unguarded = [getattr(li.ack_function, "__name__", li) for li in listeners if not is_guarded(li.ack_function)]
     assert unguarded == []
+
+
+def test_a_swap_token_with_ids_beyond_the_columns_is_out_of_date(team, slack_http):
+    before = row_counts(team.ctx)
+    big = 2**31
+    for token in ({"k": "swap", "s": big, "a": 1, "b": 2, "ga": [], "gb": []},
+                  {"k": "swap", "s": team.schedule_id, "a": big, "b": 2, "ga": [], "gb": []},
+                  {"k": "swap", "s": team.schedule_id, "a": 1, "b": 2, "ga": [[big, 1]], "gb": []},
+                  {"k": "swap", "s": "²", "a": 1, "b": 2, "ga": [], "gb": []}):
+        team.stub.reset()
+        payload = block_actions(SwapButtonId.CONFIRM, json.dumps(token), user_id="U1")
+        assert slack_http.interact(payload).status == 200
+        stale_answer(team)
+    assert row_counts(team.ctx) == before
