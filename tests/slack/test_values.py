@@ -72,3 +72,14 @@ def test_metadata_is_the_object_the_bot_wrote():
             meta_id({"private_metadata": raw}, "s")
     with pytest.raises(StaleInput):
         metadata(None)
+
+
+def test_row_id_max_is_where_postgresql_stops(pg_engine):
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.store import TimeOff, session_scope
+
+    with session_scope(pg_engine) as session:
+        assert session.get(TimeOff, ROW_ID_MAX) is None
+    with pytest.raises(DBAPIError, match="out of range"), session_scope(pg_engine) as session:
+        session.get(TimeOff, ROW_ID_MAX + 1)
