@@ -95,11 +95,12 @@ def _decode(view: dict, today: date) -> swaps.SwapQuery:
     d = metadata(view).get("q")
     if not isinstance(d, dict) or set(d) - {f.name for f in fields(swaps.SwapQuery)}:
         raise StaleInput("swap query")
-    texts = [d.get(key) for key in _TEXTS]
+    texts = {key: d.get(key) for key in _TEXTS}
     window = d.get("window", [None, None])
-    if not all(isinstance(t, str) and t for t in texts) or d["kind"] not in (SWAP, COVER) \
-            or not isinstance(d.get("schedule"), str | None) or not isinstance(d.get("force", False), bool) \
-            or not isinstance(window, list) or len(window) != 2:
+    well_formed = (all(isinstance(t, str) and t for t in texts.values()) and texts["kind"] in (SWAP, COVER)
+                   and isinstance(d.get("schedule"), str | None) and isinstance(d.get("force", False), bool)
+                   and isinstance(window, list) and len(window) == 2)
+    if not well_formed:
         raise StaleInput("swap query")
     try:
         first, last = (date.fromisoformat(x) if x is not None else None for x in window)
@@ -107,10 +108,11 @@ def _decode(view: dict, today: date) -> swaps.SwapQuery:
         raise StaleInput("swap window") from None
     if any(day is not None and not in_reach(day, today) for day in (first, last)):
         raise StaleInput("swap window")
-    picked = {key: None if d.get(key) is None else _ids(d[key]) for key in ("picked_a", "picked_b")}
-    schedule_id = None if d.get("schedule_id") is None else id_value(d["schedule_id"])
-    return swaps.SwapQuery(*texts, schedule=d.get("schedule"), schedule_id=schedule_id, window=Window(first, last),
-                           force=d.get("force", False), **picked)
+    return swaps.SwapQuery(
+        **texts, schedule=d.get("schedule"), window=Window(first, last), force=d.get("force", False),
+        schedule_id=None if d.get("schedule_id") is None else id_value(d["schedule_id"]),
+        **{key: None if d.get(key) is None else _ids(d[key]) for key in ("picked_a", "picked_b")},
+    )
 
 
 def _ids(values: object) -> tuple[int, ...]:
