@@ -165,7 +165,7 @@ def resolve_day(spec: DaySpec, base: date) -> date:
         return base + timedelta(days=(int(spec.value) - base.weekday()) % 7)
     if spec.kind == "monthday":
         month, day = spec.value  # type: ignore[misc]
-        for year in (base.year, base.year + 1, base.year + 2, base.year + 3):
+        for year in range(base.year, base.year + 5):  # a leap year within; its 02-29 may have passed
             try:
                 candidate = date(year, month, day)
             except ValueError:  # 02-29 outside a leap year

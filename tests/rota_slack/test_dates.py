@@ -114,3 +114,12 @@ def test_days_more_than_ten_years_away_are_refused_before_any_arithmetic():
     rng, _ = take_range((Word("today"), Word("9999-12-31")))
     with pytest.raises(UsageError, match="`9999-12-31` is more than 10 years away"):
         resolve_range(rng, today, "America/New_York")
+
+
+def test_february_29_after_this_years_has_passed_is_four_years_on():
+    rng, _ = take_range((Word("02-29"),))
+    start, _end = resolve_range(rng, date(2028, 3, 1), "Europe/Berlin")
+    assert start.date() == date(2032, 2, 29)
+    rng, _ = take_range((Word("2036-11-26"), Word("02-29")))
+    with pytest.raises(UsageError, match="`02-29` is more than 10 years away"):  # 2040-02-29, not a crash
+        resolve_range(rng, date(2026, 11, 27), "UTC")
