@@ -165,7 +165,7 @@ def resolve_day(spec: DaySpec, base: date) -> date:
         return base + timedelta(days=(int(spec.value) - base.weekday()) % 7)
     if spec.kind == "monthday":
         month, day = spec.value  # type: ignore[misc]
-        for year in range(base.year, base.year + 5):  # a leap year within; its 02-29 may have passed
+        for year in range(base.year, base.year + 9):  # 02-29 recurs within 8 years (2096 → 2104)
             try:
                 candidate = date(year, month, day)
             except ValueError:  # 02-29 outside a leap year

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.commands.away import AwayCancelCmd, AwayCmd, AwayListCmd, parse_away
 from bot.commands.dates import resolve_range, take_range
@@ -123,3 +125,21 @@ def test_february_29_after_this_years_has_passed_is_four_years_on():
     rng, _ = take_range((Word("2036-11-26"), Word("02-29")))
     with pytest.raises(UsageError, match="`02-29` is more than 10 years away"):  # 2040-02-29, not a crash
         resolve_range(rng, date(2026, 11, 27), "UTC")
+
+
+_WORDS = ["9999-12-31", "0001-01-01", "2036-11-26", "12-24", "02-29", "01-01", "fri", "sun", "today", "tomorrow",
+          "14:00", "0:00", "23:59", "..", "to", "-", "mon-fri", "12-24..12-31", "9999-12-30..9999-12-31", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4),
+       today=st.dates(date(2000, 1, 1), date(2100, 12, 31)),
+       zone=st.sampled_from(["UTC", "Europe/Berlin", "Pacific/Kiritimati", "Pacific/Pago_Pago"]))
+def test_any_typed_dates_give_an_interval_or_say_what_to_type(words, today, zone):
+    """Whatever is typed, parsing and resolving end in an aware interval (convertible to UTC) or a UsageError."""
+    try:
+        rng, _rest = take_range(tokenize(" ".join(words)))
+        start, end = resolve_range(rng, today, zone)
+    except UsageError:
+        return
+    assert start.astimezone(UTC) < end.astimezone(UTC)
