@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Integer
 from sqlmodel import SQLModel
 
@@ -83,3 +86,17 @@ def test_row_id_max_is_where_postgresql_stops(pg_engine):
         assert session.get(TimeOff, ROW_ID_MAX) is None
     with pytest.raises(DBAPIError, match="out of range"), session_scope(pg_engine) as session:
         session.get(TimeOff, ROW_ID_MAX + 1)
+
+
+@given(st.one_of(st.text(max_size=14), st.integers(), st.none(), st.floats(), st.booleans()))
+def test_row_id_is_an_ascii_id_within_range_or_none(raw):
+    n = row_id(raw)
+    assert n is None or (1 <= n <= ROW_ID_MAX and raw.strip().removeprefix("#").isascii())
+
+
+@given(st.one_of(st.text(max_size=30), st.none(), st.integers()))
+def test_metadata_and_buttons_raise_nothing_but_stale_input(raw):
+    for read in (lambda: metadata({"private_metadata": raw}), lambda: button_id({"value": raw}),
+                 lambda: pair_value(raw), lambda: meta_id({"private_metadata": raw}, "s")):
+        with contextlib.suppress(StaleInput):
+            read()
