@@ -279,3 +279,12 @@ def test_a_swap_token_with_ids_beyond_the_columns_is_out_of_date(team, slack_htt
         assert slack_http.interact(payload).status == 200
         stale_answer(team)
     assert row_counts(team.ctx) == before
+
+
+def test_a_raising_command_over_socket_mode_is_acked_with_one_error_id(team, slack_socket, monkeypatch):
+    import bot.commands.status as status_cmd
+    from tests.slack.payloads import slash_command
+
+    monkeypatch.setattr(status_cmd, "schedule_status", boom)
+    slack_socket.send("slash_commands", slash_command("status", response_url=team.response_url))  # asserts the ack
+    one_error_id(team)
