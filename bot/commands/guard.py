@@ -51,7 +51,7 @@ def guard(fn: Callable) -> Callable:
 
         try:
             fn(**{name: ack if name == "ack" else getattr(args, name, None) for name in names})
-        except Exception as exc:  # noqa: BLE001 — this is the one place that answers for all of them
+        except Exception as exc:  # the one place that answers for every listener
             _answer(exc, args, acked)
 
     listener.__name__ = listener.__qualname__ = getattr(fn, "__name__", "listener")
