@@ -33,7 +33,7 @@ class SignedOAuthStateStore(OAuthStateStore):
 
     def consume(self, state: str) -> bool:
         payload, _, signature = (state or "").rpartition(".")
-        if not payload or not hmac.compare_digest(self._sign(payload), signature):
-            return False
+        if not payload or not hmac.compare_digest(self._sign(payload).encode(), signature.encode()):
+            return False  # bytes: compare_digest refuses non-ASCII str with a TypeError
         expires, _, _ = payload.partition(".")
-        return expires.isdigit() and int(expires) >= self._clock()
+        return expires.isascii() and expires.isdigit() and int(expires) >= self._clock()

@@ -84,5 +84,7 @@ def test_signed_oauth_state():
     assert not store.consume(state[:-2] + "xx")
     assert not SignedOAuthStateStore("other", clock=lambda: now[0]).consume(state)
     assert not store.consume("")
+    for forged in ("a.²", "²", "1.x.ÿ", state + "²", "٣" * 9 + "." + state.rpartition(".")[2]):
+        assert not store.consume(forged)  # a typed state with non-ASCII text is refused, not a TypeError
     now[0] += 61
     assert not store.consume(state)
