@@ -92,8 +92,10 @@ def on_home_link(ack: Ack, body: dict, client: WebClient, context) -> None:
 def on_pick_connection(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
-    view = body["view"]
+    view = body.get("view") or {}
     connection_id = id_value((action.get("selected_option") or {}).get("value"), "account option")
+    if not view.get("id"):
+        raise StaleInput("account picker outside the link modal")
     conns = _connections(req)
     meta = view.get("private_metadata") or ""
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=link_modal(

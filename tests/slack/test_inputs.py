@@ -146,6 +146,11 @@ def test_a_connection_option_the_bot_did_not_send_is_refused(team, slack_http):
         assert slack_http.interact(payload).status == 200
         stale_answer(team)
         assert not team.stub.calls("views.update")
+    team.stub.reset()
+    payload = block_actions(ButtonId.LINK_PICK_CONNECTION, user_id="UADM",  # not from the link modal
+                            selected_option={"text": {"type": "plain_text", "text": "x"}, "value": "1"})
+    assert slack_http.interact(payload).status == 200
+    stale_answer(team)
 
 
 BAD_META = ["not json", "[1, 2]", "{}", '{"s": "x"}', '{"s": "²"}', '{"s": 99999999999999999999}', '{"s": 1.5}',
