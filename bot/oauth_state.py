@@ -49,11 +49,11 @@ class SignedOAuthStateStore(OAuthStateStore):
     def consume(self, state: str) -> bool:
         """True once for a state this store issued and that has not expired; False ever after."""
         payload, _, signature = (state or "").rpartition(".")
-        if not payload or not hmac.compare_digest(self._sign(payload), signature):
-            return False
+        if not payload or not hmac.compare_digest(self._sign(payload).encode(), signature.encode()):
+            return False  # bytes: compare_digest refuses non-ASCII str with a TypeError
         expires, _, _ = payload.partition(".")
         now = self._clock()
-        if not expires.isdigit() or int(expires) < now:
+        if not (expires.isascii() and expires.isdigit()) or int(expires) < now:
             return False
         return self._use(hashlib.sha256(state.encode()).hexdigest(), int(expires), now)
 

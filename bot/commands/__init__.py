@@ -35,5 +35,9 @@ MODULES = [
 
 
 def register_all(app: App) -> None:
+    """Every module registers on a `GuardedApp`: each listener acks and answers whatever it raises."""
+    from bot.commands.guard import GuardedApp
+
+    guarded = GuardedApp(app)
     for name in MODULES:
-        importlib.import_module(f"bot.commands.{name}").register(app)
+        importlib.import_module(f"bot.commands.{name}").register(guarded)

@@ -15,7 +15,7 @@ from slack_bolt import App
 from bot.commands import registry
 from bot.commands.common import Request
 from bot.commands.dates import RangeSpec, resolve_range, take_range
-from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe
+from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe, id_arg
 from bot.services import resync
 from bot.services.home import publish_homes
 from bot.services.notices import send_replacement_notices
@@ -69,10 +69,10 @@ def parse_away(args: tuple[Arg, ...]) -> AwayCmd | AwayListCmd | AwayCancelCmd:
             return AwayListCmd(rest[0].id)
         raise UsageError("`/oncall away list` takes nothing, or one @person.", USAGE)
     if head in ("cancel", "delete", "remove", "rm"):
-        number = describe(args[1]).lstrip("#") if len(args) == 2 else ""
-        if not number.isdigit():
+        number = id_arg(args[1]) if len(args) == 2 else None
+        if number is None:
             raise UsageError("Give the number `/oncall away list` shows, e.g. `/oncall away cancel 7`.", USAGE)
-        return AwayCancelCmd(int(number))
+        return AwayCancelCmd(number)
     user = None
     if args and isinstance(args[0], UserRef):
         user, args = args[0].id, args[1:]

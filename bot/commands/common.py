@@ -186,32 +186,10 @@ def state_value(view: dict, block_id: str, action_id: str) -> Any:
 
 
 def guard_submission(fn):
-    """Wrap a view-submission listener: an unexpected error before ack() still answers Slack,
-    replacing the modal with the error id instead of Slack's generic failure."""
-    import functools
+    """Kept for the listeners that name it: every listener is guarded (see `bot.commands.guard`)."""
+    from bot.commands.guard import guard
 
-    @functools.wraps(fn)
-    def wrapper(ack, body, client, context, view):
-        acked = False
-
-        def ack_once(*args, **kwargs):
-            nonlocal acked
-            acked = True
-            ack(*args, **kwargs)
-
-        try:
-            fn(ack_once, body, client, context, view)
-        except Exception as exc:
-            if acked:
-                raise  # the app's error handler logs it and tells the person the id
-            error_id = new_error_id()
-            log.error("unexpected error %s in a modal submission", error_id, exc_info=exc)
-            ack(response_action="update", view=notice_modal(
-                "Something went wrong",
-                f":boom: Something went wrong on our side (error id `{error_id}`). Nothing was saved; try again.",
-            ))
-
-    return wrapper
+    return guard(fn)
 
 
 def admin_submission(ack: Any, body: dict, context: Any, client: WebClient, action: str) -> Request | None:

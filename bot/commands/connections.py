@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 
 from bot.commands import parser, registry
 from bot.commands.common import Request
+from bot.commands.values import button_id
 from bot.ids import ButtonId
 from bot.services import connections as service
 from bot.services.errors import InUse, UserError
@@ -22,15 +23,16 @@ def run(req: Request, cmd: parser.ConnectionsCmd) -> None:
 def on_remove(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
+    connection_id = button_id(action)
     if not req.require_admin("remove connections"):
         return
     try:
-        name = service.remove_connection(req.ctx, req.team_id, int(action["value"]), req.user_id)
+        name = service.remove_connection(req.ctx, req.team_id, connection_id, req.user_id)
     except InUse as exc:
         req.reply(error_message(f"Cannot remove it: {exc.message}"))
         return
-    except (UserError, ValueError) as exc:
-        req.reply(error_message(str(exc)))
+    except UserError as exc:
+        req.reply(error_message(exc.message))
         return
     items = service.list_connections(req.ctx, req.team_id)
     req.reply(connections_message(items, note=f":wastebasket: Removed *{name}* and its stored key."),

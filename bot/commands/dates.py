@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.commands.parser import Arg, DateArg, UsageError, Word, describe
+from bot.commands.parser import Arg, DateArg, UsageError, Word, describe, shown
 
 DATE_HELP = ("Dates: `2026-12-24`, `12-24`, `today`, `tomorrow` or a weekday (`fri`), optionally with a time "
              "(`tomorrow 14:00`); a range: `12-24 12-31` or `12-24..12-31`.")
@@ -30,6 +30,7 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:h]([0-5]\d)$")
 _JOINERS = ("..", "–", "—")
 _DATEISH = re.compile(r"^\d{1,4}[-/.]+\d")  # meant as a date, even when mistyped (`12-45`, `2026-12-01..x`)
+YEARS_AWAY = 10  # dates further from today are refused (year 9999 would overflow the arithmetic)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def parse_day(text: str, usage: str | None = None) -> DaySpec:
             pass
         else:
             return DaySpec("monthday", (month, day), text=text)
-    raise UsageError(f"`{text}` is not a date I understand. {DATE_HELP}", usage)
+    raise UsageError(f"`{shown(text)}` is not a date I understand. {DATE_HELP}", usage)
 
 
 def is_day(text: str) -> bool:
@@ -146,8 +147,8 @@ def take_range(args: tuple[Arg, ...], usage: str | None = None) -> tuple[RangeSp
         end = day_at(i + 1)
         if end is None:
             after = _word(args[i + 1]) if i + 1 < len(args) else None
-            raise UsageError(f"`{nxt}` needs an end date after it{f', not `{after}`' if after else ''}. {DATE_HELP}",
-                             usage)
+            raise UsageError(f"`{nxt}` needs an end date after it{f', not `{shown(after)}`' if after else ''}. "
+                             f"{DATE_HELP}", usage)
         end, i = with_time(end, i + 2)
     elif (end := day_at(i)) is not None:
         end, i = with_time(end, i + 1)
@@ -164,7 +165,7 @@ def resolve_day(spec: DaySpec, base: date) -> date:
         return base + timedelta(days=(int(spec.value) - base.weekday()) % 7)
     if spec.kind == "monthday":
         month, day = spec.value  # type: ignore[misc]
-        for year in (base.year, base.year + 1, base.year + 2, base.year + 3):
+        for year in range(base.year, base.year + 9):  # 02-29 recurs within 8 years (2096 → 2104)
             try:
                 candidate = date(year, month, day)
             except ValueError:  # 02-29 outside a leap year
@@ -175,14 +176,36 @@ def resolve_day(spec: DaySpec, base: date) -> date:
     return spec.value
 
 
+def _years_from(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 02-29 → 02-28
+        return day.replace(year=day.year + years, day=28)
+
+
+def in_reach(day: date, today: date) -> bool:
+    """Whether `day` is within YEARS_AWAY years of `today` (dates further away are refused)."""
+    return _years_from(today, -YEARS_AWAY) <= day <= _years_from(today, YEARS_AWAY)
+
+
+def _near(spec: DaySpec, day: date, today: date) -> date:
+    """`day` when it is within YEARS_AWAY years of `today`; else a UsageError naming the dates that work."""
+    if not in_reach(day, today):
+        first, last = (_years_from(today, k) for k in (-YEARS_AWAY, YEARS_AWAY))
+        raise UsageError(f"`{spec.text or day.isoformat()}` is more than {YEARS_AWAY} years away: give a date "
+                         f"between {first.isoformat()} and {last.isoformat()}. {DATE_HELP}")
+    return day
+
+
 def resolve_range(rng: RangeSpec, today: date, time_zone: str) -> tuple[datetime, datetime]:
-    """The aware interval [start, end) in `time_zone`; raises UsageError when it ends before it starts."""
+    """The aware interval [start, end) in `time_zone`; raises UsageError when it ends before it starts
+    or a day is more than YEARS_AWAY years from `today`."""
     zone = ZoneInfo(time_zone)
-    start_day = resolve_day(rng.start, today)
+    start_day = _near(rng.start, resolve_day(rng.start, today), today)
     end_spec = rng.end or DaySpec(rng.start.kind, rng.start.value, None, rng.start.text)
     # "tomorrow" as an end is relative to today; weekday and month-day ends to the start day
     end_base = today if end_spec.kind in ("today", "tomorrow") else start_day
-    end_day = resolve_day(end_spec, end_base)
+    end_day = _near(end_spec, resolve_day(end_spec, end_base), today)
     start = datetime.combine(start_day, rng.start.at or time(0), zone)
     if end_spec.at is not None:
         end = datetime.combine(end_day, end_spec.at, zone)

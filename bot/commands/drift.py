@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.commands import parser, registry
 from bot.commands.common import Request
+from bot.commands.values import button_id
 from bot.ids import SyncButtonId
 from bot.services.drift import alert_info, keep_drift, reapply_drift, set_drift_mode
 from bot.services.errors import UserError
@@ -45,8 +46,9 @@ def run(req: Request, cmd: DriftCmd) -> None:
 
 def _decide(body: dict, client: WebClient, context, action: dict, reapply: bool) -> None:
     req = Request.from_body(body, context, client)
+    alert_id = button_id(action)
     try:
-        info = alert_info(req.ctx, req.team_id, int(action.get("value") or 0))
+        info = alert_info(req.ctx, req.team_id, alert_id)
         if req.user_id not in info.managers and not req.is_admin():
             req.reply(message(refusal_text(info.managers)))
             return

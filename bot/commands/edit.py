@@ -7,7 +7,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, admin_submission, decode_meta, guard_submission, state_value
+from bot.commands.common import Request, admin_submission, guard_submission, state_value
+from bot.commands.link import target_of
+from bot.commands.values import button_id, meta_id
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.services import lookup
 from bot.services import schedules as schedules_service
@@ -40,20 +42,21 @@ def run(req: Request, cmd: parser.EditCmd) -> None:
 def on_edit_button(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
+    schedule_id = button_id(action)
     if not req.require_admin(ACTION):
         return
     try:
-        open_edit(req, int(action["value"]))
+        open_edit(req, schedule_id)
     except UserError as exc:
         req.open_view(notice_modal("Edit schedule", exc.message))
 
 
 @guard_submission
 def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
+    schedule_id = meta_id(view, "s")
     req = admin_submission(ack, body, context, client, ACTION)
     if req is None:
         return
-    schedule_id = int(decode_meta(view.get("private_metadata")).get("s", 0))
     try:
         try:
             horizon = int(state_value(view, FormBlock.EDIT_HORIZON, FormBlock.INPUT) or 0)
@@ -86,7 +89,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
 def _targets(view: dict, block_id: str) -> tuple[Target, ...] | None:
     """The provider schedules picked in a destinations field; None when the field was not shown."""
     selected = state_value(view, block_id, FormBlock.INPUT)
-    return None if selected is None else tuple(Target.parse(v, name) for v, name in selected)
+    return None if selected is None else tuple(target_of(v, name) for v, name in selected)
 
 
 def register(app: App) -> None:

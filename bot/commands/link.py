@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
 from bot.commands.common import Request, admin_submission, guard_submission, state_value
+from bot.commands.values import StaleInput, id_value, pair_value
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.services import lookup
 from bot.services import schedules as schedules_service
@@ -69,13 +70,13 @@ def run(req: Request, cmd: parser.LinkCmd) -> None:
 def on_link_button(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
+    connection_id, sched = pair_value(action.get("value"))
     if not req.require_admin(ACTION):
         return
-    conn, _, sched = (action.get("value") or "").partition(":")
     try:
-        open_link(req, int(conn), sched or None)
-    except (UserError, ValueError) as exc:
-        req.error(str(exc) if isinstance(exc, UserError) else "That button is out of date: run `/oncall schedules`.")
+        open_link(req, connection_id, sched or None)
+    except UserError as exc:
+        req.error(exc.message)
 
 
 def on_home_link(ack: Ack, body: dict, client: WebClient, context) -> None:
@@ -93,8 +94,10 @@ def on_pick_connection(ack: Ack, body: dict, client: WebClient, context, action:
     req = Request.from_body(body, context, client)
     if not req.require_admin(ACTION):  # it lists the account's schedules: admins only, like the command
         return
-    view = body["view"]
-    connection_id = int(action["selected_option"]["value"])
+    view = body.get("view") or {}
+    connection_id = id_value((action.get("selected_option") or {}).get("value"), "account option")
+    if not view.get("id"):
+        raise StaleInput("account picker outside the link modal")
     conns = _connections(req)
     meta = view.get("private_metadata") or ""
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=link_modal(
@@ -102,10 +105,19 @@ def on_pick_connection(ack: Ack, body: dict, client: WebClient, context, action:
     fill(req, view["id"], conns, connection_id, None, meta)
 
 
+def target_of(value: str, name: str) -> Target:
+    """A picked destination option (`"<connection id>:<provider schedule id>"`); StaleInput when garbled."""
+    connection_id, schedule_id = pair_value(value)
+    if not schedule_id:
+        raise StaleInput("destination option")
+    return Target(connection_id, schedule_id, name)
+
+
 def read_request(view: dict) -> LinkRequest:
     conn = state_value(view, FormBlock.LINK_CONNECTION, ButtonId.LINK_PICK_CONNECTION)
     if not conn:
         raise FieldError(FormBlock.LINK_CONNECTION, "Pick an account.")
+    connection_id = id_value(conn, "account option")
     sched = state_value(view, FormBlock.LINK_SCHEDULE, FormBlock.INPUT)
     if not sched:
         raise FieldError(FormBlock.LINK_SCHEDULE, "Pick the schedule to link.")
@@ -113,8 +125,8 @@ def read_request(view: dict) -> LinkRequest:
         horizon = int(state_value(view, FormBlock.LINK_HORIZON, FormBlock.INPUT) or 30)
     except ValueError:
         raise FieldError(FormBlock.LINK_HORIZON, "Type a whole number of days, e.g. 30.") from None
-    extras = tuple(Target.parse(v, name) for v, name in state_value(view, FormBlock.LINK_DESTINATIONS, FormBlock.INPUT) or [])
-    return LinkRequest(int(conn), sched, horizon, state_value(view, FormBlock.LINK_CHANNEL, FormBlock.INPUT), extras)
+    extras = tuple(target_of(v, name) for v, name in state_value(view, FormBlock.LINK_DESTINATIONS, FormBlock.INPUT) or [])
+    return LinkRequest(connection_id, sched, horizon, state_value(view, FormBlock.LINK_CHANNEL, FormBlock.INPUT), extras)
 
 
 @guard_submission

@@ -21,28 +21,33 @@ def help_entries() -> list[tuple[str, str]]:
 
 
 def route(req: Request, text: str) -> None:
-    """Parse `text` and run the subcommand; every user mistake becomes an ephemeral message."""
+    """Parse `text` and run the subcommand; every user mistake becomes an ephemeral message, which
+    never repeats a link typed in `text` (it may be a secret feed URL)."""
+
+    def complain(message: str, usage: str) -> None:
+        req.reply(error_message(parser.hide_links(message, text), usage))
+
     try:
         inv = parser.split(text)
     except parser.UsageError as exc:
-        req.reply(error_message(exc.message, exc.usage or "help"))
+        complain(exc.message, exc.usage or "help")
         return
     sub = registry.get(inv.name)
     if sub is None:
-        req.reply(help_message(help_entries(), unknown=inv.name or None) if inv.name or inv.args
+        req.reply(help_message(help_entries(), unknown=parser.shown(inv.name) or None) if inv.name or inv.args
                   else help_message(help_entries()))
         return
     try:
         cmd = sub.parse(inv.args)
     except parser.UsageError as exc:
-        req.reply(error_message(exc.message, exc.usage or sub.usage))
+        complain(exc.message, exc.usage or sub.usage)
         return
     if sub.admin_action and not req.require_admin(sub.admin_action):
         return
     try:
         sub.run(req, cmd)
     except UserError as exc:
-        req.reply(error_message(exc.message, sub.usage))
+        complain(exc.message, sub.usage)
 
 
 def register(app: App) -> None:

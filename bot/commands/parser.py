@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from bot.commands.values import row_id
+
 _TOKEN = re.compile(
     r"""
     <@(?P<user>[UW][A-Z0-9]+)(?:\|[^>]*)?>          # user mention
@@ -27,6 +29,9 @@ _TOKEN = re.compile(
     re.X,
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# a link as typed (Slack sends `<https://…>` or `<https://…|label>`): may be a secret (calendar feeds)
+_LINK = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>|`\"]+", re.I)
+HIDDEN_LINK = "(link hidden)"
 
 
 class UsageError(ValueError):
@@ -119,8 +124,24 @@ def split(text: str) -> Invocation:
     return Invocation(head.text.lower(), args[1:], text)
 
 
+def is_link(text: str) -> bool:
+    return bool(_LINK.search(text))
+
+
+def shown(text: str) -> str:
+    """`text` as an error message may repeat it: never a link, which may be a secret."""
+    return HIDDEN_LINK if is_link(text) else text
+
+
+def hide_links(message: str, typed: str) -> str:
+    """`message` without any link that appears in `typed` (with its `<…|label>` wrapping)."""
+    for link in dict.fromkeys(_LINK.findall(_unescape(typed or ""))):
+        message = re.sub(rf"<?{re.escape(link)}(?:\|[^>\s]*)?>?", HIDDEN_LINK, message)
+    return message
+
+
 def describe(arg: Arg) -> str:
-    """How an argument reads back in an error message."""
+    """How an argument reads back in an error message (links hidden)."""
     if isinstance(arg, UserRef):
         return f"<@{arg.id}>"
     if isinstance(arg, ChannelRef):
@@ -129,7 +150,13 @@ def describe(arg: Arg) -> str:
         return arg.value.isoformat()
     if isinstance(arg, Special):
         return f"<!{arg.text}>"
-    return f'"{arg.text}"' if arg.quoted else arg.text
+    return f'"{shown(arg.text)}"' if arg.quoted else shown(arg.text)
+
+
+def id_arg(arg: Arg) -> int | None:
+    """A row id typed as one word (`12`, `#12`, `"12"`): ASCII digits within the id columns' range
+    (`²`, `٣` and 99999999999 are no id), else None."""
+    return row_id(arg.text) if isinstance(arg, Word) else None
 
 
 # ---------------------------------------------------------------- commands
@@ -197,6 +224,8 @@ def name_arg(args: tuple[Arg, ...], usage: str, *, what: str, required: bool) ->
     bad = [a for a in args if not isinstance(a, Word | DateArg)]
     if bad:
         raise UsageError(f"Expected a {what} name, got {describe(bad[0])}.", usage)
+    if any(isinstance(a, Word) and is_link(a.text) for a in args):
+        raise UsageError(f"Expected a {what} name, not a link.", usage)
     if any(isinstance(a, Word) and a.quoted for a in args) and len(args) > 1:
         extra = " ".join(describe(a) for a in args[1:])
         raise UsageError(f"Expected one {what} name, got extra text: {extra}.", usage)

@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 
 from bot.commands import parser, registry
 from bot.commands.common import Request
+from bot.commands.values import button_id
 from bot.ids import ButtonId
 from bot.services.errors import UserError
 from bot.services.status import schedule_status
@@ -21,8 +22,9 @@ def run(req: Request, cmd: parser.StatusCmd) -> None:
 def on_status_button(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
+    schedule_id = button_id(action)
     try:
-        items = schedule_status(req.ctx, req.team_id, schedule_id=int(action["value"]))
+        items = schedule_status(req.ctx, req.team_id, schedule_id=schedule_id)
     except UserError as exc:
         req.open_view(notice_modal("Schedule status", exc.message))
         return

@@ -12,7 +12,7 @@ Handlers only ack, parse, call the swap services (`bot.services.swaps_request`, 
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,10 +20,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
-from bot.commands.common import Request, decode_meta, guard_submission, state_value
-from bot.commands.dates import RangeSpec, resolve_range
+from bot.commands.common import Request, guard_submission, state_value
+from bot.commands.dates import RangeSpec, in_reach, resolve_range
 from bot.commands.parser import UsageError
 from bot.commands.swap_parse import COVER_USAGE, SWAP_USAGE, SwapCmd, parse_swap
+from bot.commands.values import StaleInput, button_id, id_value, metadata
 from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
 from bot.services import swaps, swaps_answer, swaps_flow, swaps_request
 from bot.services.errors import UserError
@@ -89,15 +90,42 @@ def _encode(q: swaps.SwapQuery) -> dict:
     return d
 
 
+_TEXTS = ("kind", "a_user", "b_user")
+
+
 def _decode(req: Request, view: dict) -> swaps.SwapQuery:
-    """The picker's query: what to pick from the modal's metadata; the workspace and the person
-    asking from the verified request (a forged metadata cannot act for someone else)."""
-    d = {k: v for k, v in decode_meta(view.get("private_metadata"))["q"].items() if k not in _VERIFIED}
-    first, last = (date.fromisoformat(x) if x else None for x in d.pop("window", [None, None]))
-    for key in ("picked_a", "picked_b"):
-        if d.get(key) is not None:
-            d[key] = tuple(d[key])
-    return swaps.SwapQuery(**d, team_id=req.team_id, requester=req.user_id, window=Window(first, last))
+    """The picker's query: what to pick from the modal's metadata (`_encode`; StaleInput unless it is
+    exactly that); the workspace and the person asking from the verified request (a forged metadata
+    cannot act for someone else)."""
+    today = req.ctx.clock().date()
+    d = metadata(view).get("q")
+    if not isinstance(d, dict) or set(d) - ({f.name for f in fields(swaps.SwapQuery)} - set(_VERIFIED)):
+        raise StaleInput("swap query")
+    texts = {key: d.get(key) for key in _TEXTS}
+    window = d.get("window", [None, None])
+    well_formed = (all(isinstance(t, str) and t for t in texts.values()) and texts["kind"] in (SWAP, COVER)
+                   and isinstance(d.get("schedule"), str | None) and isinstance(d.get("force", False), bool)
+                   and isinstance(window, list) and len(window) == 2)
+    if not well_formed:
+        raise StaleInput("swap query")
+    try:
+        first, last = (date.fromisoformat(x) if x is not None else None for x in window)
+    except (TypeError, ValueError):
+        raise StaleInput("swap window") from None
+    if any(day is not None and not in_reach(day, today) for day in (first, last)):
+        raise StaleInput("swap window")
+    return swaps.SwapQuery(
+        **texts, team_id=req.team_id, requester=req.user_id, schedule=d.get("schedule"),
+        window=Window(first, last), force=d.get("force", False),
+        schedule_id=None if d.get("schedule_id") is None else id_value(d["schedule_id"]),
+        **{key: None if d.get(key) is None else _ids(d[key]) for key in ("picked_a", "picked_b")},
+    )
+
+
+def _ids(values: object) -> tuple[int, ...]:
+    if not isinstance(values, list | tuple):
+        raise StaleInput("shift ids")
+    return tuple(id_value(v, "shift option") for v in values)
 
 
 # ---------------------------------------------------------------- modals
@@ -107,7 +135,7 @@ def _decode(req: Request, view: dict) -> swaps.SwapQuery:
 def on_pick_schedule(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
     req = Request.from_body(body, context, client)
     q = replace(_decode(req, view),
-                schedule_id=int(state_value(view, SwapBlockId.SCHEDULE, SwapBlockId.INPUT)))
+                schedule_id=id_value(state_value(view, SwapBlockId.SCHEDULE, SwapBlockId.INPUT), "schedule option"))
     try:
         result = swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
     except UserError as exc:
@@ -124,8 +152,8 @@ def on_pick_schedule(ack: Ack, body: dict, client: WebClient, context, view: dic
 def on_pick_shifts(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
     req = Request.from_body(body, context, client)
     q = _decode(req, view)
-    picked_a = tuple(int(v) for v, _ in state_value(view, SwapBlockId.SHIFTS_A, SwapBlockId.INPUT) or [])
-    picked_b = tuple(int(v) for v, _ in state_value(view, SwapBlockId.SHIFTS_B, SwapBlockId.INPUT) or [])
+    picked_a = _ids([v for v, _ in state_value(view, SwapBlockId.SHIFTS_A, SwapBlockId.INPUT) or []])
+    picked_b = _ids([v for v, _ in state_value(view, SwapBlockId.SHIFTS_B, SwapBlockId.INPUT) or []])
     errors = {}
     if not picked_a:
         errors[SwapBlockId.SHIFTS_A] = "Pick at least one shift."
@@ -169,18 +197,11 @@ def on_cancel(ack: Ack, body: dict, client: WebClient, context) -> None:
     Request.from_body(body, context, client).reply(message("Cancelled: nothing changed."), replace_original=True)
 
 
-def _request_id(action: dict) -> int:
-    try:
-        return int(action.get("value") or 0)
-    except ValueError:
-        return 0
-
-
 def on_accept(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
     try:
-        result = swaps_answer.accept(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
+        result = swaps_answer.accept(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return
@@ -205,7 +226,7 @@ def on_decline(ack: Ack, body: dict, client: WebClient, context, action: dict) -
     ack()
     req = Request.from_body(body, context, client)
     try:
-        info = swaps_answer.decline(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
+        info = swaps_answer.decline(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return
@@ -216,7 +237,7 @@ def on_withdraw(ack: Ack, body: dict, client: WebClient, context, action: dict) 
     ack()
     req = Request.from_body(body, context, client)
     try:
-        info = swaps_answer.withdraw(req.ctx.engine, req.team_id, _request_id(action), req.user_id, req.ctx.clock())
+        info = swaps_answer.withdraw(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.commands.dates import DATE_HELP, RangeSpec, starts_date, take_range
-from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe
+from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe, id_arg, is_link
 
 SWAP_USAGE = "swap @alice @bob [schedule] [date | from..to]"
 COVER_USAGE = "cover @bob [for @alice] [schedule] [date | from..to]"
@@ -76,11 +76,11 @@ def parse_cover(args: tuple[Arg, ...]) -> SwapCmd:
 def parse_undo(args: tuple[Arg, ...]) -> UndoCmd:
     if not args:
         return UndoCmd()
-    raw = describe(args[0]).strip('"').lstrip("#")
-    if len(args) > 1 or not raw.isdigit():
+    request_id = id_arg(args[0]) if len(args) == 1 else None
+    if request_id is None:
         raise UsageError("Undo takes the number of a swap, e.g. `/oncall undo 12` (or nothing: your latest swap).",
                          UNDO_USAGE)
-    return UndoCmd(int(raw))
+    return UndoCmd(request_id)
 
 
 def _split_users(args: tuple[Arg, ...], usage: str, verb: str) -> tuple[list[str], list[Arg]]:
@@ -112,6 +112,8 @@ def _rest(rest: list[Arg], usage: str) -> tuple[str | None, RangeSpec | None, bo
             continue
         if word is not None and word.lower() in _FORCE:
             force = True
+        elif is_link(arg.text):
+            raise UsageError("Name the schedule, not a link.", usage)
         else:
             name.append(arg.text)
         i += 1

@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from bot.commands import registry
 from bot.commands.common import Request
 from bot.commands.swap_parse import UNDO_USAGE, UndoCmd, parse_undo
+from bot.commands.values import button_id
 from bot.ids import SwapButtonId
 from bot.services import swaps_execute, swaps_flow
 from bot.services.errors import UserError
@@ -30,10 +31,11 @@ def run(req: Request, cmd: UndoCmd) -> None:
 def on_undo(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
+    request_id = button_id(action)
     try:
-        undo(req, int(action.get("value") or 0), replace=bool(req.response_url))
-    except (UserError, ValueError) as exc:
-        req.reply(error_message(getattr(exc, "message", "That button is out of date.")))
+        undo(req, request_id, replace=bool(req.response_url))
+    except UserError as exc:
+        req.reply(error_message(exc.message))
 
 
 def register(app: App) -> None:

@@ -7,7 +7,8 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, admin_submission, decode_meta, guard_submission
+from bot.commands.common import Request, admin_submission, guard_submission
+from bot.commands.values import meta_id
 from bot.ids import CallbackId
 from bot.services import lookup
 from bot.services.errors import UserError
@@ -28,11 +29,11 @@ def run(req: Request, cmd: parser.UnlinkCmd) -> None:
 
 @guard_submission
 def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
+    schedule_id = meta_id(view, "s")
     req = admin_submission(ack, body, context, client, ACTION)
     if req is None:
         return
     ack()
-    schedule_id = int(decode_meta(view.get("private_metadata")).get("s", 0))
     with session_scope(req.ctx.engine) as session:
         members = [m for m in session.exec(select(Member.slack_user_id).where(Member.schedule_id == schedule_id)) if m]
     try:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.store.types import ROW_ID_MAX
+
 AROUND_DAYS = 3
 SWAP, COVER = "swap", "cover"
 
@@ -162,9 +164,18 @@ class Token:
 
     @classmethod
     def parse(cls, raw: str) -> Token:
+        """Raises ValueError/KeyError/TypeError unless `raw` is what `token()` writes (ids and versions
+        as JSON integers within the INTEGER columns)."""
         d = json.loads(raw)
-        return cls(d["k"], int(d["s"]), int(d["a"]), int(d["b"]), tuple((int(i), int(v)) for i, v in d["ga"]),
-                   tuple((int(i), int(v)) for i, v in d["gb"]), bool(d.get("f")))
+        return cls(d["k"], _column_int(d["s"]), _column_int(d["a"]), _column_int(d["b"]),
+                   tuple((_column_int(i), _column_int(v, 0)) for i, v in d["ga"]),
+                   tuple((_column_int(i), _column_int(v, 0)) for i, v in d["gb"]), bool(d.get("f")))
+
+
+def _column_int(value: object, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= ROW_ID_MAX:
+        raise ValueError("not an id of an INTEGER column")
+    return value
 
 
 @dataclass(frozen=True)

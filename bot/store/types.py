@@ -7,6 +7,10 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+# Every table's `id` is an INTEGER primary key: 32-bit on PostgreSQL. Ids from outside (typed,
+# or carried by buttons and metadata) beyond it are refused before a query (bot.commands.values).
+ROW_ID_MAX = 2**31 - 1
+
 
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend.

@@ -26,7 +26,8 @@ class InlineExecutor(Executor):
     """Runs listeners in the calling thread: a dispatch returns once the listener is done.
 
     Bolt resets the ack when a listener raises after ack(), which this ordering turns into a
-    404: test unexpected errors with `slack_http_threaded`."""
+    404 every time (on bolt's threads, only when the raise wins a race): every listener is
+    guarded against it (`bot.commands.guard`), and tests/slack/test_inputs.py checks that here."""
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         future: Future = Future()

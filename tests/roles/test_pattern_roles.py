@@ -14,7 +14,7 @@ from bot.commands.pattern import PatternCmd, parse_pattern
 from bot.services.pattern import PatternEdit
 from bot.store import AuditEvent, Destination, ExportedOverride, Schedule, session_scope
 from tests.roles.helpers import assert_nobody_holds_both
-from tests.rota_slack.world import NOW, PEOPLE, add_people, add_platform, shifts
+from tests.rota_slack.world import NOW, PEOPLE, add_people, add_platform, platform_team, shifts
 
 
 @pytest.mark.parametrize(("text", "roles"), [
@@ -37,10 +37,7 @@ def test_parse_roles_errors(text):
 
 @pytest.fixture
 def team(slack):
-    add_people(slack.stub)
-    slack.ctx.clock = lambda: NOW
-    slack.schedule_id = add_platform(slack.ctx)
-    return slack
+    return platform_team(slack)
 
 
 def reply(slack, n: int = 1) -> str:

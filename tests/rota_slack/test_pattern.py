@@ -13,7 +13,7 @@ from bot.commands.parser import UsageError, tokenize
 from bot.commands.pattern import PatternCmd, parse_pattern
 from bot.services.pattern import PatternEdit
 from bot.store import Destination, ExportedOverride, Schedule, session_scope
-from tests.rota_slack.world import NOW, add_people, add_platform, shifts
+from tests.rota_slack.world import NOW, platform_team, shifts
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -55,10 +55,7 @@ def test_parse_errors(text, says):
 
 @pytest.fixture
 def team(slack):
-    add_people(slack.stub)
-    slack.ctx.clock = lambda: NOW
-    slack.schedule_id = add_platform(slack.ctx)
-    return slack
+    return platform_team(slack)
 
 
 def reply(slack, n: int = 1) -> str:

@@ -48,6 +48,14 @@ def add_platform(ctx: Context, *, name: str = "Platform", horizon: int = 14, peo
         return sched.id
 
 
+def platform_team(slack):
+    """The Slack test env with the people, the clock at NOW and Platform linked (`slack.schedule_id`)."""
+    add_people(slack.stub)
+    slack.ctx.clock = lambda: NOW
+    slack.schedule_id = add_platform(slack.ctx)
+    return slack
+
+
 def shifts(ctx: Context, schedule_id: int) -> list[Shift]:
     with session_scope(ctx.engine) as s:
         return sorted(s.exec(select(Shift).where(Shift.schedule_id == schedule_id)).all(), key=lambda x: x.start)

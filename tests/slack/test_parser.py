@@ -83,3 +83,18 @@ def test_who_by_channel_or_name():
 
 def test_help_topic():
     assert p.parse_help(p.split("help link").args) == p.HelpCmd(topic="link")
+
+
+def test_links_are_never_repeated_in_messages():
+    typed = "calendr <https://cal.example.com/s3cret/basic.ics|cal.example.com/s3cret/basic.ics> www.x.org/k"
+    assert p.describe(p.Word("<https://cal.example.com/s3cret.ics>")) == p.HIDDEN_LINK
+    assert p.describe(p.Word("webcal://cal.example.com/s3cret.ics", quoted=True)) == f'"{p.HIDDEN_LINK}"'
+    assert p.shown("Platform") == "Platform" and p.shown("12-24") == "12-24"
+    message = ("No schedule named `<https://cal.example.com/s3cret/basic.ics|cal.example.com/s3cret/basic.ics>`, "
+               "nor https://cal.example.com/s3cret/basic.ics, nor www.x.org/k; see https://example.com/docs")
+    hidden = p.hide_links(message, typed)
+    assert "s3cret" not in hidden and "x.org/k" not in hidden and hidden.count(p.HIDDEN_LINK) == 3
+    assert "https://example.com/docs" in hidden, "only links the person typed are hidden"
+    with pytest.raises(p.UsageError, match="Expected a schedule name, not a link") as exc:
+        p.parse_status(p.tokenize("status <https://cal.example.com/s3cret.ics>")[1:])
+    assert "s3cret" not in str(exc.value)

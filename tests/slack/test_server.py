@@ -93,6 +93,8 @@ def test_signed_oauth_state(engine):
     assert not store.consume(state[:-2] + "xx")
     assert not SignedOAuthStateStore("other", engine, clock=lambda: now[0]).consume(state)
     assert not store.consume("")
+    for forged in ("a.²", "²", "1.x.ÿ", state + "²", "٣" * 9 + "." + state.rpartition(".")[2]):
+        assert not store.consume(forged)  # a typed state with non-ASCII text is refused, not a TypeError
     assert store.consume(state)
     expired = store.issue()
     now[0] += 61

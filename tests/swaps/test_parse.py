@@ -156,5 +156,12 @@ def test_undo():
     assert parse_undo(tokenize("")) == UndoCmd()
     assert parse_undo(tokenize("12")) == UndoCmd(12)
     assert parse_undo(tokenize("#12")) == UndoCmd(12)
-    with pytest.raises(UsageError, match="number of a swap"):
-        parse_undo(tokenize("yesterday"))
+    for text in ("yesterday", "²", "٣", "#²", "99999999999999999999", "2147483648", "0", "12 13"):
+        with pytest.raises(UsageError, match="number of a swap"):
+            parse_undo(tokenize(text))
+
+
+def test_a_link_where_the_schedule_name_goes_is_refused_without_repeating_it():
+    with pytest.raises(UsageError, match="Name the schedule, not a link") as exc:
+        parse_swap(tokenize("<@U2> <https://cal.example.com/s3cret.ics>"))
+    assert "s3cret" not in str(exc.value)
