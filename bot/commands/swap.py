@@ -99,8 +99,9 @@ def _decode(req: Request, view: dict) -> swaps.SwapQuery:
     cannot act for someone else)."""
     today = req.ctx.clock().date()
     d = metadata(view).get("q")
-    if not isinstance(d, dict) or set(d) - ({f.name for f in fields(swaps.SwapQuery)} - set(_VERIFIED)):
+    if not isinstance(d, dict) or set(d) - {f.name for f in fields(swaps.SwapQuery)}:
         raise StaleInput("swap query")
+    d = {k: v for k, v in d.items() if k not in _VERIFIED}  # a forged team or requester is ignored
     texts = {key: d.get(key) for key in _TEXTS}
     window = d.get("window", [None, None])
     well_formed = (all(isinstance(t, str) and t for t in texts.values()) and texts["kind"] in (SWAP, COVER)
