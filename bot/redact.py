@@ -1,7 +1,8 @@
 """Keeps API keys and Slack tokens out of every log record, at every level and from every library.
 
 Two layers: secrets the bot has handled are registered and replaced wherever they appear,
-and the API-key field of the connect modal is blanked in raw payloads (bolt logs request
+and the API-key field of the connect modal and a feed address typed after `calendar` are blanked
+in raw payloads (bolt and the Socket Mode client log request
 bodies at DEBUG before any listener runs). Installed as the log record factory, so it
 applies to every handler, including ones added later (pytest's caplog too).
 """
@@ -29,6 +30,9 @@ _FORM_VALUE = re.compile(
     "(" + _ENC_FIELD + r".*?%22value%22(?:%3A|:)(?:%20|\+)*%22)(.*?)(%22)",
     re.S | re.I,
 )
+# a calendar feed address typed after `calendar` (a secret: whoever has it reads the calendar), as
+# typed, JSON-escaped (Socket Mode messages, logged raw at DEBUG) or form-encoded (HTTP bodies)
+_FEED_URL = re.compile(r"(calendar(?:\s|\+|%20)+(?:<|%3C)?)https?(?::|%3A)[^\s\"&>|]+", re.I)
 _AUTH_HEADER = re.compile(r"((?:Token token=|GenieKey |Bearer )\s*)[^\s'\",}]+", re.I)
 # Slack tokens by their shape (bot, user, refresh, rotating `xoxe.xoxb-…`, app-level), e.g. in the
 # oauth.v2.access response that slack_sdk logs at DEBUG before the bot has seen it
@@ -46,6 +50,7 @@ def redact(text: str) -> str:
     text = _JSON_VALUE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
     text = _FORM_VALUE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
     text = _AUTH_HEADER.sub(lambda m: m.group(1) + MASK, text)
+    text = _FEED_URL.sub(lambda m: m.group(1) + MASK, text)
     text = _SLACK_TOKEN.sub(MASK, text)
     with _lock:
         secrets = tuple(_secrets)

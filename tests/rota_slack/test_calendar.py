@@ -357,3 +357,17 @@ def test_the_periodic_refresh_skips_a_feed_being_checked_by_its_owner(team, slac
         calendar_jobs.release("T1", "U2")
     refresh_calendar_feeds(team.ctx, NOW)
     assert [p for p, _host in feeds.requests] == ["/a.ics"]
+
+
+
+@pytest.mark.parametrize("raw", [
+    "text=calendar+%3Chttps%3A%2F%2Fcal.example.com%2F{s}.ics%3E&api_app_id=A1",  # HTTP form body
+    '{{"command": "/oncall", "text": "calendar <https:\\/\\/cal.example.com\\/{s}.ics>"}}',  # Socket Mode JSON
+    "text: Calendar   https://cal.example.com/{s}.ics",  # as typed, in any message
+])
+def test_a_feed_address_typed_after_calendar_is_masked_in_log_lines(raw):
+    """slack_sdk's Socket Mode client logs every raw message at DEBUG before any listener runs."""
+    from bot.redact import redact
+
+    line = raw.format(s=SECRET)
+    assert SECRET in line and SECRET not in redact(line)
