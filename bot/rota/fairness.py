@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .metrics import evaluate, scored_members, targets
 from .model import Member, Shift, SlotKind, TimeOff, Window
@@ -93,6 +93,25 @@ def fairness_report(
         f" · spread {q.hours_range:.0f}h · weekends {q.weekend_range:.0f} · back-to-back {q.back_to_back}"
     )
     return FairnessReport(period, rows, q.score, q.gap_hours, q.time_off_violation_hours, line)
+
+
+def membership_starts(served: Iterable[tuple[str, datetime]], cycle: timedelta) -> dict[str, datetime]:
+    """When each person's time in a linked rotation starts, from the imported history.
+
+    `served` holds (person, shift start) of what the provider paged; `cycle` is one full turn of
+    the rotation (people × turn length). Whoever served within the first cycle of the history was
+    in the rotation when it starts: their time starts with the history. Anyone whose first shift
+    comes later joined then. People absent from the history are not in the result (their time
+    starts when they are added).
+    """
+    first: dict[str, datetime] = {}
+    for who, start in served:
+        if who not in first or start < first[who]:
+            first[who] = start
+    if not first:
+        return {}
+    origin = min(first.values())
+    return {who: origin if start < origin + cycle else start for who, start in first.items()}
 
 
 def text_bar(fraction: float, width: int = 10) -> str:
