@@ -68,11 +68,9 @@ def fairness_report(
         future = max(0.0, (hi - max(lo, now)).total_seconds()) / 3600
         served[s.member_id] += past
         upcoming[s.member_id] += future
-        kind = kind_of(pattern, s.start)
-        if kind is SlotKind.WEEKEND:
-            weekend[s.member_id] += 1
-        elif kind is SlotKind.HOLIDAY:
-            holiday[s.member_id] += 1
+        kinds = kind_of(pattern, s.start).balanced
+        weekend[s.member_id] += SlotKind.WEEKEND in kinds
+        holiday[s.member_id] += SlotKind.HOLIDAY in kinds
     total = sum(served.values()) + sum(upcoming.values()) or 1.0
     rows = tuple(
         PersonFairness(

@@ -28,8 +28,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from .model import Member, Shift, Slot, SlotKind, TimeOff, Window, shift_sort_key
-from .pattern import ShiftPattern, nominal_member, slots
+from .model import BALANCED_KINDS, Member, Shift, Slot, SlotKind, TimeOff, Window, shift_sort_key
+from .pattern import ShiftPattern, kind_of, nominal_member, slots
 
 SCALE = 1_000_000  # fixed-point scale for fractional count targets
 
@@ -100,20 +100,18 @@ class Planner:
             v.sort()
         self.load = dict.fromkeys(self.ids, 0)
         self.target = dict.fromkeys(self.ids, 0.0)
-        self.cnt = {k: dict.fromkeys(self.ids, 0) for k in (SlotKind.WEEKEND, SlotKind.HOLIDAY)}
-        self.cnt_target = {k: dict.fromkeys(self.ids, 0.0) for k in (SlotKind.WEEKEND, SlotKind.HOLIDAY)}
+        self.cnt = {k: dict.fromkeys(self.ids, 0) for k in BALANCED_KINDS}
+        self.cnt_target = {k: dict.fromkeys(self.ids, 0.0) for k in BALANCED_KINDS}
         self.iv: dict[str, list[tuple[int, int]]] = {i: [] for i in self.ids}
         self.b2b_total = self.viol_total = self.off_total = 0
         self.fixed = sorted((f for f in fixed), key=shift_sort_key)
-        for h in history:
-            if _ts(h.start) < ws:
-                self._account_target(h.start, h.end, h.kind)
-                if h.member_id in self.members:
-                    self._add(h.member_id, _ts(h.start), _ts(h.end), h.kind)
-        for f in self.fixed:
-            self._account_target(f.start, f.end, f.kind)
-            if f.member_id in self.members:
-                self._add(f.member_id, _ts(f.start), _ts(f.end), f.kind)
+        # served and fixed shifts count by the kind the pattern gives their start, whatever kind the
+        # caller attached (rows read from the database carry none)
+        for h in [*(h for h in history if _ts(h.start) < ws), *self.fixed]:
+            kind = kind_of(pattern, h.start)
+            self._account_target(h.start, h.end, kind)
+            if h.member_id in self.members:
+                self._add(h.member_id, _ts(h.start), _ts(h.end), kind)
         self.cells = [_Cell(c, _ts(c.start), _ts(c.end)) for c in cells]
         rotation = replace(pattern, order=tuple(order))
         for c in self.cells:
@@ -134,8 +132,8 @@ class Planner:
         share = (e - s) / len(active)
         for i in active:
             self.target[i] += share
-            if kind in self.cnt_target:
-                self.cnt_target[kind][i] += SCALE / len(active)
+            for k in kind.balanced:
+                self.cnt_target[k][i] += SCALE / len(active)
 
     def _gap(self, gap: int, sign: int) -> None:
         self.b2b_total += sign * (gap <= 0)
@@ -155,8 +153,8 @@ class Planner:
 
     def _add(self, mid: str, s: int, e: int, kind: SlotKind) -> None:
         self.load[mid] += e - s
-        if kind in self.cnt:
-            self.cnt[kind][mid] += 1
+        for k in kind.balanced:
+            self.cnt[k][mid] += 1
         lst = self.iv[mid]
         k = bisect.bisect_left(lst, (s, e))
         self._splice(lst, k, s, e, 1)
@@ -164,8 +162,8 @@ class Planner:
 
     def _remove(self, mid: str, s: int, e: int, kind: SlotKind) -> None:
         self.load[mid] -= e - s
-        if kind in self.cnt:
-            self.cnt[kind][mid] -= 1
+        for k in kind.balanced:
+            self.cnt[k][mid] -= 1
         lst = self.iv[mid]
         k = bisect.bisect_left(lst, (s, e))
         self._splice(lst, k, s, e, -1)
@@ -227,10 +225,7 @@ class Planner:
         return (self.order_pos[mid] - self.order_pos[c.nominal]) % n
 
     def rank(self, mid: str, c: _Cell) -> tuple:
-        kind = c.slot.kind
-        type_need = 0
-        if kind in self.cnt:
-            type_need = self.cnt_target[kind][mid] - self.cnt[kind][mid] * SCALE
+        type_need = sum(self.cnt_target[k][mid] - self.cnt[k][mid] * SCALE for k in c.slot.kind.balanced)
         b2b, viol = self.neighbours(mid, c.s, c.e)
         need = self.target[mid] - self.load[mid]
         return (
@@ -261,7 +256,7 @@ class Planner:
             return (0, 0, 0)
         devs = [self.load[i] - self.target[i] for i in self.scored]
         out = [max(devs) - min(devs)]
-        for k in (SlotKind.WEEKEND, SlotKind.HOLIDAY):
+        for k in BALANCED_KINDS:
             d = [self.cnt[k][i] * SCALE - self.cnt_target[k][i] for i in self.scored]
             out.append(max(d) - min(d))
         return tuple(out)  # type: ignore[return-value]
@@ -271,7 +266,7 @@ class Planner:
         for i in self.scored:
             d = (self.load[i] - self.target[i]) // 60
             total += d * d
-            for k in (SlotKind.WEEKEND, SlotKind.HOLIDAY):
+            for k in BALANCED_KINDS:
                 w = (self.cnt[k][i] * SCALE - self.cnt_target[k][i]) // 1000
                 total += w * w
         return total
@@ -362,17 +357,17 @@ class Planner:
                 for c in mine:
                     if c.holder == a:
                         yield ([c], [b])
-        for kind in (SlotKind.WEEKEND, SlotKind.HOLIDAY):
+        for kind in BALANCED_KINDS:
             by = sorted(
                 self.scored, key=lambda i, k=kind: (self.cnt[k][i] * SCALE - self.cnt_target[k][i], i)
             )
             for a in reversed(by[-5:]):
-                theirs = [c for c in self.cells if c.holder == a and c.slot.kind == kind and self.movable(c)]
+                theirs = [c for c in self.cells if c.holder == a and kind in c.slot.kind.balanced and self.movable(c)]
                 for b in by[:5]:
                     if b == a:
                         continue
                     other = [
-                        c for c in self.cells if c.holder == b and c.slot.kind != kind and self.movable(c)
+                        c for c in self.cells if c.holder == b and kind not in c.slot.kind.balanced and self.movable(c)
                     ]
                     for c in theirs:
                         yield ([c], [b])

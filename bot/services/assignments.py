@@ -19,7 +19,7 @@ from bot.context import Context
 from bot.providers.base import RemoteRotation, Restriction
 from bot.rota import model as rota
 from bot.rota.generate import generate
-from bot.rota.pattern import ShiftPattern, pattern_from_rotation, slots
+from bot.rota.pattern import ShiftPattern, kind_of, pattern_from_rotation, slots
 from bot.rota.timeoff import Replacement, replace_for_time_off
 from bot.store.models import AuditEvent, ExportedOverride, Member, Schedule, Shift, TimeOff
 from bot.store.shifts import reassign_shift
@@ -82,9 +82,11 @@ def schedule_pattern(schedule: Schedule, members: Iterable[Member]) -> ShiftPatt
     return ShiftPattern(**{**pattern.__dict__, **changes})
 
 
-def to_rota(shift: Shift) -> rota.Shift:
-    return rota.Shift(role=shift.role, start=shift.start, end=shift.end,
-                      member_id=str(shift.member_id), version=shift.version)
+def to_rota(shift: Shift, pattern: ShiftPattern) -> rota.Shift:
+    """The one builder of rota shifts from rows: the kind (weekday, weekend, holiday) follows the
+    pattern, so served and frozen weekends and holidays count in the balance."""
+    return rota.Shift(role=shift.role, start=shift.start, end=shift.end, member_id=str(shift.member_id),
+                      version=shift.version, kind=kind_of(pattern, shift.start))
 
 
 def _exported_versions(session: Session, shift_ids: list[int]) -> dict[int, set[int]]:
@@ -106,7 +108,7 @@ def load_inputs(session: Session, schedule: Schedule, now: datetime) -> RotaInpu
     rows = session.exec(
         select(Shift).where(Shift.schedule_id == schedule.id, Shift.end > now - timedelta(days=HISTORY_DAYS))
     ).all()
-    history = [to_rota(s) for s in rows if s.end <= now and s.member_id is not None]
+    history = [to_rota(s, pattern) for s in rows if s.end <= now and s.member_id is not None]
     live = [s for s in rows if s.end > now]
     exported = _exported_versions(session, [s.id for s in live])
     fixed = {(s.role, s.start) for s in live
@@ -143,10 +145,10 @@ def extend_assignments(ctx: Context, session: Session, schedule: Schedule, now: 
     current_slots = slots(inputs.pattern, rota.Window(now, now + timedelta(seconds=1)))
     start = min([now, *(s.start for s in current_slots)])
     window = rota.Window(start, end)
-    fixed = [to_rota(s) for k, s in inputs.current.items() if k in inputs.fixed_keys]
+    fixed = [to_rota(s, inputs.pattern) for k, s in inputs.current.items() if k in inputs.fixed_keys]
     fixed += [h for h in inputs.history if h.end > start]
     new_fixed = _continue_in_progress(inputs, window, now)
-    previous = [to_rota(s) for k, s in inputs.current.items() if k not in inputs.fixed_keys]
+    previous = [to_rota(s, inputs.pattern) for k, s in inputs.current.items() if k not in inputs.fixed_keys]
     plan = generate(inputs.pattern, inputs.members, inputs.history, inputs.time_off, [*fixed, *new_fixed],
                     window, previous=previous)
     changed = 0
@@ -189,7 +191,8 @@ def replace_after_time_off(ctx: Context, session: Session, schedule: Schedule, a
     """Give every future shift clashing with time off to the best available person (version bumped)."""
     now = now or ctx.clock()
     inputs = load_inputs(session, schedule, now)
-    future = [to_rota(s) for s in inputs.current.values() if s.start > now and s.member_id is not None]
+    future = [to_rota(s, inputs.pattern) for s in inputs.current.values()
+              if s.start > now and s.member_id is not None]
     if not future:
         return ReplacementResult([], [], [])
     rep: Replacement = replace_for_time_off(future, inputs.time_off, pattern=inputs.pattern,

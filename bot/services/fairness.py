@@ -90,7 +90,7 @@ def schedule_fairness(session: Session, schedule: Schedule, spec: WindowSpec, no
     if end <= start:
         end = start + timedelta(hours=1)
     inputs = load_inputs(session, schedule, now)
-    report = fairness_report([to_rota(r) for r in rows], pattern=inputs.pattern, members=inputs.members,
+    report = fairness_report([to_rota(r, inputs.pattern) for r in rows], pattern=inputs.pattern, members=inputs.members,
                              period=Window(start, end), now=now, time_off=inputs.time_off)
     members = {str(m.id): m for m in session.exec(select(Member).where(Member.schedule_id == schedule.id))}
     lines = tuple(

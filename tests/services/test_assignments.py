@@ -157,3 +157,28 @@ def test_reassign_is_compare_and_set(any_engine, schedule_id):
                                   to_member=others[1], now=NOW)
     got = next(sh for sh in _future(any_engine, schedule_id) if sh.id == target.id)
     assert (got.member_id, got.version) == (others[0], target.version + 1)
+
+
+def test_served_weekends_count_when_the_plan_extends(any_engine, schedule_id):
+    """Issue 11, defect 1: history rows carry no kind; the next weekends go to who did none."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Europe/Berlin")
+    with session_scope(any_engine) as s:
+        members = sorted(s.exec(select(Member).where(Member.schedule_id == schedule_id)).all(), key=lambda m: m.position)
+        ids = [m.id for m in members]
+        # four weeks served, equal hours: the first two people did every weekend day
+        days = [datetime(2026, 2, 20, 8, 0, tzinfo=UTC) + timedelta(days=d) for d in range(28)]
+        weekend = [d for d in days if d.astimezone(zone).weekday() >= 5]
+        weekday = [d for d in days if d not in weekend]
+        holders = {d: ids[k % 2] for k, d in enumerate(weekend)}
+        holders |= {d: ids[k % 2] for k, d in enumerate(weekday[:6])}
+        holders |= {d: ids[2 + k % 2] for k, d in enumerate(weekday[6:])}
+        for d, who in holders.items():
+            s.add(Shift(team_id="T1", schedule_id=schedule_id, start=d, end=d + timedelta(days=1), member_id=who,
+                        source="history"))
+    with session_scope(any_engine) as s:
+        extend_assignments(_ctx(any_engine), s, s.get(Schedule, schedule_id))
+    upcoming = [sh for sh in _future(any_engine, schedule_id) if sh.start.astimezone(zone).weekday() >= 5]
+    assert len(upcoming) >= 6
+    assert {sh.member_id for sh in upcoming} <= set(ids[2:]), "the weekend people of the last month rest"

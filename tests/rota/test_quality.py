@@ -1,0 +1,87 @@
+"""Issue 11: rota quality defects (kinds of served/frozen shifts, load-range plateau, rest in re-plans)."""
+
+from dataclasses import replace
+from datetime import date, time, timedelta
+
+from bot.rota.generate import generate
+from bot.rota.metrics import evaluate
+from bot.rota.model import Member, Shift, SlotKind, TimeOff, Window
+from bot.rota.pattern import ShiftPattern, kind_of, slots
+from bot.rota.timeoff import replace_for_time_off
+
+from .conftest import T0
+
+
+def _weekend(pattern, s) -> bool:
+    return SlotKind.WEEKEND in kind_of(pattern, s.start).balanced
+
+
+def _history_with_weekends_for(pattern, members, heavy: set[str], weeks: int) -> list[Shift]:
+    """`weeks` of daily history before T0: the `heavy` people did every weekend day, the others
+    the weekdays, in turn."""
+    out = []
+    heavy_ids = sorted(heavy)
+    light = [m.id for m in members if m.id not in heavy]
+    k_w = k_d = 0
+    for s in slots(pattern, Window(T0 - timedelta(weeks=weeks), T0)):
+        if _weekend(pattern, s):
+            who, k_w = heavy_ids[k_w % len(heavy_ids)], k_w + 1
+        else:
+            who, k_d = light[k_d % len(light)], k_d + 1
+        out.append(Shift(s.role, s.start, s.end, who, kind=kind_of(pattern, s.start)))
+    return out
+
+
+def test_served_and_frozen_weekends_count_whatever_kind_the_caller_attached(daily, team):
+    """Defect 1: rows from the database become shifts without a kind; the balance must not lose them."""
+    window = Window.days(T0, 28)
+    history = _history_with_weekends_for(daily, team, {"m0", "m1"}, weeks=4)
+    plain = [replace(h, kind=SlotKind.WEEKDAY) for h in history]  # what the services used to build
+    with_kinds = generate(daily, team, history, (), (), window)
+    without = generate(daily, team, plain, (), (), window)
+    assert [s.member_id for s in without] == [s.member_id for s in with_kinds]
+    assert not [s for s in without if _weekend(daily, s) and s.member_id in {"m0", "m1"}], \
+        "the people who did every past weekend are not on the next ones"
+
+
+def test_frozen_weekends_count_too(daily, team):
+    window = Window.days(T0, 28)
+    # the first two weekends are frozen (exported) and held by m0 and m1, stored without a kind
+    frozen = [Shift(s.role, s.start, s.end, ("m0", "m1")[k % 2])
+              for k, s in enumerate(x for x in slots(daily, Window.days(T0, 14)) if _weekend(daily, x))]
+    plan = generate(daily, team, (), (), frozen, window)
+    later = [s for s in plan if s.start >= T0 + timedelta(days=14) and _weekend(daily, s)]
+    assert later and not [s for s in later if s.member_id in {"m0", "m1"}]
+
+
+def test_time_off_replacement_sees_the_weekend_it_moves(daily, team):
+    """Defect 1 in `replace_for_time_off`: the clashing slot keeps its weekend kind."""
+    window = Window.days(T0, 14)
+    history = _history_with_weekends_for(daily, team, {"m1", "m2", "m3"}, weeks=3)
+    plan = generate(daily, team, history, (), (), window)
+    saturday = next(s for s in plan if _weekend(daily, s) and s.start > T0 + timedelta(days=7))
+    off = TimeOff(saturday.member_id, saturday.start - timedelta(hours=1), saturday.end)
+    bare = [replace(s, kind=SlotKind.WEEKDAY) for s in plan]  # rows carry no kind
+    rep = replace_for_time_off(bare, [off], pattern=daily, members=team, history=history, now=T0)
+    (moved,) = rep.changed
+    with_kinds = replace_for_time_off(plan, [off], pattern=daily, members=team, history=history, now=T0)
+    assert moved.member_id == with_kinds.changed[0].member_id
+    # m1..m3 did the past weekends: someone else takes it when anyone else can
+    free = {m.id for m in team} - {saturday.member_id, "m1", "m2", "m3"}
+    neighbours = {s.member_id for s in plan if abs(s.start - saturday.start) <= timedelta(days=1)}
+    if free - neighbours:
+        assert moved.member_id in free
+
+
+def test_a_holiday_on_a_weekend_counts_as_both():
+    saturday = date(2025, 3, 8)
+    p = ShiftPattern(time_zone="Europe/Berlin", handoff=time(9), holidays=frozenset({saturday}))
+    ss = slots(p, Window.days(T0, 7))
+    sat = next(s for s in ss if s.start.astimezone(p.zone).date() == saturday)
+    assert sat.kind is SlotKind.WEEKEND_HOLIDAY
+    assert set(sat.kind.balanced) == {SlotKind.WEEKEND, SlotKind.HOLIDAY}
+    team = [Member(f"m{k}") for k in range(3)]
+    plan = [Shift(s.role, s.start, s.end, team[k % 3].id, kind=s.kind) for k, s in enumerate(ss)]
+    q = evaluate(plan, pattern=p, window=Window.days(T0, 7), members=team)
+    # one person holds the Saturday holiday, one the Sunday: weekend counts 1/1/0, holidays 1/0/0
+    assert q.weekend_range == 1 and q.holiday_range == 1
