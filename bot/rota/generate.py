@@ -11,8 +11,8 @@ Algorithm (all orders are explicit, so identical input gives identical output):
    then minimum rest, then the largest remaining fair-share need of the slot's type (weekend and
    holiday counts first for those slots, then hours), then the imported rotation order.
 4. A deterministic local search (reassign one slot, or swap two) improves the lexicographic key
-   (time-off violations, back-to-back pairs, cumulative load range, weekend range, holiday range,
-   rest violations, then the spread of deviations as a tie-breaker). With a warm start, moves that
+   (time-off violations, back-to-back pairs, rest violations, cumulative load range, weekend range,
+   holiday range, then the spread of deviations as a tie-breaker). With a warm start, moves that
    touch a kept slot are allowed only while they improve the key itself and at most
    `collateral_budget` kept slots change.
 
@@ -247,9 +247,10 @@ class Planner:
     # ---------------------------------------------------------------- objective
 
     def key(self) -> tuple:
-        """(time-off seconds, back-to-back, load range, weekend range, holiday range, rest violations);
-        pair counts include history pairs, which are constant."""
-        return (self.off_total, self.b2b_total, *self.spread(), self.viol_total)
+        """(time-off seconds, back-to-back, rest violations, load range, weekend range, holiday range);
+        pair counts include history pairs, which are constant. A rest violation outranks any load
+        range, so no move (nor a warm re-plan's collateral budget) trades rest for balance."""
+        return (self.off_total, self.b2b_total, self.viol_total, *self.spread())
 
     def spread(self) -> tuple[int, int, int]:
         if not self.scored:

@@ -114,10 +114,10 @@ class Quality:
             round(self.gap_hours + self.overlap_hours, 3),
             round(self.time_off_violation_hours, 3),
             self.back_to_back,
+            self.rest_violations,
             round(self.cumulative_range, 3),
             round(self.weekend_range, 3),
             round(self.holiday_range, 3),
-            self.rest_violations,
         )
 
 

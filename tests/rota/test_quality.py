@@ -3,6 +3,8 @@
 from dataclasses import replace
 from datetime import date, time, timedelta
 
+import pytest
+
 from bot.rota.generate import generate
 from bot.rota.metrics import evaluate
 from bot.rota.model import Member, Shift, SlotKind, TimeOff, Window
@@ -85,3 +87,36 @@ def test_a_holiday_on_a_weekend_counts_as_both():
     q = evaluate(plan, pattern=p, window=Window.days(T0, 7), members=team)
     # one person holds the Saturday holiday, one the Sunday: weekend counts 1/1/0, holidays 1/0/0
     assert q.weekend_range == 1 and q.holiday_range == 1
+
+
+def _twelve_hour_team_with_leave(seed: int):
+    import random
+
+    rng = random.Random(seed)
+    team = [Member(f"m{k}") for k in range(10)]
+    pattern = ShiftPattern(time_zone="Europe/Berlin", handoff=time(9), length=timedelta(hours=12),
+                           min_rest=timedelta(hours=24), order=tuple(m.id for m in team))
+    offs = []
+    for m in team:
+        if rng.random() < 0.6:
+            d, n = rng.randint(0, 35), rng.randint(3, 7)
+            offs.append(TimeOff(m.id, T0 + timedelta(days=d), T0 + timedelta(days=d + n)))
+    return pattern, team, offs, Window.days(T0, 42)
+
+
+@pytest.mark.parametrize(("seed", "day"), [(0, 14), (1, 28), (6, 21)])
+def test_warm_replan_never_trades_rest_for_load_range(seed, day):
+    """Defect 3: a 12-hour rota of 10 needing 24 h rest; a new week of time off is re-planned warm."""
+    pattern, team, offs, window = _twelve_hour_team_with_leave(seed)
+    base = generate(pattern, team, (), offs, (), window)
+    frozen = [s for s in base if s.start < T0 + timedelta(days=7)]
+    holder = next(s for s in base if s.start >= T0 + timedelta(days=day)).member_id
+    leave = TimeOff(holder, T0 + timedelta(days=day), T0 + timedelta(days=day + 7))
+    warm = generate(pattern, team, (), [*offs, leave], frozen, window, previous=base)
+    before = evaluate(base, pattern=pattern, window=window, members=team, time_off=offs)
+    after = evaluate(warm, pattern=pattern, window=window, members=team, time_off=[*offs, leave])
+    assert before.rest_violations == 0
+    assert after.rest_violations == 0 and after.time_off_violation_hours == 0
+    old = {s.key: s.member_id for s in base}
+    direct = {s.key for s in base if s.member_id == holder and leave.start < s.end and s.start < leave.end}
+    assert len({s.key for s in warm if old[s.key] != s.member_id} - direct) <= 2
