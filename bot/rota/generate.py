@@ -239,10 +239,19 @@ class Planner:
         )
 
     def best(self, c: _Cell, exclude: str | None = None) -> str | None:
+        """The best eligible person for `c`: fewest hard-rule costs (time off, back-to-back, rest),
+        then hours need; weekend/holiday need decides only among the people whose hours need is
+        within one slot of the neediest, so a weekend never goes to someone already over on hours."""
         options = [i for i in self.ids if i != exclude and self.eligible(i, c)]
         if not options:
             return None
-        return min(options, key=lambda i: self.rank(i, c))
+        ranked = {i: self.rank(i, c) for i in options}
+        hard = min(r[:3] for r in ranked.values())
+        tier = [i for i in options if ranked[i][:3] == hard]
+        if c.slot.kind.balanced:
+            most = max(self.target[i] - self.load[i] for i in tier)
+            tier = [i for i in tier if self.target[i] - self.load[i] > most - (c.e - c.s)]
+        return min(tier, key=lambda i: ranked[i])
 
     # ---------------------------------------------------------------- objective
 
@@ -250,17 +259,21 @@ class Planner:
         """(time-off seconds, back-to-back, rest violations, load range, weekend range, holiday range);
         pair counts include history pairs, which are constant. A rest violation outranks any load
         range, so no move (nor a warm re-plan's collateral budget) trades rest for balance."""
-        return (self.off_total, self.b2b_total, self.viol_total, *self.spread())
+        load, load_ends, wkd, wkd_ends, hol, hol_ends = self.spread()
+        return (self.off_total, self.b2b_total, self.viol_total, load, wkd, hol, wkd_ends, hol_ends, load_ends)
 
-    def spread(self) -> tuple[int, int, int]:
+    def spread(self) -> tuple[int, ...]:
+        """(load range, people at its ends, weekend range, people at its ends, holiday range, people
+        at its ends). The counts let the search leave a plateau where several people share the
+        highest or lowest load: each move that takes one of them off the end is progress."""
         if not self.scored:
-            return (0, 0, 0)
+            return (0,) * 6
+        out: list[int] = []
         devs = [self.load[i] - self.target[i] for i in self.scored]
-        out = [max(devs) - min(devs)]
+        out += _range_and_ends(devs, 3600)
         for k in BALANCED_KINDS:
-            d = [self.cnt[k][i] * SCALE - self.cnt_target[k][i] for i in self.scored]
-            out.append(max(d) - min(d))
-        return tuple(out)  # type: ignore[return-value]
+            out += _range_and_ends([self.cnt[k][i] * SCALE - self.cnt_target[k][i] for i in self.scored], SCALE // 100)
+        return tuple(out)
 
     def sumsq(self) -> int:
         total = 0
@@ -376,6 +389,31 @@ class Planner:
                             if c.holder == a and d.holder == b and c.e - c.s == d.e - d.s:
                                 yield ([c, d], [b, a])
 
+        yield from self._chains()
+
+    def _chains(self):
+        """Chains through a third person, for the weekend/holiday ranges: a's weekend (or holiday)
+        goes to b, one of the lowest on that count who has hours to spare, and a takes a plain
+        shift of the same length from h, one of the most loaded; a's load stays as it was."""
+        rank = {i: k for k, i in enumerate(sorted(self.scored, key=lambda i: (self.load[i] - self.target[i], i)))}
+        loaded = sorted(self.scored, key=lambda i: -rank[i])[:5]
+        for kind in BALANCED_KINDS:
+            dev = {i: self.cnt[kind][i] * SCALE - self.cnt_target[kind][i] for i in self.scored}
+            lowest = sorted(self.scored, key=lambda i: (dev[i], i))[:5]
+            theirs = sorted((c for c in self.cells if kind in c.slot.kind.balanced and c.holder in dev
+                             and self.movable(c)), key=lambda c: (-dev[c.holder], c.s))
+            for b in lowest:
+                for h in loaded:
+                    plain = [d for d in self.cells
+                             if d.holder == h and kind not in d.slot.kind.balanced and self.movable(d)]
+                    for c in theirs:
+                        a = c.holder
+                        if a in (b, h) or dev[a] <= dev[b]:
+                            continue
+                        for d in plain:
+                            if c.holder == a and d.holder == h and c.e - c.s == d.e - d.s:
+                                yield ([c, d], [b, a])
+
     def movable(self, c: _Cell) -> bool:
         return True
 
@@ -405,6 +443,13 @@ class Planner:
             else:
                 out.append(Shift(c.slot.role, c.slot.start, c.slot.end, c.holder, 1, c.slot.kind))
         return out
+
+
+def _range_and_ends(devs: Sequence[float], tolerance: int) -> tuple[int, int]:
+    hi, lo = max(devs), min(devs)
+    if hi - lo <= tolerance:
+        return (round(hi - lo), 0)
+    return (round(hi - lo), sum(d >= hi - tolerance for d in devs) + sum(d <= lo + tolerance for d in devs))
 
 
 def _subtract(slot: Slot, covered: list[tuple[datetime, datetime]]) -> list[Slot]:
