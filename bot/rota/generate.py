@@ -372,21 +372,22 @@ class Planner:
                     if c.holder == a:
                         yield ([c], [b])
         for kind in BALANCED_KINDS:
-            by = sorted(
-                self.scored, key=lambda i, k=kind: (self.cnt[k][i] * SCALE - self.cnt_target[k][i], i)
-            )
+            by = sorted(self.scored, key=lambda i, k=kind: (self._kind_dev(k, i), i))
             for a in reversed(by[-5:]):
                 theirs = [c for c in self.cells if c.holder == a and kind in c.slot.kind.balanced and self.movable(c)]
                 for b in by[:5]:
-                    if b == a:
+                    # moving one count from a to b helps only when they are more than one apart
+                    if b == a or self._kind_dev(kind, a) - self._kind_dev(kind, b) <= SCALE:
                         continue
                     other = [
                         c for c in self.cells if c.holder == b and kind not in c.slot.kind.balanced and self.movable(c)
                     ]
                     for c in theirs:
+                        if c.holder != a or not self.eligible(b, c):  # b already holds something then
+                            continue
                         yield ([c], [b])
                         for d in other:
-                            if c.holder == a and d.holder == b and c.e - c.s == d.e - d.s:
+                            if c.holder == a and d.holder == b and c.e - c.s == d.e - d.s and self.eligible(a, d):
                                 yield ([c, d], [b, a])
 
         yield from self._chains()
@@ -395,10 +396,11 @@ class Planner:
         """Chains through a third person, for the weekend/holiday ranges: a's weekend (or holiday)
         goes to b, one of the lowest on that count who has hours to spare, and a takes a plain
         shift of the same length from h, one of the most loaded; a's load stays as it was."""
-        rank = {i: k for k, i in enumerate(sorted(self.scored, key=lambda i: (self.load[i] - self.target[i], i)))}
-        loaded = sorted(self.scored, key=lambda i: -rank[i])[:5]
+        load = {i: self.load[i] - self.target[i] for i in self.scored}
+        top, bottom = max(load.values(), default=0), min(load.values(), default=0)
+        loaded = sorted(self.scored, key=lambda i: (-load[i], i))[:5]
         for kind in BALANCED_KINDS:
-            dev = {i: self.cnt[kind][i] * SCALE - self.cnt_target[kind][i] for i in self.scored}
+            dev = {i: self._kind_dev(kind, i) for i in self.scored}
             lowest = sorted(self.scored, key=lambda i: (dev[i], i))[:5]
             theirs = sorted((c for c in self.cells if kind in c.slot.kind.balanced and c.holder in dev
                              and self.movable(c)), key=lambda c: (-dev[c.holder], c.s))
@@ -407,12 +409,17 @@ class Planner:
                     plain = [d for d in self.cells
                              if d.holder == h and kind not in d.slot.kind.balanced and self.movable(d)]
                     for c in theirs:
-                        a = c.holder
-                        if a in (b, h) or dev[a] <= dev[b]:
+                        a, length = c.holder, c.e - c.s
+                        # b gains and h loses one shift: neither may leave the current load range
+                        if (a in (b, h) or dev[a] - dev[b] <= SCALE or load[b] + length > top
+                                or load[h] - length < bottom or not self.eligible(b, c)):
                             continue
                         for d in plain:
-                            if c.holder == a and d.holder == h and c.e - c.s == d.e - d.s:
+                            if c.holder == a and d.holder == h and d.e - d.s == length and self.eligible(a, d):
                                 yield ([c, d], [b, a])
+
+    def _kind_dev(self, kind: SlotKind, mid: str) -> float:
+        return self.cnt[kind][mid] * SCALE - self.cnt_target[kind][mid]
 
     def movable(self, c: _Cell) -> bool:
         return True
