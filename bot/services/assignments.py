@@ -128,7 +128,8 @@ def _continue_in_progress(inputs: RotaInputs, window: rota.Window, now: datetime
     for slot in slots(inputs.pattern, rota.Window(now, now + timedelta(seconds=1))):
         if any(s.role == slot.role and s.start <= now < s.end for s in inputs.current.values()):
             continue
-        before = [h for h in inputs.history if h.role == slot.role and slot.start <= h.end <= now]
+        # a turn that ended exactly at the slot start is the previous slot's, not one in progress
+        before = [h for h in inputs.history if h.role == slot.role and slot.start < h.end <= now]
         if before:
             last = max(before, key=lambda h: h.end)
             extra.append(rota.Shift(slot.role, last.end, slot.end, last.member_id, kind=slot.kind))

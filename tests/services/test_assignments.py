@@ -182,3 +182,22 @@ def test_served_weekends_count_when_the_plan_extends(any_engine, schedule_id):
     upcoming = [sh for sh in _future(any_engine, schedule_id) if sh.start.astimezone(zone).weekday() >= 5]
     assert len(upcoming) >= 6
     assert {sh.member_id for sh in upcoming} <= set(ids[2:]), "the weekend people of the last month rest"
+
+
+def test_extending_right_at_a_handoff_does_not_continue_the_turn_that_just_ended(any_engine, schedule_id):
+    """The previous turn ended exactly now: nothing is in progress, so nobody is kept back to back
+    (found by running the rota benchmark through this service)."""
+    handoff = datetime(2026, 3, 20, 8, 0, tzinfo=UTC)
+    with session_scope(any_engine) as s:
+        for row in s.exec(select(Shift).where(Shift.schedule_id == schedule_id)).all():
+            s.delete(row)
+        last = s.exec(select(Member).where(Member.schedule_id == schedule_id, Member.position == 3)).one()
+        s.add(Shift(team_id="T1", schedule_id=schedule_id, start=handoff - timedelta(days=1), end=handoff,
+                    member_id=last.id, source="history"))
+    with session_scope(any_engine) as s:
+        extend_assignments(_ctx(any_engine, now=handoff), s, s.get(Schedule, schedule_id))
+    with session_scope(any_engine) as s:
+        rows = sorted(s.exec(select(Shift).where(Shift.schedule_id == schedule_id, Shift.end > handoff)).all(),
+                      key=lambda x: x.start)
+    assert rows[0].start == handoff and rows[0].end == handoff + timedelta(days=1)
+    assert rows[0].member_id != last.id, "back to back with the turn that just ended"
