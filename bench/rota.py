@@ -23,9 +23,9 @@ from . import baselines, cpsat
 from .instances import START, Instance, _local_midnight, make
 from .service import ServicePath
 
-# weighted objective (lower is better): hard rules first, then hours, then a weekend or holiday
-# count worth a day's hours
-W_HARD, W_COUNT = 1000.0, 24.0
+# weighted objective (lower is better): hard rules first, then hours; a weekend or holiday count
+# weighs an hour, so the weights keep the order of the lexicographic key CP-SAT optimises
+W_HARD, W_COUNT = 1000.0, 1.0
 
 
 def objective(q: Quality) -> float:
@@ -143,7 +143,7 @@ def _fmt(q: Quality) -> str:
 
 
 HEAD = (
-    f"{'instance':16} {'method':12} {'gaps':>5} {'offV':>6} {'b2b':>4} {'cumRng':>6} {'wkd':>4} {'hol':>4}"
+    f"{'instance':21} {'method':12} {'gaps':>5} {'offV':>6} {'b2b':>4} {'cumRng':>6} {'wkd':>4} {'hol':>4}"
     f" {'rest':>4} {'hRng':>6} {'std':>5} {'gini':>5} {'scr':>4} {'secs':>7}"
 )
 
@@ -172,7 +172,6 @@ def main(argv: list[str] | None = None) -> int:
         "ours_zero": True,
         "not_worse_than_greedy": True,
         "weekend_within_1": True,
-        "service_same": True,
         "collateral": [],
     }
     families: dict[str, dict[str, list[float]]] = {}
@@ -182,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for team in teams:
             for kind in ("daily", "12h", "weekly"):
-                for hist in (False, True):
-                    inst = make(team, kind, hist)
+                for hist, pref in ((False, False), (True, False), (True, True)):
+                    inst = make(team, kind, hist, preferences=pref)
                     rows = [
                         ("round-robin", baselines.round_robin(inst), None),
                         ("rr+override", baselines.round_robin_overrides(inst), None),
@@ -200,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                     summary["ours_zero"] &= (
                         q_ours.gap_hours == 0 and q_ours.time_off_violation_hours == 0 and q_ours.rest_violations == 0
                     )
-                    summary["not_worse_than_greedy"] &= objective(q_ours) <= objective(_score(inst, greedy))
-                    family = f"{kind}{'/hist' if hist else ''}"
+                    summary["not_worse_than_greedy"] &= q_ours.key() <= _score(inst, greedy).key()
+                    family = f"{kind}{'/hist' if hist else ''}{'/pref' if pref else ''}"
                     fam = families.setdefault(family, {"ours": [], "cp": [], "svc": []})
                     fam["ours"].append(objective(q_ours))
                     if hist:  # the production path: rows in a database, planned by the services
@@ -210,7 +209,6 @@ def main(argv: list[str] | None = None) -> int:
                         rows.append(("ours/svc", via, time.perf_counter() - t))
                         q_via = _score(inst, via)
                         fam["svc"].append(objective(q_via))
-                        summary["service_same"] &= q_via.key() == q_ours.key()
                         summary["ours_zero"] &= q_via.gap_hours == 0 and q_via.rest_violations == 0
                     if use_cp:
                         solved = cpsat.solve(inst, ours, time_limit=cp_time)
@@ -232,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
                             summary["big_ratios"].append(t_ours / solved.seconds)
                     for name, shifts, secs in rows:
                         sec = f"{secs:7.2f}" if secs is not None else f"{'':>7}"
-                        print(f"{inst.name:16} {name:12} {_fmt(_score(inst, shifts))} {sec}", flush=True)
+                        print(f"{inst.name:21} {name:12} {_fmt(_score(inst, shifts))} {sec}", flush=True)
                     st = stability(inst, ours)
                     stab_rows.append((inst.name, st))
                     summary["collateral"].extend(v[1] for v in st.values())
@@ -243,10 +241,10 @@ def main(argv: list[str] | None = None) -> int:
         "Stability (days < 14 frozen): direct changes / collateral warm-started / collateral from scratch"
         " / gap+time-off hours and rest violations after"
     )
-    print(f"{'instance':16} {'7d time off day 30':>22} {'approved swap':>18} {'member leaves':>18}")
+    print(f"{'instance':21} {'7d time off day 30':>22} {'approved swap':>18} {'member leaves':>18}")
     for name, st in stab_rows:
         cells = [f"{d:3d} / {w:2d} / {c:3d} / {v}" for d, w, c, v in st.values()]
-        print(f"{name:16} {cells[0]:>22} {cells[1]:>18} {cells[2]:>18}")
+        print(f"{name:21} {cells[0]:>22} {cells[1]:>18} {cells[2]:>18}")
     print()
     print(
         f"Weighted objective (mean per family; {W_HARD:g} per gap/time-off hour, back-to-back or rest violation,"
@@ -267,8 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"ours: 0 gaps, 0 time-off and 0 rest violations on every instance: {summary['ours_zero']};"
         f" identical output for identical input: {summary['deterministic']};"
-        f" never worse than the greedy step alone: {summary['not_worse_than_greedy']};"
-        f" through the services the same key as the pure generator: {summary['service_same']}"
+        f" never worse than the greedy step alone: {summary['not_worse_than_greedy']}"
     )
     print(
         f"collateral changes (warm start): max {max(col)}, mean {statistics.mean(col):.2f};"

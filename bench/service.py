@@ -8,7 +8,6 @@ History rows carry no kind (weekend, holiday): whatever the services rebuild is 
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -51,7 +50,7 @@ class ServicePath:
             edits = {"handoff": pattern.handoff.isoformat(timespec="minutes"),
                      "length_hours": pattern.length / timedelta(hours=1)}
             sched = Schedule(team_id=team, name=inst.name, time_zone=pattern.time_zone,
-                             pattern_json=json.dumps({"pattern": edits}), horizon_days=math.ceil((inst.window.end - now) / timedelta(days=1)),
+                             pattern_json=json.dumps({"pattern": edits}), horizon_days=(inst.window.end.astimezone(pattern.zone).date() - now.astimezone(pattern.zone).date()).days,
                              holidays=",".join(sorted(d.isoformat() for d in pattern.holidays)))
             s.add(sched)
             s.flush()

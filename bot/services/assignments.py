@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
@@ -142,7 +142,9 @@ def extend_assignments(ctx: Context, session: Session, schedule: Schedule, now: 
     inputs = load_inputs(session, schedule, now)
     if not any(m.left is None or m.left > now for m in inputs.members):
         return 0
-    end = now + timedelta(days=schedule.horizon_days)
+    # the horizon counts days on the schedule's wall clock, so it ends at the same local time
+    # whatever daylight-saving change lies in between
+    end = (now.astimezone(inputs.pattern.zone) + timedelta(days=schedule.horizon_days)).astimezone(UTC)
     current_slots = slots(inputs.pattern, rota.Window(now, now + timedelta(seconds=1)))
     start = min([now, *(s.start for s in current_slots)])
     window = rota.Window(start, end)

@@ -201,3 +201,20 @@ def test_extending_right_at_a_handoff_does_not_continue_the_turn_that_just_ended
                       key=lambda x: x.start)
     assert rows[0].start == handoff and rows[0].end == handoff + timedelta(days=1)
     assert rows[0].member_id != last.id, "back to back with the turn that just ended"
+
+
+def test_the_horizon_counts_days_on_the_schedules_clock(any_engine, schedule_id):
+    """21 days from a 09:00 handoff across the spring change end at 09:00 local: 21 daily shifts,
+    not a 22nd starting at the last handoff (found by the rota benchmark through the services)."""
+    from zoneinfo import ZoneInfo
+
+    handoff = datetime(2026, 3, 20, 8, 0, tzinfo=UTC)  # 09:00 in Berlin; summer time from the 29th
+    with session_scope(any_engine) as s:
+        for row in s.exec(select(Shift).where(Shift.schedule_id == schedule_id)).all():
+            s.delete(row)
+    with session_scope(any_engine) as s:
+        extend_assignments(_ctx(any_engine, now=handoff), s, s.get(Schedule, schedule_id))
+    with session_scope(any_engine) as s:
+        rows = sorted(s.exec(select(Shift).where(Shift.schedule_id == schedule_id)).all(), key=lambda x: x.start)
+    assert len(rows) == 21
+    assert rows[-1].end.astimezone(ZoneInfo("Europe/Berlin")) == datetime(2026, 4, 10, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
