@@ -1,6 +1,8 @@
 """The production path for the rota benchmark: an instance stored as rows (schedule, members, served
 history, time off) and planned by `bot.services.assignments.extend_assignments`, the code the bot
-runs when it links a schedule and on every sync, then read back as rota shifts.
+runs when it links a schedule and on every sync, then read back as rota shifts. Members' time in the
+rotation starts on their real joining date, or (`membership="linked"`) as linking derives it from
+the imported history (`membership_starts`).
 
 History rows carry no kind (weekend, holiday): whatever the services rebuild is what is measured.
 """
@@ -19,6 +21,7 @@ from sqlmodel import select
 from bot.config import Settings
 from bot.context import Context
 from bot.crypto import KeyBox
+from bot.rota.fairness import membership_starts
 from bot.rota.model import Shift
 from bot.services.assignments import extend_assignments
 from bot.store import Member, Schedule, TimeOff, session_scope
@@ -37,11 +40,22 @@ class ServicePath:
         upgrade(self.engine)
         self._n = 0
 
+    @staticmethod
+    def _joined(m, derived: dict, membership: str, now):
+        if membership == "linked":
+            return derived.get(m.id, now)
+        if membership == "link-time":
+            return now
+        return m.joined or now - timedelta(days=400)
+
     def close(self) -> None:
         self.engine.dispose()
         self._dir.cleanup()
 
-    def plan(self, inst: Instance) -> list[Shift]:
+    def plan(self, inst: Instance, membership: str = "true") -> list[Shift]:
+        """`membership`: "true" stores each member's real joining date; "linked" what linking
+        derives from the imported history (`membership_starts`: people who never served start at
+        the link); "link-time" everyone starting at the link (the behaviour before issue 17)."""
         self._n += 1
         team = f"TB{self._n}"
         now = inst.window.start
@@ -56,11 +70,14 @@ class ServicePath:
             s.flush()
             ids: dict[str, int] = {}
             order = list(pattern.order) + [m.id for m in inst.members if m.id not in pattern.order]
+            # what linking records: time in the rotation from the imported history (issue 17)
+            joined = membership_starts(((h.member_id, h.start) for h in inst.history), order,
+                                       pattern.length * len(order), now)
             by_id = {m.id: m for m in inst.members}
             for pos, mid in enumerate(order):
                 m = by_id[mid]
                 row = Member(team_id=team, schedule_id=sched.id, slack_user_id=f"U{mid}", email=f"{mid}@bench",
-                             name=mid, position=pos, joined_at=m.joined or now - timedelta(days=400),
+                             name=mid, position=pos, joined_at=self._joined(m, joined, membership, now),
                              left_at=m.left)
                 s.add(row)
                 s.flush()

@@ -93,14 +93,17 @@ def fairness_report(
     return FairnessReport(period, rows, q.score, q.gap_hours, q.time_off_violation_hours, line)
 
 
-def membership_starts(served: Iterable[tuple[str, datetime]], cycle: timedelta) -> dict[str, datetime]:
-    """When each person's time in a linked rotation starts, from the imported history.
+def membership_starts(
+    served: Iterable[tuple[str, datetime]], members: Iterable[str], cycle: timedelta, until: datetime
+) -> dict[str, datetime]:
+    """When each member's time in a linked rotation starts, estimated from the imported history.
 
-    `served` holds (person, shift start) of what the provider paged; `cycle` is one full turn of
-    the rotation (people × turn length). Whoever served within the first cycle of the history was
-    in the rotation when it starts: their time starts with the history. Anyone whose first shift
-    comes later joined then. People absent from the history are not in the result (their time
-    starts when they are added).
+    `served` holds (person, shift start) of what the provider paged up to `until` (the link);
+    `cycle` is one full turn of the rotation (people × turn length). A rotation reaches everyone
+    within one cycle: whoever served within the first cycle of the history was there when it
+    starts, anyone whose first shift comes later joined then. A member who never served starts
+    with the history too when it is shorter than a cycle (their turn had not come), else at the
+    link (like people added later).
     """
     first: dict[str, datetime] = {}
     for who, start in served:
@@ -109,7 +112,10 @@ def membership_starts(served: Iterable[tuple[str, datetime]], cycle: timedelta) 
     if not first:
         return {}
     origin = min(first.values())
-    return {who: origin if start < origin + cycle else start for who, start in first.items()}
+    out = {who: origin if start < origin + cycle else start for who, start in first.items()}
+    for who in members:
+        out.setdefault(who, origin if until < origin + cycle else until)
+    return out
 
 
 def text_bar(fraction: float, width: int = 10) -> str:

@@ -245,16 +245,17 @@ def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
 
 def _membership_starts(remote: RemoteSchedule, history: list, now) -> dict:
     """Provider user id -> when their time in the rotation starts (issue 17): with the imported
-    history for whoever served in its first turn of the rotation, else at their first shift.
-    People without imported shifts are left out (their time starts at linking)."""
+    history for whoever served in its first turn of the rotation, else at their first shift (see
+    `membership_starts` for members who never served)."""
     main = max(remote.rotations, key=lambda r: len(r.users), default=None)
     if main is not None and main.users:
         cycle = timedelta(seconds=main.turn_length_seconds) * len(main.users)
     else:
         lengths = sorted(e.end - e.start for e in history) or [timedelta(0)]
         cycle = lengths[len(lengths) // 2] * len({e.user_id for e in history})
+    members = [u.id for u in remote.members]
     return {who: min(start, now) for who, start in
-            membership_starts(((e.user_id, e.start) for e in history), cycle).items()}
+            membership_starts(((e.user_id, e.start) for e in history), members, cycle, now).items()}
 
 
 def _cache_user(session, team_id: str, connection_id: int, user) -> None:
