@@ -405,6 +405,13 @@ class Planner:
             theirs = sorted((c for c in self.cells if kind in c.slot.kind.balanced and c.holder in dev
                              and self.movable(c)), key=lambda c: (-dev[c.holder], c.s))
             for b in lowest:
+                # a's weekend straight to b when both stay inside the load range (b may take over
+                # the top spot a leaves)
+                for c in theirs:
+                    a, length = c.holder, c.e - c.s
+                    if (a != b and dev[a] - dev[b] > SCALE and load[b] + length <= top
+                            and load[a] - length >= bottom and self.eligible(b, c)):
+                        yield ([c], [b])
                 for h in loaded:
                     plain = [d for d in self.cells
                              if d.holder == h and kind not in d.slot.kind.balanced and self.movable(d)]

@@ -153,6 +153,7 @@ def _biased_history_instance(seed: int):
     (78, 97, 4),  # daily, 6 people: greedy gave weekends to people over on hours (120 h before)
     (53, 49, 9),  # 12-hour, 12 people (72 h before)
     (6, 72, 2),  # daily, 12 people: weekends need a chain through a third person (3 before)
+    (0, 23, 2),  # daily, 10 people: a weekend moves to someone who takes over the top load spot
 ])
 def test_reaches_the_exact_optimum_on_plateau_instances(seed, load_range, weekend_range):
     """Defect 2: the figures are CP-SAT's proven optimum on the same model (`bench/cpsat.py`)."""
