@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from .generate import Planner
 from .model import Member, Shift, Slot, TimeOff, Window, shift_sort_key
 from .pattern import ShiftPattern, kind_of
+from .planner import Planner
 
 
 @dataclass(frozen=True)
