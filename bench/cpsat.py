@@ -90,8 +90,7 @@ def solve(
     for h in inst.history:
         if h.member_id in hist_min and h.start < window.start:
             hist_min[h.member_id] += round(h.hours * 60)
-            k = kind_of(pattern, h.start)
-            if k in hist_cnt:
+            for k in kind_of(pattern, h.start).balanced:
                 hist_cnt[k][h.member_id] += 1
     kinds = [kind_of(pattern, s.start) for s in cells]
 
@@ -130,11 +129,11 @@ def solve(
     ranges = []
     bounds = []
     for k in (SlotKind.WEEKEND, SlotKind.HOLIDAY):
-        n_k = sum(1 for kk in kinds if kk == k) + sum(hist_cnt[k].values())
+        n_k = sum(1 for kk in kinds if k in kk.balanced) + sum(hist_cnt[k].values())
         expr = {
             i: (
                 100 * hist_cnt[k][i] - round(100 * fair_c[k][i]),
-                [(100, x[c, i]) for c in range(len(cells)) if kinds[c] == k and (c, i) in x],
+                [(100, x[c, i]) for c in range(len(cells)) if k in kinds[c].balanced and (c, i) in x],
             )
             for i in ids
         }

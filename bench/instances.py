@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.rota.model import Member, Shift, TimeOff, Window
+from bot.rota.model import Member, Shift, SlotKind, TimeOff, Window
 from bot.rota.pattern import ShiftPattern, kind_of, nominal_member, slots
 
 ZONE = "Europe/Berlin"  # the window crosses the spring DST change
@@ -40,8 +40,10 @@ def _local_midnight(d: date) -> datetime:
     return datetime.combine(d, time(0), ZoneInfo(ZONE)).astimezone(UTC)
 
 
-def make(team: int, kind: str, with_history: bool, seed: int = 7) -> Instance:
-    rng = random.Random(f"{seed}-{team}-{kind}-{with_history}")
+def make(team: int, kind: str, with_history: bool, seed: int = 7, preferences: bool = False) -> Instance:
+    """`preferences`: the history follows personal preferences instead of the rotation (some took
+    most weekends, others hardly any), which leaves weekend and hours debts pulling apart."""
+    rng = random.Random(f"{seed}-{team}-{kind}-{with_history}" + ("-pref" if preferences else ""))
     ids = [f"u{k:02d}" for k in range(team)]
     pattern = ShiftPattern(
         time_zone=ZONE,
@@ -64,10 +66,15 @@ def make(team: int, kind: str, with_history: bool, seed: int = 7) -> Instance:
         h_pattern = ShiftPattern(
             time_zone=ZONE, handoff=time(9), length=PATTERNS[kind], anchor=START, order=tuple(ids[:-1])
         )
+        bias = {i: rng.random() for i in ids} if preferences else {}
         for s in slots(h_pattern, h_window):
             who = nominal_member(h_pattern, s)
-            if rng.random() < 0.15 or (s.start >= members[-1].joined and rng.random() < 1 / team):
-                who = rng.choice([m.id for m in members if m.joined <= s.start])
+            present = [m.id for m in members if m.joined <= s.start]
+            if preferences:
+                weekend = kind_of(pattern, s.start) is not SlotKind.WEEKDAY
+                who = rng.choices(present, [(bias[i] if weekend else 1 - bias[i]) + 0.05 for i in present])[0]
+            elif rng.random() < 0.15 or (s.start >= members[-1].joined and rng.random() < 1 / team):
+                who = rng.choice(present)
             history.append(Shift(s.role, s.start, s.end, who, kind=kind_of(pattern, s.start)))
     time_off: list[TimeOff] = []
     for i in ids:
@@ -79,5 +86,5 @@ def make(team: int, kind: str, with_history: bool, seed: int = 7) -> Instance:
             n = rng.randint(1, 5)
             d = START + timedelta(days=rng.randint(0, DAYS - n))
             time_off.append(TimeOff(i, _local_midnight(d), _local_midnight(d + timedelta(days=n)), "leave"))
-    name = f"{kind}/{team}{'/hist' if with_history else ''}"
+    name = f"{kind}/{team}{'/hist' if with_history else ''}{'/pref' if preferences else ''}"
     return Instance(name, pattern, tuple(members), tuple(history), tuple(time_off), window)

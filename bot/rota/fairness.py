@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .metrics import evaluate, scored_members, targets
 from .model import Member, Shift, SlotKind, TimeOff, Window
@@ -68,11 +68,9 @@ def fairness_report(
         future = max(0.0, (hi - max(lo, now)).total_seconds()) / 3600
         served[s.member_id] += past
         upcoming[s.member_id] += future
-        kind = kind_of(pattern, s.start)
-        if kind is SlotKind.WEEKEND:
-            weekend[s.member_id] += 1
-        elif kind is SlotKind.HOLIDAY:
-            holiday[s.member_id] += 1
+        kinds = kind_of(pattern, s.start).balanced
+        weekend[s.member_id] += SlotKind.WEEKEND in kinds
+        holiday[s.member_id] += SlotKind.HOLIDAY in kinds
     total = sum(served.values()) + sum(upcoming.values()) or 1.0
     rows = tuple(
         PersonFairness(
@@ -93,6 +91,31 @@ def fairness_report(
         f" · spread {q.hours_range:.0f}h · weekends {q.weekend_range:.0f} · back-to-back {q.back_to_back}"
     )
     return FairnessReport(period, rows, q.score, q.gap_hours, q.time_off_violation_hours, line)
+
+
+def membership_starts(
+    served: Iterable[tuple[str, datetime]], members: Iterable[str], cycle: timedelta, until: datetime
+) -> dict[str, datetime]:
+    """When each member's time in a linked rotation starts, estimated from the imported history.
+
+    `served` holds (person, shift start) of what the provider paged up to `until` (the link);
+    `cycle` is one full turn of the rotation (people × turn length). A rotation reaches everyone
+    within one cycle: whoever served within the first cycle of the history was there when it
+    starts, anyone whose first shift comes later joined then. A member who never served starts
+    with the history too when it is shorter than a cycle (their turn had not come), else at the
+    link (like people added later).
+    """
+    first: dict[str, datetime] = {}
+    for who, start in served:
+        if who not in first or start < first[who]:
+            first[who] = start
+    if not first:
+        return {}
+    origin = min(first.values())
+    out = {who: origin if start < origin + cycle else start for who, start in first.items()}
+    for who in members:
+        out.setdefault(who, origin if until < origin + cycle else until)
+    return out
 
 
 def text_bar(fraction: float, width: int = 10) -> str:

@@ -114,10 +114,10 @@ class Quality:
             round(self.gap_hours + self.overlap_hours, 3),
             round(self.time_off_violation_hours, 3),
             self.back_to_back,
+            self.rest_violations,
             round(self.cumulative_range, 3),
             round(self.weekend_range, 3),
             round(self.holiday_range, 3),
-            self.rest_violations,
         )
 
 
@@ -146,10 +146,10 @@ def targets(
         active = [m.id for m in members if _member_at(m, start)]
         if not active:
             continue
-        kind = kind_of(pattern, start)
+        kinds = kind_of(pattern, start).balanced
         for i in active:
             hours[i] += _h((end - start).total_seconds()) / len(active)
-            if kind in counts:
+            for kind in kinds:
                 counts[kind][i] += 1 / len(active)
     return hours, counts
 
@@ -209,8 +209,7 @@ def evaluate(
         if s.member_id not in cum:
             continue
         cum[s.member_id] += s.hours
-        kind = kind_of(pattern, s.start)
-        if kind in cnt:
+        for kind in kind_of(pattern, s.start).balanced:
             cnt[kind][s.member_id] += 1
 
     def spread(d: dict[str, float]) -> float:

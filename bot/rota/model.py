@@ -15,11 +15,30 @@ SECONDARY = "secondary"
 
 
 class SlotKind(StrEnum):
-    """Shift types balanced separately. A slot's kind follows the local date it starts on."""
+    """Shift types balanced separately. A slot's kind follows the local date it starts on.
+
+    A holiday on a weekend day counts as both (people feel both): `WEEKEND_HOLIDAY`, whose
+    `balanced` kinds are the weekend and the holiday counts.
+    """
 
     WEEKDAY = "weekday"
     WEEKEND = "weekend"
     HOLIDAY = "holiday"
+    WEEKEND_HOLIDAY = "weekend_holiday"
+
+    @property
+    def balanced(self) -> tuple[SlotKind, ...]:
+        """The counts (weekend, holiday) a shift of this kind adds to."""
+        return _BALANCED[self]
+
+
+BALANCED_KINDS = (SlotKind.WEEKEND, SlotKind.HOLIDAY)
+_BALANCED = {
+    SlotKind.WEEKDAY: (),
+    SlotKind.WEEKEND: (SlotKind.WEEKEND,),
+    SlotKind.HOLIDAY: (SlotKind.HOLIDAY,),
+    SlotKind.WEEKEND_HOLIDAY: BALANCED_KINDS,
+}
 
 
 def utc(dt: datetime) -> datetime:

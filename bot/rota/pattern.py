@@ -195,13 +195,13 @@ def _boundaries(pattern: ShiftPattern, start: datetime, end: datetime) -> list[d
 
 
 def kind_of(pattern: ShiftPattern, start: datetime) -> SlotKind:
-    """Holiday if the slot starts on a listed local date, weekend if on a weekend day, else weekday."""
+    """Holiday if the slot starts on a listed local date, weekend if on a weekend day (both when a
+    holiday falls on a weekend day), else weekday."""
     d = start.astimezone(pattern.zone).date()
+    weekend = d.weekday() in pattern.weekend_days
     if d in pattern.holidays:
-        return SlotKind.HOLIDAY
-    if d.weekday() in pattern.weekend_days:
-        return SlotKind.WEEKEND
-    return SlotKind.WEEKDAY
+        return SlotKind.WEEKEND_HOLIDAY if weekend else SlotKind.HOLIDAY
+    return SlotKind.WEEKEND if weekend else SlotKind.WEEKDAY
 
 
 def _active_intervals(

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from .generate import Planner
 from .model import Member, Shift, Slot, TimeOff, Window, shift_sort_key
-from .pattern import ShiftPattern
+from .pattern import ShiftPattern, kind_of
+from .planner import Planner
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def replace_for_time_off(
     clash_keys = {(s.role, s.start, s.end, s.member_id) for s in clash}
     keep = [s for s in shifts if (s.role, s.start, s.end, s.member_id) not in clash_keys]
     window = Window(min(s.start for s in shifts), max(s.end for s in shifts))
-    cells = [Slot(s.role, s.start, s.end, s.kind) for s in clash]
+    cells = [Slot(s.role, s.start, s.end, kind_of(pattern, s.start)) for s in clash]
     planner = Planner(pattern, members, history, time_off, keep, window, cells)
     changed: list[Shift] = []
     uncovered: list[Shift] = []

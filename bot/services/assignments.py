@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
@@ -19,7 +19,7 @@ from bot.context import Context
 from bot.providers.base import RemoteRotation, Restriction
 from bot.rota import model as rota
 from bot.rota.generate import generate
-from bot.rota.pattern import ShiftPattern, pattern_from_rotation, slots
+from bot.rota.pattern import ShiftPattern, kind_of, pattern_from_rotation, slots
 from bot.rota.timeoff import Replacement, replace_for_time_off
 from bot.store.models import AuditEvent, ExportedOverride, Member, Schedule, Shift, TimeOff
 from bot.store.shifts import reassign_shift
@@ -82,9 +82,11 @@ def schedule_pattern(schedule: Schedule, members: Iterable[Member]) -> ShiftPatt
     return ShiftPattern(**{**pattern.__dict__, **changes})
 
 
-def to_rota(shift: Shift) -> rota.Shift:
-    return rota.Shift(role=shift.role, start=shift.start, end=shift.end,
-                      member_id=str(shift.member_id), version=shift.version)
+def to_rota(shift: Shift, pattern: ShiftPattern) -> rota.Shift:
+    """The one builder of rota shifts from rows: the kind (weekday, weekend, holiday) follows the
+    pattern, so served and frozen weekends and holidays count in the balance."""
+    return rota.Shift(role=shift.role, start=shift.start, end=shift.end, member_id=str(shift.member_id),
+                      version=shift.version, kind=kind_of(pattern, shift.start))
 
 
 def _exported_versions(session: Session, shift_ids: list[int]) -> dict[int, set[int]]:
@@ -106,7 +108,7 @@ def load_inputs(session: Session, schedule: Schedule, now: datetime) -> RotaInpu
     rows = session.exec(
         select(Shift).where(Shift.schedule_id == schedule.id, Shift.end > now - timedelta(days=HISTORY_DAYS))
     ).all()
-    history = [to_rota(s) for s in rows if s.end <= now and s.member_id is not None]
+    history = [to_rota(s, pattern) for s in rows if s.end <= now and s.member_id is not None]
     live = [s for s in rows if s.end > now]
     exported = _exported_versions(session, [s.id for s in live])
     fixed = {(s.role, s.start) for s in live
@@ -126,7 +128,8 @@ def _continue_in_progress(inputs: RotaInputs, window: rota.Window, now: datetime
     for slot in slots(inputs.pattern, rota.Window(now, now + timedelta(seconds=1))):
         if any(s.role == slot.role and s.start <= now < s.end for s in inputs.current.values()):
             continue
-        before = [h for h in inputs.history if h.role == slot.role and slot.start <= h.end <= now]
+        # a turn that ended exactly at the slot start is the previous slot's, not one in progress
+        before = [h for h in inputs.history if h.role == slot.role and slot.start < h.end <= now]
         if before:
             last = max(before, key=lambda h: h.end)
             extra.append(rota.Shift(slot.role, last.end, slot.end, last.member_id, kind=slot.kind))
@@ -139,14 +142,16 @@ def extend_assignments(ctx: Context, session: Session, schedule: Schedule, now: 
     inputs = load_inputs(session, schedule, now)
     if not any(m.left is None or m.left > now for m in inputs.members):
         return 0
-    end = now + timedelta(days=schedule.horizon_days)
+    # the horizon counts days on the schedule's wall clock, so it ends at the same local time
+    # whatever daylight-saving change lies in between
+    end = (now.astimezone(inputs.pattern.zone) + timedelta(days=schedule.horizon_days)).astimezone(UTC)
     current_slots = slots(inputs.pattern, rota.Window(now, now + timedelta(seconds=1)))
     start = min([now, *(s.start for s in current_slots)])
     window = rota.Window(start, end)
-    fixed = [to_rota(s) for k, s in inputs.current.items() if k in inputs.fixed_keys]
+    fixed = [to_rota(s, inputs.pattern) for k, s in inputs.current.items() if k in inputs.fixed_keys]
     fixed += [h for h in inputs.history if h.end > start]
     new_fixed = _continue_in_progress(inputs, window, now)
-    previous = [to_rota(s) for k, s in inputs.current.items() if k not in inputs.fixed_keys]
+    previous = [to_rota(s, inputs.pattern) for k, s in inputs.current.items() if k not in inputs.fixed_keys]
     plan = generate(inputs.pattern, inputs.members, inputs.history, inputs.time_off, [*fixed, *new_fixed],
                     window, previous=previous)
     changed = 0
@@ -189,7 +194,8 @@ def replace_after_time_off(ctx: Context, session: Session, schedule: Schedule, a
     """Give every future shift clashing with time off to the best available person (version bumped)."""
     now = now or ctx.clock()
     inputs = load_inputs(session, schedule, now)
-    future = [to_rota(s) for s in inputs.current.values() if s.start > now and s.member_id is not None]
+    future = [to_rota(s, inputs.pattern) for s in inputs.current.values()
+              if s.start > now and s.member_id is not None]
     if not future:
         return ReplacementResult([], [], [])
     rep: Replacement = replace_for_time_off(future, inputs.time_off, pattern=inputs.pattern,

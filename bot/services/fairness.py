@@ -61,6 +61,7 @@ class FairnessData:
     lines: tuple[FairnessLine, ...]
     score: int
     quality_line: str
+    target_line: str = ""
 
 
 def _period(spec: WindowSpec, schedule: Schedule, now: datetime) -> tuple[datetime, datetime]:
@@ -89,7 +90,7 @@ def schedule_fairness(session: Session, schedule: Schedule, spec: WindowSpec, no
     if end <= start:
         end = start + timedelta(hours=1)
     inputs = load_inputs(session, schedule, now)
-    report = fairness_report([to_rota(r) for r in rows], pattern=inputs.pattern, members=inputs.members,
+    report = fairness_report([to_rota(r, inputs.pattern) for r in rows], pattern=inputs.pattern, members=inputs.members,
                              period=Window(start, end), now=now, time_off=inputs.time_off)
     members = {str(m.id): m for m in session.exec(select(Member).where(Member.schedule_id == schedule.id))}
     lines = tuple(
@@ -99,8 +100,19 @@ def schedule_fairness(session: Session, schedule: Schedule, spec: WindowSpec, no
         for r in report.rows if r.member_id in members
     )
     lines = tuple(sorted(lines, key=lambda x: (-(x.served_hours + x.upcoming_hours), x.name)))
+    later = sorted((m.joined, members[m.id].name or members[m.id].email)
+                   for m in inputs.members if m.id in members and m.joined and start < m.joined < end)
     return FairnessData(schedule.name, schedule.time_zone, start, end, now, spec.label, lines, report.score,
-                        report.quality_line)
+                        report.quality_line, target_line(start, later, ZoneInfo(schedule.time_zone)))
+
+
+def target_line(since: datetime, later: list[tuple[datetime, str]], zone: ZoneInfo) -> str:
+    """What the fair target is based on, in one line (issue 17)."""
+    text = (f"Target: an equal share of every shift since {since.astimezone(zone):%a %d %b %Y} in this rotation, "
+            "among the people who were members then")
+    if later:
+        text += "; joined later: " + ", ".join(f"{name} ({when.astimezone(zone):%d %b})" for when, name in later)
+    return text
 
 
 def _candidates(session: Session, team_id: str, channel_id: str | None, user_id: str) -> list[Schedule]:

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bot.context import Context
 from bot.providers import ProviderError, RemoteRotation, RemoteSchedule
+from bot.rota.fairness import membership_starts
 from bot.services import lookup
 from bot.services.directory import Directory
 from bot.services.errors import FieldError, UserError
@@ -183,6 +184,7 @@ def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
         history_error = str(exc)
         log.warning("history import of %s failed: %s", remote.id, exc)
 
+    joined = _membership_starts(remote, history, now)
     check_link(ctx, team_id, req)
     with session_scope(ctx.engine) as session:
         schedule = Schedule(
@@ -202,7 +204,8 @@ def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
         mapped, unmapped = [], []
         for position, user, slack_id, reason in mapping:
             member = Member(team_id=team_id, schedule_id=schedule.id, slack_user_id=slack_id, email=user.email,
-                            name=user.name, source_user_id=user.id, position=position, joined_at=now)
+                            name=user.name, source_user_id=user.id, position=position,
+                            joined_at=joined.get(user.id, now))
             session.add(member)
             session.flush()
             members[user.id] = member.id
@@ -241,6 +244,21 @@ def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
                             count, history_error)
     assigned = after_link(ctx, result.schedule_id)
     return LinkResult(**{**result.__dict__, "assigned": assigned})
+
+
+def _membership_starts(remote: RemoteSchedule, history: list, now) -> dict:
+    """Provider user id -> when their time in the rotation starts (issue 17): with the imported
+    history for whoever served in its first turn of the rotation, else at their first shift (see
+    `membership_starts` for members who never served)."""
+    main = max(remote.rotations, key=lambda r: len(r.users), default=None)
+    if main is not None and main.users:
+        cycle = timedelta(seconds=main.turn_length_seconds) * len(main.users)
+    else:
+        lengths = sorted(e.end - e.start for e in history) or [timedelta(0)]
+        cycle = lengths[len(lengths) // 2] * len({e.user_id for e in history})
+    members = [u.id for u in remote.members]
+    return {who: min(start, now) for who, start in
+            membership_starts(((e.user_id, e.start) for e in history), members, cycle, now).items()}
 
 
 def _cache_user(session, team_id: str, connection_id: int, user) -> None:

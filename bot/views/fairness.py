@@ -48,6 +48,8 @@ def fairness_blocks(data: FairnessData) -> list[Block]:
         chunk = "\n".join([title, *body[i:i + ROWS_PER_BLOCK]])
         blocks.append(section(f"```{chunk}```", block_id=f"{RotaBlockId.FAIRNESS_TABLE}_{i // ROWS_PER_BLOCK}"))
     blocks.append(context(f":bar_chart: {data.quality_line}"))
+    if data.target_line:
+        blocks.append(context(data.target_line))
     return blocks
 
 
@@ -55,7 +57,7 @@ def fairness_message(reports: Sequence[FairnessData]) -> dict:
     blocks: list[Block] = []
     for data in reports:
         blocks.extend(fairness_blocks(data))
-    blocks.append(context("Served: up to now; coming: assigned from now on. Target: a fair share for the time each "
-                          "person has been a member; (+/-) hours over or under it. Score: 0–100, higher is more even."))
+    blocks.append(context("Served: up to now; coming: assigned from now on; (+/-) hours over or under the target. "
+                          "Score: 0–100, higher is more even."))
     text = "Fairness: " + "; ".join(f"{d.schedule_name} {d.score}/100" for d in reports)
     return message(text, blocks)

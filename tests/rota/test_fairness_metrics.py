@@ -39,3 +39,21 @@ def test_report(daily, team, window):
     assert r.gap_hours == 0 and r.quality_line.startswith("Quality ")
     # a time window with a different period works too
     Window(T0, now)
+
+
+def test_membership_starts_from_the_imported_history():
+    from datetime import UTC, datetime, timedelta
+
+    from bot.rota.fairness import membership_starts
+
+    t0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    day = timedelta(days=1)
+    served = [("a", t0), ("b", t0 + day), ("c", t0 + 2 * day), ("a", t0 + 3 * day), ("d", t0 + 40 * day)]
+    until = t0 + 60 * day
+    got = membership_starts(served, ["a", "b", "c", "d", "e"], 3 * day, until)
+    # served in the first turn of the rotation: with the history; later: at the first shift;
+    # never served in a history longer than a cycle: at the link
+    assert got == {"a": t0, "b": t0, "c": t0, "d": t0 + 40 * day, "e": until}
+    # a history shorter than one cycle cannot tell: everyone starts with it
+    assert membership_starts(served[:2], ["a", "b", "c"], 10 * day, t0 + 5 * day) == {"a": t0, "b": t0, "c": t0}
+    assert membership_starts([], ["a"], day, until) == {}

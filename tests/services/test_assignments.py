@@ -157,3 +157,64 @@ def test_reassign_is_compare_and_set(any_engine, schedule_id):
                                   to_member=others[1], now=NOW)
     got = next(sh for sh in _future(any_engine, schedule_id) if sh.id == target.id)
     assert (got.member_id, got.version) == (others[0], target.version + 1)
+
+
+def test_served_weekends_count_when_the_plan_extends(any_engine, schedule_id):
+    """Issue 11, defect 1: history rows carry no kind; the next weekends go to who did none."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Europe/Berlin")
+    with session_scope(any_engine) as s:
+        members = sorted(s.exec(select(Member).where(Member.schedule_id == schedule_id)).all(), key=lambda m: m.position)
+        ids = [m.id for m in members]
+        # four weeks served, equal hours: the first two people did every weekend day
+        days = [datetime(2026, 2, 20, 8, 0, tzinfo=UTC) + timedelta(days=d) for d in range(28)]
+        weekend = [d for d in days if d.astimezone(zone).weekday() >= 5]
+        weekday = [d for d in days if d not in weekend]
+        holders = {d: ids[k % 2] for k, d in enumerate(weekend)}
+        holders |= {d: ids[k % 2] for k, d in enumerate(weekday[:6])}
+        holders |= {d: ids[2 + k % 2] for k, d in enumerate(weekday[6:])}
+        for d, who in holders.items():
+            s.add(Shift(team_id="T1", schedule_id=schedule_id, start=d, end=d + timedelta(days=1), member_id=who,
+                        source="history"))
+    with session_scope(any_engine) as s:
+        extend_assignments(_ctx(any_engine), s, s.get(Schedule, schedule_id))
+    upcoming = [sh for sh in _future(any_engine, schedule_id) if sh.start.astimezone(zone).weekday() >= 5]
+    assert len(upcoming) >= 6
+    assert {sh.member_id for sh in upcoming} <= set(ids[2:]), "the weekend people of the last month rest"
+
+
+def test_extending_right_at_a_handoff_does_not_continue_the_turn_that_just_ended(any_engine, schedule_id):
+    """The previous turn ended exactly now: nothing is in progress, so nobody is kept back to back
+    (found by running the rota benchmark through this service)."""
+    handoff = datetime(2026, 3, 20, 8, 0, tzinfo=UTC)
+    with session_scope(any_engine) as s:
+        for row in s.exec(select(Shift).where(Shift.schedule_id == schedule_id)).all():
+            s.delete(row)
+        last = s.exec(select(Member).where(Member.schedule_id == schedule_id, Member.position == 3)).one()
+        s.add(Shift(team_id="T1", schedule_id=schedule_id, start=handoff - timedelta(days=1), end=handoff,
+                    member_id=last.id, source="history"))
+    with session_scope(any_engine) as s:
+        extend_assignments(_ctx(any_engine, now=handoff), s, s.get(Schedule, schedule_id))
+    with session_scope(any_engine) as s:
+        rows = sorted(s.exec(select(Shift).where(Shift.schedule_id == schedule_id, Shift.end > handoff)).all(),
+                      key=lambda x: x.start)
+    assert rows[0].start == handoff and rows[0].end == handoff + timedelta(days=1)
+    assert rows[0].member_id != last.id, "back to back with the turn that just ended"
+
+
+def test_the_horizon_counts_days_on_the_schedules_clock(any_engine, schedule_id):
+    """21 days from a 09:00 handoff across the spring change end at 09:00 local: 21 daily shifts,
+    not a 22nd starting at the last handoff (found by the rota benchmark through the services)."""
+    from zoneinfo import ZoneInfo
+
+    handoff = datetime(2026, 3, 20, 8, 0, tzinfo=UTC)  # 09:00 in Berlin; summer time from the 29th
+    with session_scope(any_engine) as s:
+        for row in s.exec(select(Shift).where(Shift.schedule_id == schedule_id)).all():
+            s.delete(row)
+    with session_scope(any_engine) as s:
+        extend_assignments(_ctx(any_engine, now=handoff), s, s.get(Schedule, schedule_id))
+    with session_scope(any_engine) as s:
+        rows = sorted(s.exec(select(Shift).where(Shift.schedule_id == schedule_id)).all(), key=lambda x: x.start)
+    assert len(rows) == 21
+    assert rows[-1].end.astimezone(ZoneInfo("Europe/Berlin")) == datetime(2026, 4, 10, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
