@@ -13,14 +13,17 @@ OPTIONS_MAX = 100
 
 
 def connection_select(connections: Sequence[ConnectionRef], chosen: int | None) -> Block:
+    """The account picker: a section with a select beside it, not an input, so the modal needs no
+    submit button until the account's schedules are there to submit (Slack refuses a modal with an
+    input block and no submit). Picking an account reloads the modal; the account the form was
+    filled for travels in `private_metadata` (`k`)."""
     opts = [option(c.label, str(c.id)) for c in connections][:OPTIONS_MAX]
     element: dict = {"type": "static_select", "action_id": ButtonId.LINK_PICK_CONNECTION, "options": opts,
                      "placeholder": plain("Pick an account")}
     initial = next((o for o, c in zip(opts, connections, strict=False) if c.id == chosen), None)
     if initial:
         element["initial_option"] = initial
-    return {"type": "input", "block_id": FormBlock.LINK_CONNECTION, "dispatch_action": True,
-            "label": plain("Provider account"), "element": element}
+    return section("*Provider account*", element, block_id=FormBlock.LINK_CONNECTION)
 
 
 def destination_select(block_id: str, groups: Sequence[ProviderSchedules], selected: Sequence[str] = (),

@@ -11,21 +11,57 @@ call (method + parsed body) and answers from configurable responses.
 
 Response URLs: `stub.response_url("abc")` gives a URL whose POSTs are recorded as method
 "response_url" (with the path id under "_id").
+
+It refuses what Slack refuses, as Slack does, and the test fails for it:
+
+- every view and message goes through `tests/slack/rules.py` (Slack's documented Block Kit and
+  view limits, each cited there); a refused call answers `{"ok": false, "error":
+  "invalid_arguments" (views) or "invalid_blocks" (messages), "response_metadata": {"messages":
+  [...]}}`, like Slack;
+- a `trigger_id` opens or pushes one view only (`exchanged_trigger_id`); with `trigger_ttl` set,
+  one older than that many seconds is `expired_trigger_id` (tests/slack/payloads.py stamps the
+  issue time into the ids it makes). "They expire in three seconds ... they can be used only
+  once": https://api.slack.com/docs/triggers ; errors as listed for views.open/views.push in
+  https://docs.slack.dev/reference/methods/views.push ;
+- channel membership (`add_channel(id, is_member=…, members=…)`): `chat.postMessage` to a
+  channel the stub does not know answers `channel_not_found`, to one the bot is not in
+  `not_in_channel`; `chat.postEphemeral` to a user outside the channel `user_not_in_channel`
+  (errors of chat.postMessage / chat.postEphemeral in
+  ../shared/specs/slack/slack_web_openapi_v2_without_examples.json, and "The user should be in
+  the channel specified by the channel argument":
+  https://docs.slack.dev/reference/methods/chat.postEphemeral ). A DM (channel `D…`, or a user
+  id the stub knows) always works.
+
+Every refusal is kept in `stub.refusals`; the `slack_stub` fixture fails the test at teardown
+when there is one the test did not announce with `stub.expect_refusal("not_in_channel")`
+(a substring of the error or message). Answers set with `stub.on(...)` are given only to calls
+that pass the rules.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from tests.slack import rules
+
 Answer = dict | Callable[[dict], dict]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    method: str
+    error: str
+    messages: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.method}: {self.error}" + "".join(f"\n    {m}" for m in self.messages)
 
 
 @dataclass(frozen=True)
@@ -46,7 +82,12 @@ class SlackStub:
         self._calls: list[Call] = []
         self._lock = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
+        self._members: dict[str, set[str] | None] = {}
         self._view_counter = 0
+        self.refusals: list[Refusal] = []
+        self._expected: list[str] = []
+        self._triggers: set[str] = set()
+        self.trigger_ttl: float | None = None
 
     # ------------------------------------------------------------ set-up
 
@@ -108,9 +149,25 @@ class SlackStub:
         self.users[user_id] = self.user(user_id, **kw)
         return self.users[user_id]
 
-    def add_channel(self, channel_id: str, *, is_member: bool = True, name: str | None = None) -> None:
+    def add_channel(self, channel_id: str, *, is_member: bool = True, name: str | None = None,
+                    members: Iterable[str] | None = None) -> None:
+        """A channel; `is_member`: the bot is in it; `members`: its people (None: every user the stub
+        knows, at the time of each call)."""
         self.channels[channel_id] = {"id": channel_id, "name": name or channel_id.lower(), "is_channel": True,
                                      "is_private": channel_id.startswith("G"), "is_member": is_member}
+        self._members[channel_id] = None if members is None else set(members)
+
+    def expect_refusal(self, text: str) -> None:
+        """This test provokes a refusal whose error or message contains `text`: do not fail it."""
+        self._expected.append(text)
+
+    def unexpected_refusals(self) -> list[Refusal]:
+        return [r for r in self.refusals
+                if not any(e in r.error or any(e in m for m in r.messages) for e in self._expected)]
+
+    def assert_no_refusals(self) -> None:
+        bad = self.unexpected_refusals()
+        assert not bad, "Slack would have refused:\n" + "\n".join(f"  {r}" for r in bad)
 
     # ------------------------------------------------------------ inspection
 
@@ -154,12 +211,58 @@ class SlackStub:
         with self._lock:
             self._calls.append(Call(method, body, headers, raw))
             self._lock.notify_all()
+        refusal = self.check(method, body)
+        if refusal is not None:
+            return 200, refusal
         answer = self._answers.get(method)
         if answer is None:
             answer = self._default(method, body)
         elif callable(answer):
             answer = answer(body)
         return 200, answer
+
+    def check(self, method: str, body: dict) -> dict | None:
+        """Slack's refusal of this call (recorded in `refusals`), or None when Slack accepts it."""
+        messages = rules.violations(method, body)
+        if messages:
+            error = "invalid_arguments" if method in rules.VIEW_METHODS or method == "ack" else "invalid_blocks"
+            return self._refuse(method, error, messages)
+        error = self._state_error(method, body)
+        return self._refuse(method, error, []) if error else None
+
+    def _refuse(self, method: str, error: str, messages: list[str]) -> dict:
+        with self._lock:
+            self.refusals.append(Refusal(method, error, tuple(messages)))
+        answer: dict = {"ok": False, "error": error}
+        if messages:
+            answer["response_metadata"] = {"messages": messages}
+        return answer
+
+    def _state_error(self, method: str, body: dict) -> str | None:
+        if method in ("views.open", "views.push"):
+            trigger = str(body.get("trigger_id") or "")
+            with self._lock:
+                if trigger in self._triggers:
+                    return "exchanged_trigger_id"
+                self._triggers.add(trigger)
+            issued = _issued_at(trigger)
+            if self.trigger_ttl is not None and issued is not None and time.time() - issued > self.trigger_ttl:
+                return "expired_trigger_id"
+        if method in ("chat.postMessage", "chat.postEphemeral"):
+            channel = str(body.get("channel") or "")
+            if channel.startswith("D") or (method == "chat.postMessage" and channel in self.users):
+                return None
+            if channel not in self.channels:
+                return "channel_not_found"
+            if method == "chat.postMessage" and not self.channels[channel]["is_member"]:
+                return "not_in_channel"
+            if method == "chat.postEphemeral" and body.get("user") not in self.channel_members(channel):
+                return "user_not_in_channel"
+        return None
+
+    def channel_members(self, channel_id: str) -> set[str]:
+        members = self._members.get(channel_id)
+        return set(self.users) if members is None else members
 
     def _default(self, method: str, body: dict) -> dict:
         if method == "response_url":
@@ -191,6 +294,14 @@ class SlackStub:
         return {"ok": True}
 
 
+def _issued_at(trigger_id: str) -> float | None:
+    """Payload trigger ids look like Slack's, `<n>.<issued ms>.<hex>` (see tests/slack/payloads.py)."""
+    parts = trigger_id.split(".")
+    if len(parts) == 3 and parts[1].isdigit():
+        return int(parts[1]) / 1000
+    return None
+
+
 def _parse(raw: str, headers: dict) -> dict:
     ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
     if "json" in ctype:
@@ -198,9 +309,4 @@ def _parse(raw: str, headers: dict) -> dict:
             return json.loads(raw or "{}")
         except ValueError:
             return {"_raw": raw}
-    body = {k: v[0] for k, v in parse_qs(raw).items()}
-    for key in ("blocks", "view"):
-        if isinstance(body.get(key), str):
-            with contextlib.suppress(ValueError):
-                body[key] = json.loads(body[key])
-    return body
+    return rules.decode({k: v[0] for k, v in parse_qs(raw).items()})
