@@ -9,8 +9,8 @@ from bot.rota.model import SECONDARY
 from bot.services.link import Target
 from bot.services.manage import EditData
 from bot.services.schedules import ProviderSchedules
-from bot.views.common import Block, context, modal, plain
-from bot.views.link import channel_input, destination_select, horizon_input
+from bot.views.common import Block, clip, context, modal, option, plain
+from bot.views.link import OPTIONS_MAX, channel_input, destination_select, horizon_input
 
 SECONDARY_HINT = ("Provider schedules that page the secondary person, never one of the primary destinations: a "
                   "provider schedule pages everyone in it.")
@@ -30,9 +30,13 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
         dest["hint"] = plain(hint, 150)
     missing = [t for t in current if t.value not in known]
     if missing:
-        extra = [{"text": plain(f"{t.name or t.schedule_id} (account unavailable)"), "value": t.value} for t in missing]
-        dest["element"]["option_groups"].append({"label": plain("Current"), "options": extra})
-        dest["element"].setdefault("initial_options", []).extend(extra)
+        extra = [option(f"{clip(t.name or t.schedule_id, 50)} (account unavailable)", t.value)
+                 for t in missing][:OPTIONS_MAX]
+        element = dest["element"]
+        element["option_groups"] = [*element["option_groups"][:OPTIONS_MAX - 1],
+                                    {"label": plain("Current"), "options": extra}]
+        offered = [o for g in element["option_groups"] for o in g["options"]]
+        element["initial_options"] = [o for o in [*element.get("initial_options", []), *extra] if o in offered]
     return dest
 
 

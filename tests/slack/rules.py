@@ -291,9 +291,6 @@ def _options(el: dict, kind: str, at: str) -> list[str]:
         for j, o in enumerate(options):
             out += _option(o, kind, f"{at}/options/{j}")
         every = options
-    values = [o.get("value") for o in every if isinstance(o, dict)]
-    if len(set(values)) != len(values):
-        out.append(_err("option values must be unique", f"{at}/options"))
     if el.get("initial_option") is not None and el["initial_option"] not in every:
         out.append(_err("initial_option must exactly match one of the options", f"{at}/initial_option"))
     for j, o in enumerate(el.get("initial_options") or []):
