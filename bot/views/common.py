@@ -9,6 +9,7 @@ from bot.ids import ViewId
 
 Block = dict[str, Any]
 MESSAGE_BLOCKS_MAX = 50
+BUTTON_VALUE_MAX = 2000  # Slack's limit; a longer value is cut, which breaks a value a listener parses
 
 
 def clip(text: str, limit: int) -> str:
@@ -48,7 +49,7 @@ def button(text: str, action_id: str, value: str = "", style: str | None = None,
            confirm: dict | None = None) -> dict:
     b: dict = {"type": "button", "text": plain(text), "action_id": action_id}
     if value:
-        b["value"] = clip(value, 2000)
+        b["value"] = clip(value, BUTTON_VALUE_MAX)
     if style:
         b["style"] = style
     if confirm:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import json
 import pkgutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -301,6 +302,42 @@ def check(payload: dict) -> list[str]:
 def test_builder_obeys_slacks_rules(name, long):
     payload = cases(long)[name]()
     assert check(payload) == []
+
+
+def button_values(node) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["value"]] if node.get("type") == "button" and "value" in node else []
+        return found + [v for child in node.values() for v in button_values(child)]
+    if isinstance(node, list):
+        return [v for child in node for v in button_values(child)]
+    return []
+
+
+@pytest.mark.parametrize("name", list(cases(False)))
+def test_button_values_are_never_cut(name):
+    """A button value is read back by a listener: cutting it at Slack's 2,000 characters breaks the button."""
+    for value in button_values(cases(True)[name]()):
+        if value.startswith(("{", "[")):
+            json.loads(value)
+
+
+def action_ids(node) -> set[str]:
+    if isinstance(node, dict):
+        own = {node["action_id"]} if "action_id" in node else set()
+        return own.union(*(action_ids(child) for child in node.values()))
+    if isinstance(node, list):
+        return set().union(*(action_ids(child) for child in node))
+    return set()
+
+
+@pytest.mark.parametrize("name", list(cases(False)))
+def test_long_content_never_pushes_out_the_buttons(name):
+    """Capping blocks at Slack's limits cuts content, never the buttons and inputs at the end."""
+    worst = cases(True)[name]()
+    missing = action_ids(cases(False)[name]()) - action_ids(worst)
+    if ":scissors:" in json.dumps(worst):  # too many shifts for one button value: said so instead
+        missing.discard("swap_confirm") or missing.discard("swap_force")
+    assert missing == set()
 
 
 BUILDERS_ELSEWHERE = {"plain", "md", "section", "context", "header", "divider", "button", "actions", "confirm_dialog",
