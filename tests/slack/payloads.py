@@ -205,7 +205,11 @@ class HttpDriver:
         return self.post(form(slash_command(text, **kw)))
 
     def interact(self, payload: dict) -> Response:
-        return self.post(interactive(payload))
+        response = self.post(interactive(payload))
+        if self.stub is not None and payload.get("type") == "view_submission" and response.body \
+                and "json" in response.headers.get("content-type", ""):
+            self.stub.check_submission_ack(payload, response.json())
+        return response
 
     def event(self, payload: dict) -> Response:
         return self.post(json.dumps(payload), content_type="application/json")

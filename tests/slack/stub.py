@@ -85,6 +85,7 @@ class SlackStub:
         self._members: dict[str, set[str] | None] = {}
         self._view_counter = 0
         self.refusals: list[Refusal] = []
+        self.views_by_callback: dict[str, dict] = {}  # the latest modal served per callback_id
         self._expected: list[str] = []
         self._triggers: set[str] = set()
         self.trigger_ttl: float | None = None
@@ -230,6 +231,17 @@ class SlackStub:
         error = self._state_error(method, body)
         return self._refuse(method, error, []) if error else None
 
+    def check_submission_ack(self, payload: dict, ack: dict) -> None:
+        """A view submission answered with `response_action: errors`: each key must be an input block of
+        the view the stub last served under that callback_id (crafted submissions of views never served
+        are not checked)."""
+        view = self.views_by_callback.get((payload.get("view") or {}).get("callback_id", ""))
+        errors = ack.get("errors") if isinstance(ack, dict) and ack.get("response_action") == "errors" else None
+        if view is not None and isinstance(errors, dict):
+            messages = rules.errors_violations(view, errors)
+            if messages:
+                self._refuse("ack", "invalid_arguments", messages)
+
     def _refuse(self, method: str, error: str, messages: list[str]) -> dict:
         with self._lock:
             self.refusals.append(Refusal(method, error, tuple(messages)))
@@ -286,6 +298,8 @@ class SlackStub:
                 view_id = body.get("view_id") or f"V{self._view_counter:04d}"
             view = body.get("view")
             view = json.loads(view) if isinstance(view, str) else (view or {})
+            if view.get("callback_id"):
+                self.views_by_callback[view["callback_id"]] = view
             return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{self._view_counter}"}}
         if method in ("chat.postMessage", "chat.update"):
             return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}

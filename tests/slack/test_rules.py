@@ -267,3 +267,21 @@ def test_answers_set_with_on_apply_only_to_calls_that_pass_the_rules(stub):
     with pytest.raises(SlackApiError) as err:
         client(stub).views_open(trigger_id=new_trigger_id(), view=good_modal())
     assert err.value.response["error"] == "expired_trigger_id" and stub.refusals == []
+
+
+def test_errors_name_input_blocks_of_the_view():
+    view = good_modal()
+    assert rules.errors_violations(view, {"i1": "Pick one", "i2": "And this"}) == []
+    assert "'s1'" in rules.errors_violations(view, {"s1": "a section"})[0]
+    assert "'nope'" in rules.errors_violations(view, {"nope": "x"})[0]
+
+
+def test_stub_checks_errors_against_the_view_it_served(stub):
+    client(stub).views_open(trigger_id=new_trigger_id(), view=good_modal())
+    submitted = {"type": "view_submission", "view": {"callback_id": "cb"}}
+    stub.check_submission_ack(submitted, {"response_action": "errors", "errors": {"i1": "fine"}})
+    stub.check_submission_ack({"view": {"callback_id": "never served"}}, {"response_action": "errors",
+                                                                          "errors": {"x": "unchecked"}})
+    assert stub.refusals == []
+    stub.check_submission_ack(submitted, {"response_action": "errors", "errors": {"s1": "not an input"}})
+    assert [r.error for r in stub.refusals] == ["invalid_arguments"]
