@@ -225,6 +225,20 @@ def test_app_home_link_button_opens_the_modal(team, slack_http, conformant_respx
     assert "PSCHED1" in str(updated.body["view"]) and updated.body["view"]["submit"]["text"] == "Link"
 
 
+def test_answer_without_response_url_goes_by_dm_when_the_person_left_the_channel(team, slack_http, conformant_respx):
+    """No response_url: the answer is an ephemeral message in the channel; Slack refuses it for someone
+    no longer in the channel (user_not_in_channel), so it comes as a direct message instead."""
+    pd_account(conformant_respx)
+    team.stub.add_channel("C1", members=["U2"])  # Alice (U1) left C1
+    team.stub.expect_refusal("user_not_in_channel")
+    conn = add_connection(team.ctx)
+    slack_http.interact(view_submission(CallbackId.LINK, link_values(conn), private_metadata=json.dumps({"c": "C1",
+                                                                                                           "k": conn})))
+    assert [r.error for r in team.stub.refusals] == ["user_not_in_channel"]
+    (dm,) = [b for b in team.stub.bodies("chat.postMessage") if b["channel"] == "U1"]
+    assert "Linked *Platform primary*" in json.dumps(dm, ensure_ascii=False)
+
+
 def test_link_all_members_mapped(team, slack_http, conformant_respx):
     pd_account(conformant_respx)
     team.stub.add_user("U3", email="carol@example.com", name="carol")
