@@ -18,6 +18,8 @@ It refuses what Slack refuses, as Slack does, and the test fails for it:
   view limits, each cited there); a refused call answers `{"ok": false, "error":
   "invalid_arguments" (views) or "invalid_blocks" (messages), "response_metadata": {"messages":
   [...]}}`, like Slack;
+- a refused POST to a response URL answers HTTP 400 with the error as plain text (e.g.
+  `invalid_blocks`), as Slack's webhooks do: https://api.slack.com/messaging/webhooks#handling_errors ;
 - a `trigger_id` opens or pushes one view only (`exchanged_trigger_id`); with `trigger_ttl` set,
   one older than that many seconds is `expired_trigger_id` (tests/slack/payloads.py stamps the
   issue time into the ids it makes). "They expire in three seconds ... they can be used only
@@ -100,9 +102,10 @@ class SlackStub:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
                 status, answer = stub._handle(self.path, raw, dict(self.headers))
-                data = json.dumps(answer).encode()
+                text = isinstance(answer, str)  # a response URL's refusal is plain text, like Slack's
+                data = (answer if text else json.dumps(answer)).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Type", f"{'text/plain' if text else 'application/json'}; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -203,7 +206,7 @@ class SlackStub:
 
     # ------------------------------------------------------------ serving
 
-    def _handle(self, path: str, raw: str, headers: dict) -> tuple[int, dict]:
+    def _handle(self, path: str, raw: str, headers: dict) -> tuple[int, dict | str]:
         if path.startswith("/response/"):
             method, body = "response_url", _parse(raw, headers)
             body["_id"] = path.rsplit("/", 1)[-1]
@@ -214,6 +217,8 @@ class SlackStub:
             self._lock.notify_all()
         refusal = self.check(method, body)
         if refusal is not None:
+            if method == "response_url":  # HTTP 400 with the error as text
+                return 400, refusal["error"]
             return 200, refusal
         answer = self._answers.get(method)
         if answer is None:

@@ -285,3 +285,11 @@ def test_stub_checks_errors_against_the_view_it_served(stub):
     assert stub.refusals == []
     stub.check_submission_ack(submitted, {"response_action": "errors", "errors": {"s1": "not an input"}})
     assert [r.error for r in stub.refusals] == ["invalid_arguments"]
+
+
+def test_a_refused_response_url_post_is_a_400_with_the_error(stub):
+    from slack_sdk.webhook import WebhookClient
+
+    resp = WebhookClient(stub.response_url()).send(text="t", blocks=[{"type": "divider"}] * 51)
+    assert (resp.status_code, resp.body) == (400, "invalid_blocks")
+    assert WebhookClient(stub.response_url()).send(text="fine").status_code == 200
