@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,19 @@ BUTTON_VALUE_MAX = 2000  # Slack's limit; a longer value is cut, which breaks a 
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def joined(items: Sequence[str], sep: str = "\n", limit: int = 2500) -> str:
+    """As many whole `items` as fit in `limit` characters, then "…and N more." for the rest: a list cut
+    at Slack's 3,000 characters by `clip` would end mid-item (mid-mention, mid-date)."""
+    out: list[str] = []
+    size = 0
+    for i, item in enumerate(items):
+        size += len(item) + (len(sep) if out else 0)
+        if size > limit and out:
+            return sep.join(out) + f"{sep}…and {len(items) - i} more."
+        out.append(item)
+    return sep.join(out)
 
 
 def plain(text: str, limit: int = 75) -> dict:

@@ -13,6 +13,7 @@ from bot.views.common import (
     actions,
     button,
     context,
+    joined,
     message,
     modal,
     option,
@@ -24,7 +25,7 @@ OPTION_TEXT = 75
 
 
 def _bullets(shifts: Sequence[ShiftRef], tz: str) -> str:
-    return "\n".join(f"• {span(s, tz)}" for s in shifts) or "• (none)"
+    return joined([f"• {span(s, tz)}" for s in shifts], limit=1200) or "• (none)"
 
 
 def moves_text(p: Proposal) -> str:

@@ -355,3 +355,18 @@ def test_every_builder_has_a_case():
                     inspect.signature(fn).return_annotation in ("dict", dict):
                 builders.add(fname)
     assert builders - BUILDERS_ELSEWHERE - covered == set()
+
+
+def test_joined_keeps_whole_items_and_counts_the_rest():
+    from bot.views.common import joined
+
+    assert joined(["a", "b"]) == "a\nb"
+    assert joined(["x" * 10] * 5, limit=25) == "x" * 10 + "\n" + "x" * 10 + "\n…and 3 more."
+    assert joined(["y" * 50], limit=10) == "y" * 50  # one item always shows (clip cuts it at Slack's limit)
+    assert joined([]) == ""
+
+
+@pytest.mark.parametrize(("name", "block"), [("consent_message", 1), ("status_modal", 2), ("home_view", 3)])
+def test_long_lists_end_with_how_many_more_not_mid_item(name, block):
+    text = cases(True)[name]()["blocks"][block]["text"]["text"]
+    assert text.endswith(" more.") and len(text) <= 3000, text[-200:]
