@@ -79,8 +79,8 @@ def actions(*elements: dict, block_id: str | None = None) -> Block:
 
 
 def confirm_dialog(title: str, text: str, yes: str, no: str = "Cancel") -> dict:
-    return {"title": plain(title, 100), "text": md(text), "confirm": plain(yes, 30), "deny": plain(no, 30),
-            "style": "danger"}
+    return {"title": plain(title, 100), "text": {"type": "mrkdwn", "text": clip(text, 300)},
+            "confirm": plain(yes, 30), "deny": plain(no, 30), "style": "danger"}
 
 
 def option(text: str, value: str) -> dict:

@@ -50,7 +50,7 @@ The rules and where Slack documents them (checked on 2026-12-03):
   ../shared/specs/slack/slack_web_openapi_v2_without_examples.json (`/views.*`),
   https://docs.slack.dev/reference/methods/views.update
 - `response_action: errors` keys are block_ids of input blocks in the submitted view.
-  https://docs.slack.dev/surfaces/modals#displaying_errors
+  https://docs.slack.dev/surfaces/modals
 - Messages need `text` or `blocks` (`no_text`); text over 40,000 characters is `msg_too_long`.
   https://docs.slack.dev/reference/methods/chat.postMessage
 """
@@ -133,8 +133,10 @@ def ack_violations(body: Any) -> list[str]:
 
 
 def errors_violations(view: dict, errors: dict) -> list[str]:
-    """`response_action: errors` names input blocks of the submitted view ("keys are block_ids of
-    input blocks": https://docs.slack.dev/surfaces/modals#displaying_errors )."""
+    """`response_action: errors` names input blocks of the submitted view (errors show under input
+    blocks, keyed by block_id: https://docs.slack.dev/surfaces/modals ; bolt's type is
+    `errors: {[blockId: string]: string}`,
+    https://docs.slack.dev/tools/bolt-js/reference/interfaces/ViewErrorsResponseAction )."""
     inputs = {b.get("block_id") for b in view.get("blocks") or [] if isinstance(b, dict) and b.get("type") == "input"}
     return [_err(f"errors names {key!r}, not an input block of the view", f"/errors/{key}")
             for key in errors if key not in inputs]

@@ -370,3 +370,11 @@ def test_joined_keeps_whole_items_and_counts_the_rest():
 def test_long_lists_end_with_how_many_more_not_mid_item(name, block):
     text = cases(True)[name]()["blocks"][block]["text"]["text"]
     assert text.endswith(" more.") and len(text) <= 3000, text[-200:]
+
+
+def test_confirm_dialog_obeys_its_own_limits():
+    """A confirmation dialog's text is 300 characters at most, not a section's 3,000."""
+    from bot.views.common import button, confirm_dialog, message, section
+
+    ask = button("Remove", "remove", "1", confirm=confirm_dialog(LONG, LONG * 3, LONG, LONG))
+    assert rules.violations("chat.postMessage", message("t", [section("x", ask)])) == []
