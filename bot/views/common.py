@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +10,7 @@ from bot.ids import ViewId
 
 Block = dict[str, Any]
 MESSAGE_BLOCKS_MAX = 50
+OPTIONS_MAX = 100  # options in a select menu, and option groups in one
 BUTTON_VALUE_MAX = 2000  # Slack's limit; a longer value is cut, which breaks a value a listener parses
 
 
@@ -85,6 +86,17 @@ def confirm_dialog(title: str, text: str, yes: str, no: str = "Cancel") -> dict:
 
 def option(text: str, value: str) -> dict:
     return {"text": plain(text, 75), "value": clip(value, 150)}
+
+
+def cap_options(options: list[dict], keep: Collection[str] = ()) -> list[dict]:
+    """At most Slack's 100 options, in list order, always with those whose value is in `keep` (what is
+    selected now): an option left out cannot be preselected, so saving the form would drop it."""
+    if len(options) <= OPTIONS_MAX:
+        return options
+    kept = [o for o in options if o["value"] in keep][:OPTIONS_MAX]
+    others = [o for o in options if o["value"] not in keep][:OPTIONS_MAX - len(kept)]
+    shown = {id(o) for o in kept + others}
+    return [o for o in options if id(o) in shown]
 
 
 def when(dt: datetime | None, fmt: str = "{date_short_pretty} {time}", empty: str = "never") -> str:

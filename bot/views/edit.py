@@ -9,8 +9,8 @@ from bot.rota.model import SECONDARY
 from bot.services.link import Target
 from bot.services.manage import EditData
 from bot.services.schedules import ProviderSchedules
-from bot.views.common import Block, clip, context, modal, option, plain
-from bot.views.link import OPTIONS_MAX, channel_input, destination_select, horizon_input
+from bot.views.common import OPTIONS_MAX, Block, clip, context, modal, option, plain
+from bot.views.link import DESTINATIONS_HINT, channel_input, destination_select, horizon_input
 
 SECONDARY_HINT = ("Provider schedules that page the secondary person, never one of the primary destinations: a "
                   "provider schedule pages everyone in it.")
@@ -21,13 +21,12 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
     """A destination multi-select preset to `current`; every current destination stays selectable even
     if its account could not be listed. Without any writable account: a line naming the current ones."""
     known = {f"{g.connection.id}:{s.id}" for g in groups for s in g.schedules}
-    dest = destination_select(block_id, groups, [t.value for t in current], label=label)
+    dest = destination_select(block_id, groups, [t.value for t in current], label=label,
+                              hint=hint or DESTINATIONS_HINT)
     if dest is None:
         names = ", ".join(t.name or t.schedule_id for t in current) or "none"
         return context(f"{label}: {names} (no writable account could be listed to change them).")
     dest["optional"] = optional
-    if hint:
-        dest["hint"] = plain(hint, 150)
     missing = [t for t in current if t.value not in known]
     if missing:
         extra = [option(f"{clip(t.name or t.schedule_id, 50)} (account unavailable)", t.value)

@@ -12,6 +12,7 @@ from bot.views.common import (
     Block,
     actions,
     button,
+    cap_options,
     context,
     joined,
     message,
@@ -191,7 +192,7 @@ def schedule_picker(choice: Choice, private_metadata: str) -> dict:
 
 
 def _shift_input(block_id: str, label: str, options: Sequence[ShiftRef], selected: Sequence[int], tz: str) -> dict:
-    opts = [option(span(s, tz), str(s.id)) for s in options[:100]]
+    opts = cap_options([option(span(s, tz), str(s.id)) for s in options], [str(i) for i in selected])
     element: dict = {"type": "multi_static_select", "action_id": SwapBlockId.INPUT, "options": opts,
                      "placeholder": plain("Pick shifts")}
     initial = [o for o in opts if int(o["value"]) in set(selected)]

@@ -378,3 +378,13 @@ def test_confirm_dialog_obeys_its_own_limits():
 
     ask = button("Remove", "remove", "1", confirm=confirm_dialog(LONG, LONG * 3, LONG, LONG))
     assert rules.violations("chat.postMessage", message("t", [section("x", ask)])) == []
+
+
+def test_cap_options_keeps_the_selected_ones_in_list_order():
+    from bot.views.common import cap_options, option
+
+    opts = [option(f"o{i}", f"v{i}") for i in range(150)]
+    capped = cap_options(opts, ["v120", "v3"])
+    assert len(capped) == 100 and [o["value"] for o in capped][:3] == ["v0", "v1", "v2"]
+    assert {"v3", "v120"} <= {o["value"] for o in capped} and capped[-1]["value"] == "v120"
+    assert cap_options(opts[:5], ["v1"]) == opts[:5]
