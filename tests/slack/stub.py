@@ -32,7 +32,9 @@ It refuses what Slack refuses, as Slack does, and the test fails for it:
   ../shared/specs/slack/slack_web_openapi_v2_without_examples.json, and "The user should be in
   the channel specified by the channel argument":
   https://docs.slack.dev/reference/methods/chat.postEphemeral ). A DM (channel `D…`, or a user
-  id the stub knows) always works.
+  id the stub knows, answered with its `D…` channel as Slack does) always works;
+- `chat.update` needs the channel and `ts` a `chat.postMessage` answered, else
+  `message_not_found` (https://docs.slack.dev/reference/methods/chat.update ).
 
 Every refusal is kept in `stub.refusals`; the `slack_stub` fixture fails the test at teardown
 when there is one the test did not announce with `stub.expect_refusal("not_in_channel")`
@@ -85,6 +87,8 @@ class SlackStub:
         self._lock = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._members: dict[str, set[str] | None] = {}
+        self._messages: set[tuple[str, str]] = set()  # (channel, ts) of every message posted
+        self._ts = 0
         self._view_counter = 0
         self.refusals: list[Refusal] = []
         self.views_by_callback: dict[str, dict] = {}  # the latest modal served per callback_id
@@ -265,6 +269,8 @@ class SlackStub:
             issued = _issued_at(trigger)
             if self.trigger_ttl is not None and issued is not None and time.time() - issued > self.trigger_ttl:
                 return "expired_trigger_id"
+        if method == "chat.update" and (str(body.get("channel")), str(body.get("ts"))) not in self._messages:
+            return "message_not_found"
         if method in ("chat.postMessage", "chat.postEphemeral"):
             channel = str(body.get("channel") or "")
             if channel.startswith("D") or (method == "chat.postMessage" and channel in self.users):
@@ -306,8 +312,16 @@ class SlackStub:
             if view.get("callback_id"):
                 self.views_by_callback[view["callback_id"]] = view
             return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{self._view_counter}"}}
-        if method in ("chat.postMessage", "chat.update"):
-            return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
+        if method == "chat.postMessage":
+            channel = str(body.get("channel") or "")
+            channel = f"D{channel}" if channel in self.users else channel  # a DM to a user id: its D… channel
+            with self._lock:
+                self._ts += 1
+                ts = f"{int(time.time())}.{self._ts:06d}"
+                self._messages.add((channel, ts))
+            return {"ok": True, "channel": channel, "ts": ts}
+        if method == "chat.update":
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{time.time():.6f}"}
         return {"ok": True}

@@ -293,3 +293,17 @@ def test_a_refused_response_url_post_is_a_400_with_the_error(stub):
     resp = WebhookClient(stub.response_url()).send(text="t", blocks=[{"type": "divider"}] * 51)
     assert (resp.status_code, resp.body) == (400, "invalid_blocks")
     assert WebhookClient(stub.response_url()).send(text="fine").status_code == 200
+
+
+def test_chat_update_needs_a_message_that_was_posted(stub):
+    stub.add_user("U1")
+    stub.add_channel("C1")
+    slack = client(stub)
+    dm = slack.chat_postMessage(channel="U1", text="hi")
+    assert dm["channel"] == "DU1"
+    assert slack.chat_update(channel=dm["channel"], ts=dm["ts"], text="edited")["ts"] == dm["ts"]
+    posted = slack.chat_postMessage(channel="C1", text="hi")
+    for channel, ts in (("C1", "1.000001"), ("U1", dm["ts"]), ("C2", posted["ts"])):
+        with pytest.raises(SlackApiError) as err:
+            slack.chat_update(channel=channel, ts=ts, text="x")
+        assert err.value.response["error"] == "message_not_found"
