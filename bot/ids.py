@@ -116,4 +116,4 @@ class SwapBlockId(StrEnum):
 
 
 class RotaBlockId(StrEnum):
-    FAIRNESS_TABLE = "fairness_table"  # + "_<n>" per chunk of rows
+    FAIRNESS_TABLE = "fairness_table"  # + "_<report>_<n>" per schedule and chunk of rows

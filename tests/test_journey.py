@@ -181,7 +181,6 @@ def test_journey(journey, slack, slack_http):
     assert pick["element"]["initial_option"]["value"] == source.schedule_id
     extras = [(link_buttons[id(f)], "Platform primary") for f in fakes[1:]]
     values = {
-        FormBlock.LINK_CONNECTION: {ButtonId.LINK_PICK_CONNECTION: sel(value.split(":")[0])},
         FormBlock.LINK_SCHEDULE: {FormBlock.INPUT: sel(source.schedule_id)},
         FormBlock.LINK_HORIZON: {FormBlock.INPUT: number(HORIZON_DAYS)},
         FormBlock.LINK_CHANNEL: {FormBlock.INPUT: conversation("C1")},

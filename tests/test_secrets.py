@@ -50,6 +50,7 @@ def test_key_never_leaks_through_export_and_failures(slack, conformant_respx, ev
     fake = (FakePagerDuty if provider == "pagerduty" else FakeOpsgenie)(conformant_respx, clock)
     key = PD_KEY if provider == "pagerduty" else OG_KEY
     world = add_world(slack.ctx, provider=provider, weeks=3)
+    slack.stub.add_channel("C1")  # the schedule's channel, where outage notices go
     client = WebClient(token="xoxb-test-token", base_url=slack.stub.api_url)
 
     spec = FAILURES[failure]

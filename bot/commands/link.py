@@ -9,7 +9,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, admin_submission, guard_submission, state_value
+from bot.commands.common import (
+    Request,
+    admin_submission,
+    decode_meta,
+    encode_meta,
+    guard_submission,
+    state_value,
+)
 from bot.commands.values import StaleInput, id_value, pair_value
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.services import lookup
@@ -52,7 +59,7 @@ def open_link(req: Request, connection_id: int | None = None, schedule_id: str |
         raise UserError("No provider account is connected yet: an admin adds one with `/oncall connect`.")
     if connection_id is None and len(conns) == 1:
         connection_id = conns[0].id
-    meta = req.meta()
+    meta = req.meta(k=connection_id)
     view_id = req.open_view(link_modal(conns, None, loading=connection_id is not None, connection_id=connection_id,
                                        private_metadata=meta))
     if connection_id is not None and view_id:
@@ -99,7 +106,7 @@ def on_pick_connection(ack: Ack, body: dict, client: WebClient, context, action:
     if not view.get("id"):
         raise StaleInput("account picker outside the link modal")
     conns = _connections(req)
-    meta = view.get("private_metadata") or ""
+    meta = encode_meta(**{**decode_meta(view.get("private_metadata")), "k": connection_id})
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=link_modal(
         conns, None, loading=True, connection_id=connection_id, private_metadata=meta))
     fill(req, view["id"], conns, connection_id, None, meta)
@@ -114,9 +121,9 @@ def target_of(value: str, name: str) -> Target:
 
 
 def read_request(view: dict) -> LinkRequest:
-    conn = state_value(view, FormBlock.LINK_CONNECTION, ButtonId.LINK_PICK_CONNECTION)
+    conn = decode_meta(view.get("private_metadata")).get("k")  # the account whose schedules the form shows
     if not conn:
-        raise FieldError(FormBlock.LINK_CONNECTION, "Pick an account.")
+        raise FieldError(FormBlock.LINK_SCHEDULE, "Pick an account first.")
     connection_id = id_value(conn, "account option")
     sched = state_value(view, FormBlock.LINK_SCHEDULE, FormBlock.INPUT)
     if not sched:
@@ -143,7 +150,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         ack(response_action="errors", errors={exc.block_id: exc.message})
         return
     except UserError as exc:
-        ack(response_action="errors", errors={FormBlock.LINK_CONNECTION: exc.message})
+        ack(response_action="errors", errors={FormBlock.LINK_SCHEDULE: exc.message})
         return
     ack()
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,10 +10,25 @@ from bot.ids import ViewId
 
 Block = dict[str, Any]
 MESSAGE_BLOCKS_MAX = 50
+OPTIONS_MAX = 100  # options in a select menu, and option groups in one
+BUTTON_VALUE_MAX = 2000  # Slack's limit; a longer value is cut, which breaks a value a listener parses
 
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def joined(items: Sequence[str], sep: str = "\n", limit: int = 2500) -> str:
+    """As many whole `items` as fit in `limit` characters, then "…and N more." for the rest: a list cut
+    at Slack's 3,000 characters by `clip` would end mid-item (mid-mention, mid-date)."""
+    out: list[str] = []
+    size = 0
+    for i, item in enumerate(items):
+        size += len(item) + (len(sep) if out else 0)
+        if size > limit and out:
+            return sep.join(out) + f"{sep}…and {len(items) - i} more."
+        out.append(item)
+    return sep.join(out)
 
 
 def plain(text: str, limit: int = 75) -> dict:
@@ -48,7 +64,7 @@ def button(text: str, action_id: str, value: str = "", style: str | None = None,
            confirm: dict | None = None) -> dict:
     b: dict = {"type": "button", "text": plain(text), "action_id": action_id}
     if value:
-        b["value"] = clip(value, 2000)
+        b["value"] = clip(value, BUTTON_VALUE_MAX)
     if style:
         b["style"] = style
     if confirm:
@@ -64,12 +80,23 @@ def actions(*elements: dict, block_id: str | None = None) -> Block:
 
 
 def confirm_dialog(title: str, text: str, yes: str, no: str = "Cancel") -> dict:
-    return {"title": plain(title, 100), "text": md(text), "confirm": plain(yes, 30), "deny": plain(no, 30),
-            "style": "danger"}
+    return {"title": plain(title, 100), "text": {"type": "mrkdwn", "text": clip(text, 300)},
+            "confirm": plain(yes, 30), "deny": plain(no, 30), "style": "danger"}
 
 
 def option(text: str, value: str) -> dict:
     return {"text": plain(text, 75), "value": clip(value, 150)}
+
+
+def cap_options(options: list[dict], keep: Collection[str] = ()) -> list[dict]:
+    """At most Slack's 100 options, in list order, always with those whose value is in `keep` (what is
+    selected now): an option left out cannot be preselected, so saving the form would drop it."""
+    if len(options) <= OPTIONS_MAX:
+        return options
+    kept = [o for o in options if o["value"] in keep][:OPTIONS_MAX]
+    others = [o for o in options if o["value"] not in keep][:OPTIONS_MAX - len(kept)]
+    shown = {id(o) for o in kept + others}
+    return [o for o in options if id(o) in shown]
 
 
 def when(dt: datetime | None, fmt: str = "{date_short_pretty} {time}", empty: str = "never") -> str:

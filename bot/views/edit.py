@@ -9,8 +9,8 @@ from bot.rota.model import SECONDARY
 from bot.services.link import Target
 from bot.services.manage import EditData
 from bot.services.schedules import ProviderSchedules
-from bot.views.common import Block, context, modal, plain
-from bot.views.link import channel_input, destination_select, horizon_input
+from bot.views.common import OPTIONS_MAX, Block, clip, context, modal, option, plain
+from bot.views.link import DESTINATIONS_HINT, channel_input, destination_select, horizon_input
 
 SECONDARY_HINT = ("Provider schedules that page the secondary person, never one of the primary destinations: a "
                   "provider schedule pages everyone in it.")
@@ -22,20 +22,22 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
     if its account could not be listed. Without any writable account: a line naming the current ones."""
     known = {f"{g.connection.id}:{s.id}" for g in groups for s in g.schedules if g.connection.can_write is not False}
     read_only = {g.connection.id for g in groups if g.connection.can_write is False}
-    dest = destination_select(block_id, groups, [t.value for t in current], label=label)
+    dest = destination_select(block_id, groups, [t.value for t in current], label=label,
+                              hint=hint or DESTINATIONS_HINT)
     if dest is None:
         names = ", ".join(t.name or t.schedule_id for t in current) or "none"
         return context(f"{label}: {names} (no writable account could be listed to change them).")
     dest["optional"] = optional
-    if hint:
-        dest["hint"] = plain(hint, 150)
     missing = [t for t in current if t.value not in known]
     if missing:
         why = {True: "read-only key", False: "account unavailable"}
-        extra = [{"text": plain(f"{t.name or t.schedule_id} ({why[t.connection_id in read_only]})"), "value": t.value}
-                 for t in missing]
-        dest["element"]["option_groups"].append({"label": plain("Current"), "options": extra})
-        dest["element"].setdefault("initial_options", []).extend(extra)
+        extra = [option(f"{clip(t.name or t.schedule_id, 50)} ({why[t.connection_id in read_only]})", t.value)
+                 for t in missing][:OPTIONS_MAX]
+        element = dest["element"]
+        element["option_groups"] = [*element["option_groups"][:OPTIONS_MAX - 1],
+                                    {"label": plain("Current"), "options": extra}]
+        offered = [o for g in element["option_groups"] for o in g["options"]]
+        element["initial_options"] = [o for o in [*element.get("initial_options", []), *extra] if o in offered]
     return dest
 
 

@@ -33,7 +33,8 @@ def table_lines(lines: Sequence[FairnessLine]) -> list[str]:
     return out
 
 
-def fairness_blocks(data: FairnessData) -> list[Block]:
+def fairness_blocks(data: FairnessData, n: int = 0) -> list[Block]:
+    """`n`: the report's place in the message, so block ids stay unique across schedules."""
     zone = ZoneInfo(data.time_zone)
     a, b = data.start.astimezone(zone), data.end.astimezone(zone)
     head = (f"*{data.schedule_name}* · fairness {a:%a %d %b %Y} – {b:%a %d %b %Y} ({data.time_zone}) · "
@@ -46,7 +47,8 @@ def fairness_blocks(data: FairnessData) -> list[Block]:
     title, body = rows[0], rows[1:]
     for i in range(0, len(body), ROWS_PER_BLOCK):
         chunk = "\n".join([title, *body[i:i + ROWS_PER_BLOCK]])
-        blocks.append(section(f"```{chunk}```", block_id=f"{RotaBlockId.FAIRNESS_TABLE}_{i // ROWS_PER_BLOCK}"))
+        block_id = f"{RotaBlockId.FAIRNESS_TABLE}_{n}_{i // ROWS_PER_BLOCK}"
+        blocks.append(section(f"```{chunk}```", block_id=block_id))
     blocks.append(context(f":bar_chart: {data.quality_line}"))
     if data.target_line:
         blocks.append(context(data.target_line))
@@ -55,8 +57,8 @@ def fairness_blocks(data: FairnessData) -> list[Block]:
 
 def fairness_message(reports: Sequence[FairnessData]) -> dict:
     blocks: list[Block] = []
-    for data in reports:
-        blocks.extend(fairness_blocks(data))
+    for n, data in enumerate(reports):
+        blocks.extend(fairness_blocks(data, n))
     blocks.append(context("Served: up to now; coming: assigned from now on; (+/-) hours over or under the target. "
                           "Score: 0–100, higher is more even."))
     text = "Fairness: " + "; ".join(f"{d.schedule_name} {d.score}/100" for d in reports)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.ids import ButtonId, ViewId
 from bot.services.status import ScheduleStatus, ShiftLine
 from bot.services.timeoff import Entry
-from bot.views.common import Block, actions, button, context, divider, header, section, when
+from bot.views.common import Block, actions, button, context, divider, header, joined, section, when
 from bot.views.status import destination_text
 
 SCHEDULES_MAX = 20
@@ -34,14 +34,14 @@ def home_view(model: HomeModel) -> dict:
     if model.my_shifts:
         lines = [f"• *{s.schedule_name}*{' (' + s.role + ')' if s.role != 'primary' else ''}: "
                  f"{when(s.start)} → {when(s.end)}" for s in model.my_shifts]
-        blocks.append(section("\n".join(lines)))
+        blocks.append(section(joined(lines)))
     else:
         blocks.append(context("No shifts assigned to you yet."))
     if model.my_time_off:
         lines = [f"• #{t.id} {when(t.start)} → {when(t.end)}"
                  f"{' · from your calendar' if t.source == 'calendar' else ''}{' · ' + t.reason if t.reason else ''}"
                  for t in model.my_time_off]
-        blocks.append(section("*Your time off*\n" + "\n".join(lines)))
+        blocks.append(section("*Your time off*\n" + joined(lines)))
     blocks.append(divider())
     blocks.append(section(f"*Schedules ({len(model.schedules)})*"))
     if not model.schedules:

@@ -7,48 +7,69 @@ from collections.abc import Sequence
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.services.link import LinkResult
 from bot.services.schedules import ConnectionRef, ProviderSchedules
-from bot.views.common import Block, clip, context, message, modal, option, plain, section
+from bot.views.common import (
+    OPTIONS_MAX,
+    Block,
+    cap_options,
+    clip,
+    context,
+    message,
+    modal,
+    option,
+    plain,
+    section,
+)
 
-OPTIONS_MAX = 100
+DESTINATIONS_HINT = "Schedules the bot writes overrides to (one per role). Read-only accounts are not listed."
 
 
 def connection_select(connections: Sequence[ConnectionRef], chosen: int | None) -> Block:
+    """The account picker: a section with a select beside it, not an input, so the modal needs no
+    submit button until the account's schedules are there to submit (Slack refuses a modal with an
+    input block and no submit). Picking an account reloads the modal; the account the form was
+    filled for travels in `private_metadata` (`k`)."""
     opts = [option(c.label, str(c.id)) for c in connections][:OPTIONS_MAX]
     element: dict = {"type": "static_select", "action_id": ButtonId.LINK_PICK_CONNECTION, "options": opts,
                      "placeholder": plain("Pick an account")}
     initial = next((o for o, c in zip(opts, connections, strict=False) if c.id == chosen), None)
     if initial:
         element["initial_option"] = initial
-    return {"type": "input", "block_id": FormBlock.LINK_CONNECTION, "dispatch_action": True,
-            "label": plain("Provider account"), "element": element}
+    return section("*Provider account*", element, block_id=FormBlock.LINK_CONNECTION)
 
 
 def destination_select(block_id: str, groups: Sequence[ProviderSchedules], selected: Sequence[str] = (),
-                       exclude: str | None = None, label: str = "Also export to") -> Block | None:
-    """Writable provider schedules grouped by connection; values are `<connection_id>:<schedule id>`."""
-    option_groups, initial, read_only = [], [], []
+                       exclude: str | None = None, label: str = "Also export to",
+                       hint: str = DESTINATIONS_HINT) -> Block | None:
+    """Writable provider schedules grouped by connection; values are `<connection_id>:<schedule id>`.
+    Slack lists 100 options per group: the selected ones always among them, the hint says what is not."""
+    option_groups, initial, hidden, read_only = [], [], [], []
     for group in groups:
         if group.connection.can_write is False:
             read_only.append(group.connection.name)
             continue
         if group.error:
             continue
-        opts = [option(s.name, f"{group.connection.id}:{s.id}") for s in group.schedules
-                if f"{group.connection.id}:{s.id}" != exclude][:OPTIONS_MAX]
+        every = [option(s.name, f"{group.connection.id}:{s.id}") for s in group.schedules
+                 if f"{group.connection.id}:{s.id}" != exclude]
+        opts = cap_options(every, selected)
+        if len(every) > len(opts):
+            hidden.append(f"{len(opts)} of {len(every)} in {group.connection.name}")
         if opts:
             unknown = " (write access unknown)" if group.connection.can_write is None else ""
             option_groups.append({"label": plain(group.connection.label + unknown, 75), "options": opts})
             initial.extend(o for o in opts if o["value"] in selected)
     if not option_groups:
         return None
-    left_out = f": {', '.join(read_only)}" if read_only else ""
-    element: dict = {"type": "multi_static_select", "action_id": FormBlock.INPUT, "option_groups": option_groups[:100],
-                     "placeholder": plain("Other provider schedules")}
+    element: dict = {"type": "multi_static_select", "action_id": FormBlock.INPUT,
+                     "option_groups": option_groups[:OPTIONS_MAX], "placeholder": plain("Other provider schedules")}
     if initial:
-        element["initial_options"] = initial
+        element["initial_options"] = [o for o in initial if any(o in g["options"] for g in element["option_groups"])]
+    if read_only and hint.endswith("are not listed."):
+        hint = hint.removesuffix(".") + f": {', '.join(read_only)}."
+    if hidden:
+        hint += f" Slack lists at most {OPTIONS_MAX} per account: showing " + ", ".join(hidden) + "."
     return {"type": "input", "block_id": block_id, "optional": True, "label": plain(label), "element": element,
-            "hint": plain(f"Schedules the bot writes overrides to (one per role). Read-only accounts are not "
-                          f"listed{left_out}.", 2000)}
+            "hint": plain(hint, 2000)}
 
 
 def horizon_input(block_id: str, days: int) -> Block:
@@ -86,19 +107,24 @@ def link_modal(connections: Sequence[ConnectionRef], chosen: ProviderSchedules |
         blocks.append(section(f":warning: Could not list schedules: {chosen.error}"))
     else:
         linked = chosen.linked or {}
-        free = [s for s in chosen.schedules if s.id not in linked][:OPTIONS_MAX]
+        free = [s for s in chosen.schedules if s.id not in linked]
         if not free:
             blocks.append(section("Every schedule of this account is linked already." if chosen.schedules
                                   else "This account has no schedules the key can see."))
         else:
-            opts = [option(f"{s.name} ({len(s.members)} members)", s.id) for s in free]
+            opts = cap_options([option(f"{s.name} ({len(s.members)} members)", s.id) for s in free],
+                               [selected_schedule] if selected_schedule else ())
             element: dict = {"type": "static_select", "action_id": FormBlock.INPUT, "options": opts,
                              "placeholder": plain("Pick a schedule")}
             initial = next((o for o in opts if o["value"] == selected_schedule), None)
             if initial:
                 element["initial_option"] = initial
-            blocks.append({"type": "input", "block_id": FormBlock.LINK_SCHEDULE, "label": plain("Provider schedule"),
-                           "element": element})
+            pick: Block = {"type": "input", "block_id": FormBlock.LINK_SCHEDULE, "label": plain("Provider schedule"),
+                           "element": element}
+            if len(free) > len(opts):
+                pick["hint"] = plain(f"Showing {len(opts)} of {len(free)} unlinked schedules: Slack lists at most "
+                                     f"{OPTIONS_MAX}.", 300)
+            blocks.append(pick)
             blocks.append(horizon_input(FormBlock.LINK_HORIZON, horizon_days))
             blocks.append(channel_input(FormBlock.LINK_CHANNEL, channel_id))
             dest = destination_select(FormBlock.LINK_DESTINATIONS, all_groups)

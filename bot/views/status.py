@@ -6,7 +6,19 @@ from collections.abc import Sequence
 
 from bot.ids import ButtonId, ViewId
 from bot.services.status import DestinationLine, ScheduleStatus
-from bot.views.common import Block, button, context, divider, header, message, modal, person, section, when
+from bot.views.common import (
+    Block,
+    button,
+    context,
+    divider,
+    header,
+    joined,
+    message,
+    modal,
+    person,
+    section,
+    when,
+)
 
 STATUS_ICONS = {"ok": ":large_green_circle:", "pending": ":white_circle:", "warning": ":large_yellow_circle:",
                 "error": ":red_circle:", "read_only": ":lock:",
@@ -25,7 +37,7 @@ def destination_text(d: DestinationLine) -> str:
 
 
 def status_blocks(s: ScheduleStatus, with_buttons: bool = False) -> list[Block]:
-    members = ", ".join(person(m.name or m.email, m.slack_user_id) for m in s.members) or "none"
+    members = joined([person(m.name or m.email, m.slack_user_id) for m in s.members], ", ", 2000) or "none"
     channel = f"<#{s.channel_id}>" if s.channel_id else "none (direct messages)"
     blocks: list[Block] = [
         header(s.name),
@@ -35,11 +47,11 @@ def status_blocks(s: ScheduleStatus, with_buttons: bool = False) -> list[Block]:
     if s.next_shifts:
         lines = [f"• {when(x.start)} → {when(x.end)}: {person(x.member_name, x.slack_user_id)}"
                  + (f" ({x.role})" if x.role != "primary" else "") for x in s.next_shifts]
-        blocks.append(section("*Next shifts*\n" + "\n".join(lines)))
+        blocks.append(section("*Next shifts*\n" + joined(lines)))
     else:
         blocks.append(section("*Next shifts*\nNo shifts assigned yet."))
     if s.destinations:
-        blocks.append(section("*Destinations*\n" + "\n".join(destination_text(d) for d in s.destinations)))
+        blocks.append(section("*Destinations*\n" + joined([destination_text(d) for d in s.destinations])))
     else:
         blocks.append(section("*Destinations*\nnone: shifts are not exported anywhere."))
     if with_buttons:
@@ -61,7 +73,7 @@ def status_message(items: Sequence[ScheduleStatus]) -> dict:
 
 
 def _summary(s: ScheduleStatus) -> list[Block]:
-    dests = "\n".join(destination_text(d) for d in s.destinations) or "no destinations"
+    dests = joined([destination_text(d) for d in s.destinations]) or "no destinations"
     return [section(f"*{s.name}* · {len(s.members)} members · horizon {s.horizon_days} days\n{dests}")]
 
 

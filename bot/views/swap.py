@@ -7,13 +7,26 @@ from collections.abc import Sequence
 from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
 from bot.services.swaps import Choice, Ready, Refused, SwapInfo
 from bot.services.swaps_select import COVER, Proposal, ShiftRef, local, span, zone_name
-from bot.views.common import actions, button, context, message, modal, option, plain, section
+from bot.views.common import (
+    BUTTON_VALUE_MAX,
+    Block,
+    actions,
+    button,
+    cap_options,
+    context,
+    joined,
+    message,
+    modal,
+    option,
+    plain,
+    section,
+)
 
 OPTION_TEXT = 75
 
 
 def _bullets(shifts: Sequence[ShiftRef], tz: str) -> str:
-    return "\n".join(f"• {span(s, tz)}" for s in shifts) or "• (none)"
+    return joined([f"• {span(s, tz)}" for s in shifts], limit=1200) or "• (none)"
 
 
 def moves_text(p: Proposal) -> str:
@@ -33,6 +46,25 @@ def _what(p: Proposal) -> str:
     return "Cover" if p.kind == COVER else "Swap"
 
 
+def _warnings(lines: Sequence[str]) -> list[Block]:
+    """Warnings in one section (cut at Slack's 3,000 characters), so many of them never push the
+    buttons below out of a message's 50 blocks."""
+    text = "\n".join(f":warning: {line}" for line in lines if line)
+    return [section(text)] if text else []
+
+
+def _proposal_actions(text: str, action_id: str, p: Proposal, style: str) -> list[Block]:
+    """The button that carries the proposal (its token) with Cancel; when the token is longer than a
+    button value may be, a note instead of a button that could not be read back."""
+    cancel = button("Cancel", SwapButtonId.CANCEL, "cancel")
+    token = p.token()
+    if len(token) > BUTTON_VALUE_MAX:
+        n = len(p.give_a) + len(p.give_b)
+        return [context(f":scissors: {n} shifts are too many for one request: pick a shorter range or fewer shifts."),
+                actions(cancel, block_id=SwapBlockId.ACTIONS)]
+    return [actions(button(text, action_id, token, style=style), cancel, block_id=SwapBlockId.ACTIONS)]
+
+
 def preview_message(ready: Ready) -> dict:
     """The requester's ephemeral check before anything changes: Confirm / Cancel."""
     p = ready.proposal
@@ -44,12 +76,9 @@ def preview_message(ready: Ready) -> dict:
                f"({local(p.first_start, p.time_zone)}).")
     blocks = [section(f"*{_what(p)} in {p.schedule_name}* — check before anything changes:"),
               section(moves_text(p)), context(_zone(p))]
-    blocks += [section(f":warning: {w}") for w in ready.warnings]
-    blocks += [section(how), actions(
-        button("Confirm" if ready.direct else "Send request", SwapButtonId.CONFIRM, p.token(), style="primary"),
-        button("Cancel", SwapButtonId.CANCEL, "cancel"),
-        block_id=SwapBlockId.ACTIONS,
-    )]
+    blocks += _warnings(ready.warnings)
+    blocks += [section(how), *_proposal_actions("Confirm" if ready.direct else "Send request", SwapButtonId.CONFIRM,
+                                                p, "primary")]
     return message(f"{_what(p)} in {p.schedule_name}: confirm which shifts move", blocks)
 
 
@@ -62,9 +91,8 @@ def refused_message(refused: Refused) -> dict:
     if refused.forceable and refused.proposal is not None:
         forced = Proposal(**{**refused.proposal.__dict__, "forced": True})
         blocks.append(context("As a manager you can make it happen anyway; the messages will say it was forced."))
-        blocks.append(actions(button("Swap anyway" if verb == "swap" else "Cover anyway", SwapButtonId.FORCE,
-                                     forced.token(), style="danger"),
-                              button("Cancel", SwapButtonId.CANCEL, "cancel"), block_id=SwapBlockId.ACTIONS))
+        blocks += _proposal_actions("Swap anyway" if verb == "swap" else "Cover anyway", SwapButtonId.FORCE, forced,
+                                    "danger")
     return message(f"Cannot {verb}: " + " ".join(refused.reasons), blocks)
 
 
@@ -74,7 +102,7 @@ def consent_message(info: SwapInfo) -> dict:
     ask = ("take over" if info.kind == COVER else "swap") + " shifts"
     blocks = [section(f"<@{info.requested_by}> asks you to {ask} in *{info.schedule_name}* (request #{info.id}):"),
               section(moves_text(p)), context(_zone(p))]
-    blocks += [section(f":warning: {n}") for n in info.note.splitlines() if n]
+    blocks += _warnings(info.note.splitlines())
     blocks += [context(f"Answer before the first shift starts ({local(info.expires_at, info.time_zone)}); "
                        "after that the request expires."),
                actions(button("Accept", SwapButtonId.ACCEPT, str(info.id), style="primary"),
@@ -112,7 +140,7 @@ def executed_message(info: SwapInfo, export_lines: Sequence[str], *, undo: bool 
     verb = "Cover" if info.kind == COVER else "Swap"
     title = title or f":white_check_mark: {verb} #{info.id} in *{info.schedule_name}* is done."
     blocks = [section(title), section(moves_text(info.as_proposal()))]
-    blocks += [section(f":warning: {n}") for n in info.note.splitlines() if n]
+    blocks += _warnings(info.note.splitlines())
     if export_lines:
         blocks.append(section("\n".join(export_lines)))
     if undo:
@@ -164,7 +192,7 @@ def schedule_picker(choice: Choice, private_metadata: str) -> dict:
 
 
 def _shift_input(block_id: str, label: str, options: Sequence[ShiftRef], selected: Sequence[int], tz: str) -> dict:
-    opts = [option(span(s, tz), str(s.id)) for s in options[:100]]
+    opts = cap_options([option(span(s, tz), str(s.id)) for s in options], [str(i) for i in selected])
     element: dict = {"type": "multi_static_select", "action_id": SwapBlockId.INPUT, "options": opts,
                      "placeholder": plain("Pick shifts")}
     initial = [o for o in opts if int(o["value"]) in set(selected)]

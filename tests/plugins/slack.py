@@ -50,9 +50,11 @@ class SlackEnv:
 
 @pytest.fixture
 def slack_stub():
+    """The stub; the test fails at teardown if Slack would have refused a call it did not expect."""
     stub = SlackStub().start()
     yield stub
     stub.stop()
+    stub.assert_no_refusals()
 
 
 @pytest.fixture
@@ -82,10 +84,10 @@ def slack_app(slack):
 
 
 @pytest.fixture
-def slack_http(slack_app) -> HttpDriver:
+def slack_http(slack, slack_app) -> HttpDriver:
     from bot.server import make_wsgi_app
 
-    return HttpDriver(make_wsgi_app(slack_app))
+    return HttpDriver(make_wsgi_app(slack_app), stub=slack.stub)
 
 
 @pytest.fixture
@@ -95,7 +97,7 @@ def slack_http_threaded(slack) -> HttpDriver:
     from bot.app import create_app
     from bot.server import make_wsgi_app
 
-    return HttpDriver(make_wsgi_app(create_app(slack.ctx)))
+    return HttpDriver(make_wsgi_app(create_app(slack.ctx)), stub=slack.stub)
 
 
 @pytest.fixture
@@ -105,5 +107,5 @@ def slack_socket(slack, slack_app):
     ctx = slack.ctx
     ctx.settings = Settings(**{**ctx.settings.__dict__, "slack_app_token": "xapp-test"})
     handler = make_socket_handler(slack_app, ctx)
-    yield SocketDriver(handler)
+    yield SocketDriver(handler, stub=slack.stub)
     handler.client.close()

@@ -99,3 +99,13 @@ def test_dispatch_shows_served_and_upcoming_per_person(team, slack_http):
     assert "Alice Adams" in json.dumps(team.stub.wait_for("response_url", 2)[-1].body)
     slack_http.command("fairness Nope", response_url=team.response_url)
     assert "No schedule is called" in json.dumps(team.stub.wait_for("response_url", 3)[-1].body)
+
+
+def test_a_channel_with_two_schedules_gets_both_tables(team, slack_http):
+    """Each schedule's table has its own block ids: Slack refuses a message that repeats one."""
+    add_platform(team.ctx, name="Database")
+    slack_http.command("fairness", channel_id="C1", response_url=team.response_url)
+    body = team.stub.wait_for("response_url")[-1].body
+    text = json.dumps(body, ensure_ascii=False)
+    assert "*Platform*" in text and "*Database*" in text
+    assert team.stub.refusals == []

@@ -1,9 +1,12 @@
-"""Validate Block Kit payloads with slack-sdk's models (shared by the Slack tests)."""
+"""Validate Block Kit payloads as Slack would (shared by the Slack tests): slack-sdk's models read
+them back unchanged, and Slack's documented limits (tests/slack/rules.py) hold."""
 
 from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+
+from tests.slack import rules
 
 
 def assert_blocks(blocks: list[dict]) -> None:
@@ -16,12 +19,13 @@ def assert_blocks(blocks: list[dict]) -> None:
 
 def assert_view(view: dict) -> None:
     View(**view).validate_json()
-    limit = 100
-    assert len(view["blocks"]) <= limit
+    found = rules.view_violations(view)
+    assert not found, "Slack would refuse this view:\n" + "\n".join(found)
     assert_blocks(view["blocks"])
 
 
 def assert_message(msg: dict) -> None:
     assert msg["text"], "a message needs its notification text"
-    assert len(msg["blocks"]) <= 50
+    found = rules.message_violations(msg)
+    assert not found, "Slack would refuse this message:\n" + "\n".join(found)
     assert_blocks(msg["blocks"])

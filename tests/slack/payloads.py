@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -52,18 +53,27 @@ def interactive(payload: dict) -> str:
 
 # ---------------------------------------------------------------- payloads
 
+_triggers = itertools.count(1)
+
+
+def new_trigger_id() -> str:
+    """A fresh trigger id shaped like Slack's, stamped with its issue time (ms) for the stub's expiry."""
+    return f"{next(_triggers)}.{int(time.time() * 1000)}.{next(_triggers):08x}"
+
+
 
 def slash_command(text: str, *, user_id: str = USER, team_id: str = TEAM, channel_id: str = CHANNEL,
-                  response_url: str = "https://hooks.slack.invalid/commands/1", trigger_id: str = "trig-1",
+                  response_url: str = "https://hooks.slack.invalid/commands/1", trigger_id: str | None = None,
                   command: str = "/oncall") -> dict:
     return {"token": "legacy", "team_id": team_id, "team_domain": "test", "channel_id": channel_id,
             "channel_name": "general", "user_id": user_id, "user_name": user_id.lower(), "command": command,
-            "text": text, "api_app_id": "A1", "response_url": response_url, "trigger_id": trigger_id}
+            "text": text, "api_app_id": "A1", "response_url": response_url,
+            "trigger_id": trigger_id or new_trigger_id()}
 
 
 def block_actions(action_id: str, value: str | None = None, *, user_id: str = USER, team_id: str = TEAM,
                   channel_id: str | None = CHANNEL, response_url: str | None = None, view: dict | None = None,
-                  selected_option: dict | None = None, block_id: str = "b1", trigger_id: str = "trig-2") -> dict:
+                  selected_option: dict | None = None, block_id: str = "b1", trigger_id: str | None = None) -> dict:
     action: dict = {"action_id": action_id, "block_id": block_id, "type": "button", "action_ts": "1.0"}
     if value is not None:
         action["value"] = value
@@ -71,7 +81,7 @@ def block_actions(action_id: str, value: str | None = None, *, user_id: str = US
         action.update(type="static_select", selected_option=selected_option)
     payload: dict = {"type": "block_actions", "team": {"id": team_id, "domain": "test"},
                      "user": {"id": user_id, "team_id": team_id}, "api_app_id": "A1", "token": "legacy",
-                     "trigger_id": trigger_id, "actions": [action]}
+                     "trigger_id": trigger_id or new_trigger_id(), "actions": [action]}
     if channel_id:
         payload["channel"] = {"id": channel_id, "name": "general"}
         payload["container"] = {"type": "message", "channel_id": channel_id, "is_ephemeral": True}
@@ -87,7 +97,7 @@ def view_submission(callback_id: str, values: dict[str, dict[str, dict]], *, pri
                     user_id: str = USER, team_id: str = TEAM, view_id: str = "V1") -> dict:
     return {"type": "view_submission", "team": {"id": team_id, "domain": "test"},
             "user": {"id": user_id, "team_id": team_id}, "api_app_id": "A1", "token": "legacy",
-            "trigger_id": "trig-3",
+            "trigger_id": new_trigger_id(),
             "view": {"id": view_id, "type": "modal", "callback_id": callback_id, "team_id": team_id,
                      "private_metadata": private_metadata, "hash": "h1", "state": {"values": values}}}
 
@@ -150,11 +160,15 @@ class Response:
 
 
 class HttpDriver:
-    """Posts signed requests into a WSGI app (e.g. `bot.server.make_wsgi_app(app)`), in process."""
+    """Posts signed requests into a WSGI app (e.g. `bot.server.make_wsgi_app(app)`), in process.
 
-    def __init__(self, wsgi_app: Callable, secret: str = SIGNING_SECRET):
+    With a `stub` (tests/slack/stub.py), every JSON ack (a `response_action` view, an immediate
+    message) goes through Slack's rules too, and a refused one fails the test like a refused call."""
+
+    def __init__(self, wsgi_app: Callable, secret: str = SIGNING_SECRET, stub: Any = None):
         self.wsgi_app = wsgi_app
         self.secret = secret
+        self.stub = stub
 
     def request(self, method: str, path: str, body: str = "", headers: dict[str, str] | None = None,
                 content_type: str = "application/x-www-form-urlencoded") -> Response:
@@ -175,7 +189,10 @@ class HttpDriver:
 
         chunks = self.wsgi_app(environ, start_response)
         out = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
-        return Response(captured["status"], captured["headers"], out.decode())
+        response = Response(captured["status"], captured["headers"], out.decode())
+        if self.stub is not None and response.body and "json" in response.headers.get("content-type", ""):
+            self.stub.check("ack", response.json())
+        return response
 
     def post(self, body: str, *, timestamp: float | None = None, signature: str | None = None,
              content_type: str = "application/x-www-form-urlencoded", path: str = "/slack/events") -> Response:
@@ -188,7 +205,11 @@ class HttpDriver:
         return self.post(form(slash_command(text, **kw)))
 
     def interact(self, payload: dict) -> Response:
-        return self.post(interactive(payload))
+        response = self.post(interactive(payload))
+        if self.stub is not None and payload.get("type") == "view_submission" and response.body \
+                and "json" in response.headers.get("content-type", ""):
+            self.stub.check_submission_ack(payload, response.json())
+        return response
 
     def event(self, payload: dict) -> Response:
         return self.post(json.dumps(payload), content_type="application/json")
@@ -210,9 +231,10 @@ class FakeSocketClient:
 class SocketDriver:
     """Feeds Socket Mode envelopes to a bolt SocketModeHandler's `handle`, as its websocket would."""
 
-    def __init__(self, handler):
+    def __init__(self, handler, stub: Any = None):
         self.handler = handler
         self.client = FakeSocketClient()
+        self.stub = stub
         self._n = 0
 
     def send(self, kind: str, payload: dict) -> dict | None:
@@ -223,4 +245,7 @@ class SocketDriver:
         req = SocketModeRequest(type=kind, envelope_id=f"env-{self._n}", payload=payload)
         self.handler.handle(self.client, req)
         assert self.client.sent and self.client.sent[-1].envelope_id == req.envelope_id, "no ack sent"
-        return self.client.sent[-1].payload
+        payload = self.client.sent[-1].payload
+        if self.stub is not None and payload:
+            self.stub.check("ack", payload)
+        return payload

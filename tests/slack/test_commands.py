@@ -194,7 +194,6 @@ def test_schedules_is_acked_before_the_provider_answers(team, slack_http_threade
 
 def link_values(conn: int, channel: str | None = "C1", extras=(), horizon=30):
     return {
-        FormBlock.LINK_CONNECTION: {ButtonId.LINK_PICK_CONNECTION: sel(str(conn))},
         FormBlock.LINK_SCHEDULE: {FormBlock.INPUT: sel("PSCHED1")},
         FormBlock.LINK_HORIZON: {FormBlock.INPUT: number(horizon)},
         FormBlock.LINK_CHANNEL: {FormBlock.INPUT: conversation(channel)},
@@ -213,7 +212,8 @@ def test_link_button_opens_the_modal_with_the_schedule_chosen(team, slack_http, 
     assert_view(view)
     sched = next(b for b in view["blocks"] if b.get("block_id") == FormBlock.LINK_SCHEDULE)
     assert sched["element"]["initial_option"]["value"] == "PSCHED1"
-    assert json.loads(view["private_metadata"]) == {"c": "C1", "r": team.response_url}
+    assert json.loads(view["private_metadata"]) == {"c": "C1", "r": team.response_url, "k": conn}
+    assert view["submit"]["text"] == "Link" and "submit" not in opened.body["view"]
 
 
 def test_link_command_and_connection_picker(team, slack_http, conformant_respx):
@@ -228,13 +228,39 @@ def test_link_command_and_connection_picker(team, slack_http, conformant_respx):
                                       selected_option={"value": str(conn), "text": {"type": "plain_text", "text": "x"}}))
     updates = team.stub.wait_for("views.update", 2)
     assert "PSCHED1" in str(updates[-1].body["view"])
+    assert json.loads(updates[-1].body["view"]["private_metadata"])["k"] == conn  # what the submission links
+
+
+def test_app_home_link_button_opens_the_modal(team, slack_http, conformant_respx):
+    pd_account(conformant_respx)
+    add_connection(team.ctx)
+    home = {"id": "VHOME", "type": "home", "callback_id": "home_view", "hash": "h1"}
+    slack_http.interact(block_actions(ButtonId.HOME_LINK, channel_id=None, view=home))
+    (opened,) = team.stub.wait_for("views.open")
+    assert opened.body["view"]["callback_id"] == CallbackId.LINK
+    (updated,) = team.stub.wait_for("views.update")  # one account: its schedules at once
+    assert "PSCHED1" in str(updated.body["view"]) and updated.body["view"]["submit"]["text"] == "Link"
+
+
+def test_answer_without_response_url_goes_by_dm_when_the_person_left_the_channel(team, slack_http, conformant_respx):
+    """No response_url: the answer is an ephemeral message in the channel; Slack refuses it for someone
+    no longer in the channel (user_not_in_channel), so it comes as a direct message instead."""
+    pd_account(conformant_respx)
+    team.stub.add_channel("C1", members=["U2"])  # Alice (U1) left C1
+    team.stub.expect_refusal("user_not_in_channel")
+    conn = add_connection(team.ctx)
+    slack_http.interact(view_submission(CallbackId.LINK, link_values(conn), private_metadata=json.dumps({"c": "C1",
+                                                                                                           "k": conn})))
+    assert [r.error for r in team.stub.refusals] == ["user_not_in_channel"]
+    (dm,) = [b for b in team.stub.bodies("chat.postMessage") if b["channel"] == "U1"]
+    assert "Linked *Platform primary*" in json.dumps(dm, ensure_ascii=False)
 
 
 def test_link_all_members_mapped(team, slack_http, conformant_respx):
     pd_account(conformant_respx)
     team.stub.add_user("U3", email="carol@example.com", name="carol")
     conn = add_connection(team.ctx)
-    resp = slack_http.interact(view_submission(CallbackId.LINK, link_values(conn), private_metadata=meta(team)))
+    resp = slack_http.interact(view_submission(CallbackId.LINK, link_values(conn), private_metadata=meta(team, k=conn)))
     assert resp.status == 200 and not resp.body
     text = reply(team)
     assert "Linked *Platform primary*: 3 members mapped" in text and "could not be matched" not in text
@@ -256,7 +282,7 @@ def test_link_some_members_unmapped(team, slack_http, conformant_respx):
     pd_account(conformant_respx)  # Carol has no Slack account; Bob's is deactivated
     team.stub.add_user("U2", email="bob@example.com", deleted=True)
     conn = add_connection(team.ctx)
-    slack_http.interact(view_submission(CallbackId.LINK, link_values(conn), private_metadata=meta(team)))
+    slack_http.interact(view_submission(CallbackId.LINK, link_values(conn), private_metadata=meta(team, k=conn)))
     text = reply(team)
     assert "1 members mapped" in text
     assert "carol@example.com" in text and "no Slack account uses this email" in text
@@ -269,14 +295,14 @@ def test_link_some_members_unmapped(team, slack_http, conformant_respx):
 def test_link_into_a_channel_without_the_bot(team, slack_http, conformant_respx):
     conn = add_connection(team.ctx)
     body = slack_http.interact(view_submission(CallbackId.LINK, link_values(conn, channel="C2"),
-                                               private_metadata=meta(team))).json()
+                                               private_metadata=meta(team, k=conn))).json()
     assert body["response_action"] == "errors" and "invite me" in body["errors"][FormBlock.LINK_CHANNEL]
 
 
 def test_link_twice_is_refused_under_the_field(team, slack_http, conformant_respx):
     conn = add_connection(team.ctx)
     add_schedule(team.ctx, conn)
-    body = slack_http.interact(view_submission(CallbackId.LINK, link_values(conn), private_metadata=meta(team))).json()
+    body = slack_http.interact(view_submission(CallbackId.LINK, link_values(conn), private_metadata=meta(team, k=conn))).json()
     assert "Already linked" in body["errors"][FormBlock.LINK_SCHEDULE]
 
 
@@ -285,7 +311,7 @@ def test_link_with_an_extra_destination_on_another_connection(team, slack_http, 
     conn = add_connection(team.ctx)
     other = add_connection(team.ctx, name="Backup PD")
     slack_http.interact(view_submission(CallbackId.LINK, link_values(conn, extras=[(f"{other}:PBACK", "Backup")]),
-                                        private_metadata=meta(team)))
+                                        private_metadata=meta(team, k=conn)))
     assert "Backup" in reply(team)
     with session_scope(team.ctx.engine) as session:
         dests = session.exec(select(Destination).order_by(Destination.id)).all()
@@ -468,7 +494,7 @@ def test_link_refuses_a_destination_another_schedule_exports_to(team, slack_http
     other = add_connection(team.ctx, name="Backup PD")
     owner = add_schedule(team.ctx, other, name="Backup rota")  # exports to PSCHED1 on the backup account
     body = slack_http.interact(view_submission(
-        CallbackId.LINK, link_values(conn, extras=[(f"{other}:PSCHED1", "Backup")]), private_metadata=meta(team))).json()
+        CallbackId.LINK, link_values(conn, extras=[(f"{other}:PSCHED1", "Backup")]), private_metadata=meta(team, k=conn))).json()
     assert body["response_action"] == "errors"
     assert "already receives the shifts of `Backup rota`" in body["errors"][FormBlock.LINK_DESTINATIONS]
     with session_scope(team.ctx.engine) as session:

@@ -209,3 +209,20 @@ def test_connections_message_says_write_access():
     text = str(connections_message(items))
     assert "read-write" in text and "read-only: never exported to" in text
     assert "write access unknown: checked before the first export" in text
+
+
+def test_big_accounts_keep_current_and_chosen_schedules_in_the_100_options():
+    """Slack lists at most 100 options: a current destination or the schedule a Link button chose that
+    comes later in a big account's list is still offered (and preselected), and the modal says more exist."""
+    many = tuple(RemoteSchedule(f"P{i}", f"S{i}", "UTC") for i in range(150))
+    big = ProviderSchedules(CONN, many, {})
+    data = EditData(1, "Platform primary", 30, "C1", ("U1",), (), (Target(1, "P120", "S120"),))
+    view = edit_modal(data, [big])
+    assert_view(view)
+    dest = next(b for b in view["blocks"] if b.get("block_id") == FormBlock.EDIT_DESTINATIONS)
+    assert [o["value"] for o in dest["element"]["initial_options"]] == ["1:P120"]
+    assert "150" in dest["hint"]["text"]
+    modal = link_modal([CONN], big, all_groups=[big], selected_schedule="P130")
+    assert_view(modal)
+    sched = next(b for b in modal["blocks"] if b.get("block_id") == FormBlock.LINK_SCHEDULE)
+    assert sched["element"]["initial_option"]["value"] == "P130" and "150" in sched["hint"]["text"]

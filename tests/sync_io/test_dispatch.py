@@ -26,6 +26,7 @@ def env(slack, slack_http, conformant_respx):
     slack.stub.add_user("U1", name="alice", email="alice@example.com")
     slack.stub.add_user("U3", name="carol", email="carol@example.com")
     slack.stub.add_user("UADMIN", name="boss", email="boss@example.com", is_admin=True)
+    slack.stub.add_channel("C1")  # the schedule's channel; the bot is in it
     world = add_world(slack.ctx, weeks=4)
     return slack, slack_http, fake, world, clock
 

@@ -25,6 +25,7 @@ from tests.sync_io.world import OG_KEY, PD_KEY, Clock, add_world, destination
 def env(slack, conformant_respx):
     clock = Clock(T0 + timedelta(days=2, hours=3))
     slack.ctx.clock = clock
+    slack.stub.add_channel("C1")  # the schedule's channel; the bot is in it
     client = WebClient(token="xoxb-test-token", base_url=slack.stub.api_url)
     return slack, conformant_respx, clock, client
 

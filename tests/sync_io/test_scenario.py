@@ -31,6 +31,7 @@ def story(request, slack, slack_http, conformant_respx):
     fake = fake_cls(conformant_respx, clock)
     for uid, name in (("U1", "alice"), ("U2", "bob"), ("U3", "carol")):
         slack.stub.add_user(uid, name=name, email=f"{name}@example.com")
+    slack.stub.add_channel("C1")  # the schedule's channel; the bot is in it
     world = add_world(slack.ctx, provider=request.param, weeks=5)
     client = WebClient(token="xoxb-test-token", base_url=slack.stub.api_url)
     return request.param, fake, world, clock, client
