@@ -324,7 +324,7 @@ def test_link_and_edit_refuse_a_read_only_account_as_a_new_destination(team, sla
     conn = add_connection(team.ctx)
     ro = add_connection(team.ctx, name="Read only PD", can_write=False)
     body = slack_http.interact(view_submission(
-        CallbackId.LINK, link_values(conn, extras=[(f"{ro}:PBACK", "Backup")]), private_metadata=meta(team))).json()
+        CallbackId.LINK, link_values(conn, extras=[(f"{ro}:PBACK", "Backup")]), private_metadata=meta(team, k=conn))).json()
     assert "read-only" in body["errors"][FormBlock.LINK_DESTINATIONS]
     sched = add_schedule(team.ctx, conn)
     body = slack_http.interact(view_submission(

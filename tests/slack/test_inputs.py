@@ -203,13 +203,14 @@ def test_picked_options_the_bot_did_not_offer_are_refused(team, slack_http, call
     assert row_counts(team.ctx) == before
 
 
-@pytest.mark.parametrize("values", [
-    {"link_connection": {"link_pick_connection": sel(value)}, "link_schedule": {"input": sel("PSCHED1")}}
-    for value in ("garbage", "99999999999999999999", "²")
-] + [{"link_connection": {"link_pick_connection": sel("1")}, "link_schedule": {"input": sel("PSCHED1")},
-      "link_destinations": {"input": multi([(value, "x")])}} for value in ("x:P", "1", "1:", "²:P")])
-def test_a_link_submission_with_options_the_bot_did_not_offer_is_refused(team, slack_http, values):
-    resp = slack_http.interact(view_submission(CallbackId.LINK, values, private_metadata="{}", user_id="UADM"))
+@pytest.mark.parametrize(("meta", "values"), [
+    ({"k": value}, {"link_schedule": {"input": sel("PSCHED1")}})  # the account the form was filled for
+    for value in ("garbage", "99999999999999999999", "²", -1, 2**31)
+] + [({"k": 1}, {"link_schedule": {"input": sel("PSCHED1")}, "link_destinations": {"input": multi([(value, "x")])}})
+     for value in ("x:P", "1", "1:", "²:P")])
+def test_a_link_submission_with_options_the_bot_did_not_offer_is_refused(team, slack_http, meta, values):
+    resp = slack_http.interact(view_submission(CallbackId.LINK, values, private_metadata=json.dumps(meta),
+                                               user_id="UADM"))
     stale_modal(team, resp)
 
 

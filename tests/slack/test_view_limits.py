@@ -16,6 +16,7 @@ import pytest
 
 import bot.views
 from bot.providers import ProviderKind, RemoteRotation, RemoteSchedule, RemoteUser
+from bot.providers.base import WriteCheck
 from bot.services.connect import Connected
 from bot.services.connections import ConnectionInfo
 from bot.services.fairness import FairnessData, FairnessLine
@@ -218,6 +219,11 @@ def connection_infos(long: bool) -> list[ConnectionInfo]:
 # ---------------------------------------------------------------- the cases
 
 
+def connected(long: bool, n: int, write: WriteCheck | None = None) -> Connected:
+    return Connected(1, "C" * 60 if long else "Acme", ProviderKind.PAGERDUTY, "…cdef",
+                     [remote(i, long) for i in range(n)], write or WriteCheck(True))
+
+
 @functools.cache
 def cases(long: bool) -> dict[str, Callable[[], dict]]:
     n = N if long else 2
@@ -231,9 +237,11 @@ def cases(long: bool) -> dict[str, Callable[[], dict]]:
         "notice_modal": lambda: common.notice_modal(LONG if long else "Not allowed", LONG * 20 if long else "no"),
         "loading_modal": lambda: common.loading_modal(LONG if long else "Loading"),
         "connect_modal": lambda: connect.connect_modal('{"c":"C1"}' * (300 if long else 1)),
-        "connected_message": lambda: connect.connected_message(
-            Connected(1, "C" * 60 if long else "Acme", ProviderKind.PAGERDUTY, "…cdef",
-                      [remote(i, long) for i in range(n)]), None),
+        "connected_message": lambda: connect.connected_message(connected(long, n)),
+        "connected_modal": lambda: connect.connected_modal(connected(long, n)),
+        "connected_modal (one schedule, read-only)": lambda: connect.connected_modal(
+            connected(long, 1, WriteCheck(False, LONG * 10 if long else ""))),
+        "checking_modal": lambda: connect.checking_modal(ProviderKind.OPSGENIE),
         "connections_message": lambda: connections.connections_message(connection_infos(long),
                                                                         note=LONG * 20 if long else None),
         "schedules_message": lambda: schedules.schedules_message(groups + [ProviderSchedules(conn(5, long),
