@@ -1,0 +1,27 @@
+"""The sandbox runs the sync job every few seconds: SYNC_INTERVAL_SECONDS, when set, wins over minutes."""
+
+from datetime import timedelta
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config import ConfigError, Settings
+from bot.context import Context
+from bot.crypto import KeyBox
+from bot.sync.job import JOB_ID, start_scheduler
+
+
+def test_seconds_setting_is_read_and_checked():
+    assert Settings.from_env({}).sync_interval_seconds is None
+    assert Settings.from_env({"SYNC_INTERVAL_SECONDS": "5"}).sync_interval_seconds == 5
+    with pytest.raises(ConfigError, match="SYNC_INTERVAL_SECONDS"):
+        Settings.from_env({"SYNC_INTERVAL_SECONDS": "0"})
+
+
+@pytest.mark.parametrize(("env", "interval"), [({}, timedelta(minutes=15)),
+                                               ({"SYNC_INTERVAL_SECONDS": "4"}, timedelta(seconds=4))])
+def test_job_runs_at_the_configured_interval(env, interval, tmp_path):
+    settings = Settings.from_env({**env, "ONCALL_SECRET_KEY": Fernet.generate_key().decode()})
+    ctx = Context(settings=settings, engine=None, keys=KeyBox(settings.secret_key))
+    scheduler = start_scheduler(ctx, None, start=False)
+    assert scheduler.get_job(JOB_ID).trigger.interval == interval
