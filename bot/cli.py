@@ -140,11 +140,19 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     sub.add_parser("check", help="validate configuration and connectivity")
+    sandbox = sub.add_parser("sandbox", help="the bot with simulated Slack, PagerDuty and Opsgenie on this machine")
+    sandbox.add_argument("--script", type=argparse.FileType("r"), help="replay the steps of this file, then exit")
+    sandbox.add_argument("--tour", action="store_true", help="play the scripted tour, then exit")
+    sandbox.add_argument("--sync-seconds", type=int, default=5, help="seconds between background syncs (5)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "sandbox":  # needs no configuration: everything is simulated
+        from bot.sandbox.cli import run_sandbox
+
+        return run_sandbox(args)
     load_dotenv(".env")
     try:
         settings = Settings.from_env()

@@ -145,6 +145,11 @@ class SlackSim:
         with self._lock:
             self._new_modal(user, view)
 
+    def reply(self, user: str, channel: str | None, message: dict) -> None:
+        """An answer the bot gave in the HTTP response of a slash command (shown to that person only)."""
+        with self._lock:
+            self._add("ephemeral", user, channel, _message(message))
+
     def visible(self, user: str) -> list[Surface]:
         """What `user` can see, newest first."""
         with self._lock:
