@@ -34,7 +34,7 @@ pd who Platform +4d1h
 
 note 5. Bob swaps his next week with Alice; she accepts in a DM and both providers change at once
 as bob: /oncall swap @alice
-as bob: press Confirm
+as bob: press Send request
 expect Accept
 as alice: press Accept
 expect done within 60
