@@ -184,6 +184,7 @@ class Sandbox:
                 self.step(line)
             except SandboxError as exc:
                 raise SandboxError(f"line {number}: {line}\n  {exc}") from None
+        self.flush(quiet=1.5)
 
     def step(self, line: str) -> None:
         line = _DATE.sub(lambda m: (datetime.now(UTC) + timedelta(days=int(m[1]))).strftime("%Y-%m-%d"), line)
@@ -221,6 +222,7 @@ class Sandbox:
     def act(self, who: str, what: str) -> None:
         user, people = self.person(who), self.people
         verb, _, rest = what.partition(" ")
+        calls = len(self.slack.calls)
         if verb == "/oncall":
             resp = people.command(user, self.slack_text(rest.strip()))
             if resp.status_code != 200:
@@ -245,6 +247,8 @@ class Sandbox:
             self.emit(render.indent(render.view(modal.payload, self.names(user))))
         else:
             raise SandboxError("after `as NAME:` comes /oncall …, press LABEL, fill FIELD=VALUE, submit, cancel, home")
+        if verb in ("/oncall", "press", "submit", "home"):  # the bot answers after its ack: give it a moment
+            self.slack.wait_for(lambda: len(self.slack.calls) > calls, timeout=3)
         self.flush()
         if self.ask is not None:
             self.fill_interactively(user)
