@@ -105,8 +105,10 @@ def read_request(view: dict) -> LinkRequest:
     if not conn:
         raise FieldError(FormBlock.LINK_CONNECTION, "Pick an account.")
     sched = state_value(view, FormBlock.LINK_SCHEDULE, FormBlock.INPUT)
-    if not sched:
-        raise FieldError(FormBlock.LINK_SCHEDULE, "Pick the schedule to link.")
+    shown = any(b.get("block_id") == FormBlock.LINK_SCHEDULE for b in view.get("blocks") or [])
+    if not sched:  # the error goes under a field the modal shows (none while the schedules load)
+        raise FieldError(FormBlock.LINK_SCHEDULE if shown else FormBlock.LINK_CONNECTION,
+                         "Pick the schedule to link." if shown else "Wait for the account's schedules, then pick one.")
     try:
         horizon = int(state_value(view, FormBlock.LINK_HORIZON, FormBlock.INPUT) or 30)
     except ValueError:

@@ -51,7 +51,8 @@ _DATE = re.compile(r"\{date([+-]\d+)d\}")
 class Options:
     sync_seconds: int = 5
     rules: Rules | None = None  # Slack's Block Kit rules: (method, body) -> problems
-    check: Callable[[SimRequest], list[str]] | None = None  # provider request validation
+    pagerduty_check: Callable[[SimRequest], list[str]] | None = None  # provider request validation
+    opsgenie_check: Callable[[SimRequest], list[str]] | None = None
     workdir: Path | None = None
     echo: bool = True  # print each step before its output
 
@@ -64,8 +65,8 @@ class Sandbox:
 
     def __post_init__(self) -> None:
         self.slack = SlackSim(token="xoxb-sandbox-" + secrets.token_hex(8), rules=self.options.rules)
-        self.pd = PagerDutySim(check=self.options.check)
-        self.og = OpsgenieSim(check=self.options.check)
+        self.pd = PagerDutySim(check=self.options.pagerduty_check)
+        self.og = OpsgenieSim(check=self.options.opsgenie_check)
         self.providers: dict[str, ProviderSim] = {"pd": self.pd, "og": self.og}
         self.servers: list[LoopbackServer] = []
         self.bot: BotRunner | None = None

@@ -70,8 +70,7 @@ def link_modal(connections: Sequence[ConnectionRef], chosen: ProviderSchedules |
     """`chosen`: the picked connection's schedules (None until one is picked or while loading, when
     `connection_id` preselects the account)."""
     picked = chosen.connection.id if chosen else connection_id
-    blocks: list[Block] = [connection_select(connections, picked)]
-    submit = None
+    blocks: list[Block] = [connection_select(connections, picked)]  # an input: Slack requires a submit button
     if loading:
         blocks.append(section(":hourglass: Loading the account's schedules…"))
     elif chosen is None:
@@ -103,8 +102,7 @@ def link_modal(connections: Sequence[ConnectionRef], chosen: ProviderSchedules |
                                       "bot cannot export to it. Pick a writable destination above to export."))
             else:
                 blocks.append(context("The linked schedule itself is always a destination."))
-            submit = "Link"
-    return modal(CallbackId.LINK, "Link a schedule", blocks, submit=submit, close="Cancel",
+    return modal(CallbackId.LINK, "Link a schedule", blocks, submit="Link", close="Cancel",
                  private_metadata=private_metadata)
 
 
