@@ -136,7 +136,9 @@ def cmd_check(settings: Settings) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="oncall-bot", description="Slack bot for on-call shifts.")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (Slack listener and sync scheduler)")
+    run = sub.add_parser("run", help="run the bot (Slack listener and sync scheduler)")
+    run.add_argument("--or-sandbox", action="store_true",
+                     help="without Slack credentials, say so and start the sandbox instead (make run)")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     sub.add_parser("check", help="validate configuration and connectivity")
@@ -160,6 +162,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"configuration error: {exc}")
     setup_logging(settings.log_level)
     if args.command == "run":
+        if args.or_sandbox and settings.missing_for_run():
+            print("Slack is not configured (no SLACK_BOT_TOKEN and signing secret or app token in .env): starting "
+                  "the sandbox, the bot with simulated Slack, PagerDuty and Opsgenie.", flush=True)
+            from bot.sandbox.cli import run_sandbox
+
+            return run_sandbox(argparse.Namespace(script=None, tour=False, sync_seconds=5))
         return cmd_run(settings)
     if args.command == "db":
         return cmd_db_upgrade(settings)

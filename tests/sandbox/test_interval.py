@@ -25,3 +25,18 @@ def test_job_runs_at_the_configured_interval(env, interval, tmp_path):
     ctx = Context(settings=settings, engine=None, keys=KeyBox(settings.secret_key))
     scheduler = start_scheduler(ctx, None, start=False)
     assert scheduler.get_job(JOB_ID).trigger.interval == interval
+
+
+def test_run_or_sandbox_without_slack_says_so_in_one_line_and_starts_the_sandbox(tmp_path):
+    """`make run` on a fresh clone: no .env, so the sandbox (here fed an empty terminal: it ends at once)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "ONCALL_", "SYNC_"))}
+    result = subprocess.run([sys.executable, "-m", "bot", "run", "--or-sandbox"], cwd=tmp_path, env=env,
+                            input="", capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    first, *rest = result.stdout.splitlines()
+    assert first.startswith("Slack is not configured") and "SLACK_BOT_TOKEN" in first and "sandbox" in first
+    assert any(line.startswith("oncall-bot sandbox:") for line in rest), result.stdout
