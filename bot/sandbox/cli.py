@@ -30,7 +30,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
             return 0
         return _interactive(sandbox)
     except SandboxError as exc:
-        print(f"oncall-bot sandbox: {exc}", file=sys.stderr)
+        tail = "\n".join(sandbox.bot.log().splitlines()[-15:]) if sandbox.bot else ""
+        print(f"oncall-bot sandbox: {exc}\n--- the bot's log, last lines ---\n{tail}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

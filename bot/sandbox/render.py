@@ -24,6 +24,15 @@ _FORMATS = {
 }
 
 
+_EMOJI = {
+    ":warning:": "⚠", ":white_check_mark:": "✔", ":x:": "✘", ":lock:": "🔒", ":link:": "🔗", ":pager:": "📟",
+    ":electric_plug:": "🔌", ":hourglass:": "⏳", ":hourglass_flowing_sand:": "⏳", ":calendar:": "📅",
+    ":palm_tree:": "🌴", ":arrows_counterclockwise:": "🔄", ":large_green_circle:": "🟢", ":red_circle:": "🔴",
+    ":white_circle:": "⚪", ":large_yellow_circle:": "🟡", ":grey_question:": "❔", ":+1:": "👍",
+}
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+
+
 class Names:
     """How ids read: `user(id)`, `channel(id)`, and the reader's time zone."""
 
@@ -47,6 +56,7 @@ def mrkdwn(text: str, names: Names) -> str:
     text = _CHANNEL.sub(lambda m: "#" + (m[3] or names.channel(m[1])), text)
     text = _LINK.sub(lambda m: m[3] or m[1], text)
     text = _SPECIAL.sub(lambda m: "@" + m[1], text)
+    text = _SHORTCODE.sub(lambda m: _EMOJI.get(m[0], m[0]), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

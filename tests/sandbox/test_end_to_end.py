@@ -197,3 +197,36 @@ expect latest exported within 90
     assert mismatches(sandbox.pd, "PDATAB2", shifts, marks["PDATAB2"], skip={"heidi@example.com"}) == []
     assert all(sandbox.pd.user_email(sandbox.pd.who("PDATAB2", t)) != "heidi@example.com"
                for t in hours(marks["PDATAB2"]))
+
+
+# ---------------------------------------------------------------- the terminal session
+
+
+def test_an_interactive_session_fills_a_modal_by_answering_prompts(sandbox):
+    answers = iter(["PagerDuty", "Acme PagerDuty", PD_KEY, ""])  # Enter keeps the region shown
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt.strip())
+        return next(answers)
+
+    sandbox.ask = ask
+    sandbox.step("as alice: /oncall connect")
+    assert asked == ["Provider:", "Display name:", "API key:", "Region:"]
+    sandbox.step("expect Connected")
+    assert sandbox.slack.open_modal(uid("alice")) is None
+    transcript = "\n".join(sandbox.transcript)
+    assert "Connected *Acme PagerDuty*" in transcript and "[Link]" in transcript and PD_KEY not in transcript
+
+
+def test_a_script_step_that_cannot_be_done_stops_with_its_line(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "steps.txt"
+    script.write_text("# a comment\npd who Platform +1d\nas nobody: /oncall help\n")
+    result = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--script", str(script)], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "PagerDuty Platform pages" in result.stdout
+    assert "line 3: as nobody: /oncall help" in result.stderr and "nobody called 'nobody'" in result.stderr

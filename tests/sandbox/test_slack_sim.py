@@ -80,5 +80,6 @@ def test_block_kit_reads_as_text():
     text = render.mrkdwn(f"<@U1> is on call from <!date^{ts}^{{date_short_pretty}} {{time}}|x> in <#C1>, "
                          "see <https://x.invalid|the docs>", names)
     assert text == "@alice is on call from Mon 7 Dec 10:00 in #oncall, see the docs"
+    assert render.mrkdwn(":warning: at 10:30: :unknown_one:", names) == "⚠ at 10:30: :unknown_one:"
     view = render.view(MODAL, names)
     assert "┌ Connect ┐" in view and "• Name: ‹x›" in view and "[Go]" in view
