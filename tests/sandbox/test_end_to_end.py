@@ -142,18 +142,20 @@ expect Linked
 """
 
 
-def test_a_provider_failing_then_recovering(sandbox):
+def test_a_provider_failing_then_recovering_and_throttling(sandbox):
     run(sandbox, CONNECT_PD.format(key=PD_KEY) + """
 pd fail 503 1000 writes
 """ + LINK.format(account="Acme PagerDuty", schedule="Database", extra="") + """
 as frank: /oncall sync
 expect latest exported within 90
 pd recover
+pd throttle 1
 as frank: /oncall sync
 expect created within 90
 """)
     reports = texts(sandbox, "ephemeral", uid("frank"))
     assert "503" in reports and "The next sync tries again" in reports
+    assert not sandbox.pd.faults, "the throttled request was answered 429 (with ratelimit-reset) and retried"
     shifts, marks = bot_state(sandbox, "Database")
     assert marks["PDATAB2"] is not None and marks["PDATAB2"] >= datetime.now(UTC) + timedelta(days=6)
     assert mismatches(sandbox.pd, "PDATAB2", shifts, marks["PDATAB2"]) == []

@@ -8,7 +8,6 @@ from cryptography.fernet import Fernet
 from bot.config import ConfigError, Settings
 from bot.context import Context
 from bot.crypto import KeyBox
-from bot.sync.job import JOB_ID, start_scheduler
 
 
 def test_seconds_setting_is_read_and_checked():
@@ -20,11 +19,11 @@ def test_seconds_setting_is_read_and_checked():
 
 @pytest.mark.parametrize(("env", "interval"), [({}, timedelta(minutes=15)),
                                                ({"SYNC_INTERVAL_SECONDS": "4"}, timedelta(seconds=4))])
-def test_job_runs_at_the_configured_interval(env, interval, tmp_path):
+def test_job_runs_at_the_configured_interval(env, interval, job_module):
     settings = Settings.from_env({**env, "ONCALL_SECRET_KEY": Fernet.generate_key().decode()})
     ctx = Context(settings=settings, engine=None, keys=KeyBox(settings.secret_key))
-    scheduler = start_scheduler(ctx, None, start=False)
-    assert scheduler.get_job(JOB_ID).trigger.interval == interval
+    scheduler = job_module.start_scheduler(ctx, None, start=False)
+    assert scheduler.get_job(job_module.JOB_ID).trigger.interval == interval
 
 
 def test_run_or_sandbox_without_slack_says_so_in_one_line_and_starts_the_sandbox(tmp_path):
