@@ -29,6 +29,7 @@ _EMOJI = {
     ":electric_plug:": "🔌", ":hourglass:": "⏳", ":hourglass_flowing_sand:": "⏳", ":calendar:": "📅",
     ":palm_tree:": "🌴", ":arrows_counterclockwise:": "🔄", ":large_green_circle:": "🟢", ":red_circle:": "🔴",
     ":white_circle:": "⚪", ":large_yellow_circle:": "🟡", ":grey_question:": "❔", ":+1:": "👍",
+    ":envelope:": "✉", ":no_entry:": "⛔", ":information_source:": "ℹ",
 }
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 

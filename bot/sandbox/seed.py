@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.sandbox.opsgenie import OpsgenieSim
 from bot.sandbox.pagerduty import PagerDutySim
+from bot.sandbox.provider import ProviderSim
 from bot.sandbox.schedule import Rotation
 from bot.sandbox.slack_api import SlackSim
 
@@ -76,28 +77,38 @@ def seed_slack(slack: SlackSim) -> None:
     slack.add_channel(*CHANNEL)
 
 
-def seed_pagerduty(pd: PagerDutySim, now: datetime) -> None:
-    pd.keys = {PD_KEY: "rw", PD_READ_ONLY_KEY: "ro"}
-    pd.users.update({p.pagerduty_id: (p.real_name, p.email) for p in PEOPLE if p.pagerduty_id})
-    pd.add_schedule("PPLATF1", "Platform", "Europe/Berlin",
-                    Rotation(MONDAY_0900_UTC, WEEK, _ids("pagerduty", "alice", "bob", "carol", "dave")))
-    pd.add_schedule("PDATAB2", "Database", "America/New_York",
-                    Rotation(DAILY_1400_UTC, DAY, _ids("pagerduty", "erin", "frank", "grace")))
+# (id, name, zone, rotation origin, turn, people) per provider, and the hand-made overrides
+# (schedule, person, days from today's midnight UTC, from hour, to hour)
+SCHEDULES = {
+    "pagerduty": (("PPLATF1", "Platform", "Europe/Berlin", MONDAY_0900_UTC, WEEK, ("alice", "bob", "carol", "dave")),
+                  ("PDATAB2", "Database", "America/New_York", DAILY_1400_UTC, DAY, ("erin", "frank", "grace"))),
+    "opsgenie": (("og-platform", "Platform", "Europe/Berlin", MONDAY_0900_UTC, WEEK, ("alice", "bob", "carol", "dave")),
+                 ("og-payments", "Payments", "America/New_York", DAILY_1400_UTC, DAY, ("erin", "grace", "heidi"))),
+}
+HAND_MADE = {
+    "pagerduty": (("PPLATF1", "dave", 9, 8, 16), ("PDATAB2", "grace", 2, 14, 22)),
+    "opsgenie": (("og-payments", "heidi", 1, 14, 20),),
+}
+
+
+def seed_provider(sim: ProviderSim, kind: str, keys: dict[str, str], now: datetime) -> None:
+    """`kind`: pagerduty | opsgenie (which account id of each person, which schedules)."""
+    sim.keys = keys
+    sim.users.update({getattr(p, f"{kind}_id"): (p.real_name, p.email) for p in PEOPLE if getattr(p, f"{kind}_id")})
+    for sid, name, zone, origin, turn, people in SCHEDULES[kind]:
+        sim.add_schedule(sid, name, zone, Rotation(origin, turn, _ids(kind, *people)))
     day = _midnight(now)
-    pd.hand_override("PPLATF1", person("dave").pagerduty_id, day + timedelta(days=9, hours=8), day + timedelta(days=9, hours=16))
-    pd.hand_override("PDATAB2", person("grace").pagerduty_id, day + timedelta(days=2, hours=14), day + timedelta(days=2, hours=22))
+    for sid, name, days, start, end in HAND_MADE[kind]:
+        sim.hand_override(sid, getattr(person(name), f"{kind}_id"), day + timedelta(days=days, hours=start),
+                          day + timedelta(days=days, hours=end))
+
+
+def seed_pagerduty(pd: PagerDutySim, now: datetime) -> None:
+    seed_provider(pd, "pagerduty", {PD_KEY: "rw", PD_READ_ONLY_KEY: "ro"}, now)
 
 
 def seed_opsgenie(og: OpsgenieSim, now: datetime) -> None:
-    og.keys = {OG_KEY: "rw", OG_READ_ONLY_KEY: "ro"}
-    og.users.update({p.opsgenie_id: (p.real_name, p.email) for p in PEOPLE if p.opsgenie_id})
-    og.add_schedule("og-platform", "Platform", "Europe/Berlin",
-                    Rotation(MONDAY_0900_UTC, WEEK, _ids("opsgenie", "alice", "bob", "carol", "dave")))
-    og.add_schedule("og-payments", "Payments", "America/New_York",
-                    Rotation(DAILY_1400_UTC, DAY, _ids("opsgenie", "erin", "grace", "heidi")))
-    day = _midnight(now)
-    og.hand_override("og-payments", person("heidi").opsgenie_id, day + timedelta(days=1, hours=14),
-                     day + timedelta(days=1, hours=20))
+    seed_provider(og, "opsgenie", {OG_KEY: "rw", OG_READ_ONLY_KEY: "ro"}, now)
 
 
 def _midnight(now: datetime) -> datetime:

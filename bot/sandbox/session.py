@@ -128,7 +128,8 @@ class Sandbox:
             "Opsgenie: Platform (weekly, Berlin), Payments (daily, New York).",
             f"API keys: PagerDuty {PD_KEY} (read-only: {PD_READ_ONLY_KEY}); "
             f"Opsgenie {OG_KEY} (read-only: {OG_READ_ONLY_KEY}).",
-            "Try: as alice: /oncall connect   ·   pd who Platform   ·   help   ·   quit",
+            "Try: as alice: /oncall connect   ·   pd who Platform   ·   help   ·   quit   "
+            "(Enter shows what the bot did in the background)",
         ]
         return "\n".join(lines)
 
