@@ -157,15 +157,25 @@ def cmd_check(settings: Settings) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="oncall-bot", description="Slack bot for on-call shifts.")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (Slack listener and sync scheduler)")
+    run = sub.add_parser("run", help="run the bot (Slack listener and sync scheduler)")
+    run.add_argument("--or-sandbox", action="store_true",
+                     help="without Slack credentials, say so and start the sandbox instead (make run)")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     sub.add_parser("check", help="validate configuration and connectivity")
+    sandbox = sub.add_parser("sandbox", help="the bot with simulated Slack, PagerDuty and Opsgenie on this machine")
+    sandbox.add_argument("--script", type=argparse.FileType("r"), help="replay the steps of this file, then exit")
+    sandbox.add_argument("--tour", action="store_true", help="play the scripted tour, then exit")
+    sandbox.add_argument("--sync-seconds", type=int, default=5, help="seconds between background syncs (5)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "sandbox":  # needs no configuration: everything is simulated
+        from bot.sandbox.cli import run_sandbox
+
+        return run_sandbox(args)
     load_dotenv(".env")
     try:
         settings = Settings.from_env()
@@ -174,6 +184,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level)
     redact.register_secret(make_url(settings.database_url).password)
     if args.command == "run":
+        if args.or_sandbox and settings.missing_for_run():
+            print("Slack is not configured (no SLACK_BOT_TOKEN and signing secret or app token in .env): starting "
+                  "the sandbox, the bot with simulated Slack, PagerDuty and Opsgenie.", flush=True)
+            from bot.sandbox.cli import run_sandbox
+
+            return run_sandbox(argparse.Namespace(script=None, tour=False, sync_seconds=5))
         return cmd_run(settings)
     if args.command == "db":
         return cmd_db_upgrade(settings)

@@ -75,18 +75,19 @@ def sync_all(ctx: Context, client: WebClient | None, *, workers: int = WORKERS) 
 
 def start_scheduler(ctx: Context, client: WebClient | None, *, start: bool = True,
                     first_run: datetime | None = None) -> BackgroundScheduler:
-    """Start the background scheduler running `sync_all` every SYNC_INTERVAL_MINUTES
-    (first round shortly after start)."""
+    """Start the background scheduler running `sync_all` every SYNC_INTERVAL_MINUTES (or
+    SYNC_INTERVAL_SECONDS, the sandbox's) with the first round shortly after start."""
     scheduler = BackgroundScheduler(timezone="UTC")
+    seconds = ctx.settings.sync_interval_seconds or ctx.settings.sync_interval_minutes * 60
     scheduler.add_job(
         sync_all,
         "interval",
         args=(ctx, client),
-        minutes=ctx.settings.sync_interval_minutes,
+        seconds=seconds,
         id=JOB_ID,
         max_instances=1,
         coalesce=True,
-        next_run_time=first_run or datetime.now().astimezone() + timedelta(seconds=10),
+        next_run_time=first_run or datetime.now().astimezone() + timedelta(seconds=min(10, seconds)),
         misfire_grace_time=60,
         replace_existing=True,
     )

@@ -1,14 +1,5 @@
-"""A simulated provider schedule for the sync tests, and a tiny stand-in for the apply layer.
-
-`SimSchedule` behaves like a PagerDuty schedule as far as the export contract cares:
-
-- overrides overlap freely and the newest one wins;
-- deleting: an ended override cannot be deleted (PAST), one in progress is truncated to now
-  (TRUNCATED), a future one is deleted (DELETED), an unknown id is MISSING;
-- `rendered` is what pages: the newest override covering an instant, else the base rotation.
-
-With ``aliases_as_ids=True`` it behaves like Opsgenie instead: an override's id is its alias,
-and creating an alias that exists fails.
+"""The simulated provider schedule (`bot.sandbox.schedule`, shared with the sandbox's HTTP
+simulators) for the sync tests, and a tiny stand-in for the apply layer.
 
 `SimDestination` plays the apply layer and the database: it plans, applies (optionally only a
 prefix of the provider calls, or committing only a prefix of the results: a crash), records
@@ -20,15 +11,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from bot.providers.base import (
-    DeleteOutcome,
-    InvalidRequest,
-    OverrideRequest,
-    RemoteOverride,
-    RenderedShift,
-)
+from bot.providers.base import DeleteOutcome, InvalidRequest, RemoteOverride
+from bot.sandbox.schedule import Rotation, SimOverride, SimSchedule
 from bot.sync.plan import (
     ExportedRecord,
     Outcomes,
@@ -40,112 +26,7 @@ from bot.sync.plan import (
     updated_records,
 )
 
-
-@dataclass(frozen=True)
-class Rotation:
-    """The base schedule: `users` take turns of `turn` from `origin`."""
-
-    origin: datetime
-    turn: timedelta
-    users: tuple[str, ...] = ("base",)
-
-    def who(self, t: datetime) -> str:
-        return self.users[((t - self.origin) // self.turn) % len(self.users)]
-
-    def boundaries(self, lo: datetime, hi: datetime) -> list[datetime]:
-        first = self.origin + ((lo - self.origin) // self.turn + 1) * self.turn
-        out = []
-        while first < hi:
-            out.append(first)
-            first += self.turn
-        return out
-
-
-@dataclass
-class SimOverride:
-    id: str
-    user_id: str
-    start: datetime
-    end: datetime
-    seq: int
-    by_hand: bool = False
-
-    def remote(self) -> RemoteOverride:
-        return RemoteOverride(self.id, self.user_id, self.start, self.end)
-
-
-class SimSchedule:
-    """An in-memory provider schedule (see the module docstring)."""
-
-    def __init__(self, rotation: Rotation, now: datetime, *, aliases_as_ids: bool = False):
-        self.rotation = rotation
-        self.now = now
-        self.aliases_as_ids = aliases_as_ids
-        self.overrides: dict[str, SimOverride] = {}
-        self._seq = 0
-        self.calls = 0
-
-    # -- provider operations
-
-    def create(self, request: OverrideRequest) -> RemoteOverride:
-        self.calls += 1
-        assert request.start < request.end, request
-        oid = request.alias if self.aliases_as_ids else f"P{self._seq + 1:04d}"
-        if oid in self.overrides:
-            raise InvalidRequest(f"alias {oid} exists")
-        return self._add(oid, request.user_id, request.start, request.end, by_hand=False).remote()
-
-    def delete(self, override_id: str) -> DeleteOutcome:
-        self.calls += 1
-        o = self.overrides.get(override_id)
-        if o is None:
-            return DeleteOutcome.MISSING
-        if o.end <= self.now:
-            return DeleteOutcome.PAST
-        if o.start < self.now:
-            o.end = self.now
-            return DeleteOutcome.TRUNCATED
-        del self.overrides[override_id]
-        return DeleteOutcome.DELETED
-
-    def list_overrides(self) -> list[RemoteOverride]:
-        """Overrides that have not ended (the window the sync reads)."""
-        return [o.remote() for o in self.overrides.values() if o.end > self.now]
-
-    def hand_override(self, user_id: str, start: datetime, end: datetime) -> str:
-        """Someone edits the provider by hand: a new (newest) override."""
-        return self._add(f"H{self._seq + 1:04d}", user_id, start, end, by_hand=True).id
-
-    def _add(self, oid: str, user_id: str, start: datetime, end: datetime, *, by_hand: bool) -> SimOverride:
-        self._seq += 1
-        o = SimOverride(oid, user_id, start, end, self._seq, by_hand)
-        self.overrides[oid] = o
-        return o
-
-    # -- what pages
-
-    def who(self, t: datetime) -> str:
-        covering = [o for o in self.overrides.values() if o.start <= t < o.end]
-        if covering:
-            return max(covering, key=lambda o: o.seq).user_id
-        return self.rotation.who(t)
-
-    def rendered(self, since: datetime, until: datetime) -> list[RenderedShift]:
-        cuts = {since, until, *self.rotation.boundaries(since, until)}
-        for o in self.overrides.values():
-            cuts |= {t for t in (o.start, o.end) if since < t < until}
-        points = sorted(cuts)
-        out: list[RenderedShift] = []
-        for a, b in zip(points, points[1:], strict=False):
-            user = self.who(a)
-            if out and out[-1].user_id == user and out[-1].end == a:
-                out[-1] = dataclasses.replace(out[-1], end=b)
-            else:
-                out.append(RenderedShift(user, a, b))
-        return out
-
-    def live(self) -> list[SimOverride]:
-        return [o for o in self.overrides.values() if o.end > self.now]
+__all__ = ["Applied", "Rotation", "SimDestination", "SimOverride", "SimSchedule", "apply_plan"]
 
 
 # ---------------------------------------------------------------- apply stand-in
