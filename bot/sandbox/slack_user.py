@@ -76,6 +76,11 @@ def fields(view: dict) -> list[Field]:
             out.append(Field(block.get("block_id", ""), el.get("action_id", ""),
                              (block.get("label") or {}).get("text", ""), el, bool(block.get("optional")),
                              bool(block.get("dispatch_action"))))
+        elif block.get("type") == "section" and (block.get("accessory") or {}).get("type", "").endswith("select"):
+            # a select beside a section: Slack sends its block_actions as soon as it is picked
+            el = block["accessory"]
+            label = (block.get("text") or {}).get("text", "").strip("*_ ")
+            out.append(Field(block.get("block_id", ""), el.get("action_id", ""), label, el, True, True))
     return out
 
 
