@@ -216,9 +216,11 @@ def test_an_interactive_session_fills_a_modal_by_answering_prompts(sandbox):
     sandbox.step("as alice: /oncall connect")
     assert asked == ["Provider:", "Display name:", "API key:", "Region:"]
     sandbox.step("expect Connected")
-    assert sandbox.slack.open_modal(uid("alice")) is None
+    shown = sandbox.slack.open_modal(uid("alice"))  # the modal turns into the result (checked after the ack)
+    assert shown is not None and shown.payload["title"]["text"] == "Account connected"
     transcript = "\n".join(sandbox.transcript)
-    assert "Connected *Acme PagerDuty*" in transcript and "[Link]" in transcript and PD_KEY not in transcript
+    assert "Connected *Acme PagerDuty*" in transcript and "[Link a schedule]" in transcript
+    assert PD_KEY not in transcript
 
 
 def test_a_script_step_that_cannot_be_done_stops_with_its_line(tmp_path):
