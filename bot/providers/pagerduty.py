@@ -7,7 +7,8 @@ Request budget, to stay far below PagerDuty's 960 requests/minute per key:
   else the paginated user list once. Users are cached per provider instance.
 - `get_schedule`: `GET /schedules/{id}` plus the same user resolution.
 - `rendered`: one `GET /schedules/{id}?since&until` (its `final_schedule`).
-- `list_overrides`: one `GET /schedules/{id}/overrides` per 90 days of window.
+- `list_overrides`: one `GET /schedules/{id}/overrides` for the whole window (split only past
+  `OVERRIDE_WINDOW`): a 90-day destination's window runs a shift past 90 days and is one read.
 - `create_overrides`: one bulk POST per 50 overrides.
 """
 
@@ -50,7 +51,9 @@ ACCEPT = "application/vnd.pagerduty+json;version=2"
 PAGE_LIMIT = 100
 OFFSET_CAP = 10_000  # PagerDuty refuses offset + limit > 10,000 on classic pagination
 BULK_CHUNK = 50
-OVERRIDE_WINDOW = timedelta(days=90)  # the longest range PagerDuty lists overrides for at once
+# The spec documents no range limit on the overrides listing (its 90-day limit is `/oncalls`'): one
+# request covers the longest horizon (365 days) plus its last shift; longer windows are split.
+OVERRIDE_WINDOW = timedelta(days=400)
 USER_LOOKUPS = 25  # more distinct users than this: list all users once instead of one GET each
 ALLOWED_PATHS = re.compile(r"/(schedules|users)(/[^?#]*)?")
 # how PagerDuty words a refusal to delete an override that already ended

@@ -19,7 +19,7 @@ from bot.providers import (
     RemoteUser,
     Restriction,
 )
-from bot.providers.pagerduty import BULK_CHUNK, OFFSET_CAP
+from bot.providers.pagerduty import BULK_CHUNK, OFFSET_CAP, OVERRIDE_WINDOW
 
 from .fixtures import (
     PD,
@@ -182,10 +182,10 @@ def test_rendered_reads_final_schedule_within_window(conformant_respx, pd):
     assert shifts[1].end == T0 + timedelta(days=3)  # clipped to the window
 
 
-def test_list_overrides_splits_long_windows_and_dedupes(conformant_respx, pd):
+def test_list_overrides_splits_long_windows_and_dedupes(conformant_respx, pd):  # past OVERRIDE_WINDOW
     ov = pd_override("PO1", "PU1", "2025-03-03T09:00:00Z", "2025-03-04T09:00:00Z")
     route = conformant_respx.get(f"{PD}/schedules/PS1/overrides").respond(200, json={"overrides": [ov]})
-    overrides = pd.list_overrides("PS1", T0, T0 + timedelta(days=100))
+    overrides = pd.list_overrides("PS1", T0, T0 + OVERRIDE_WINDOW + timedelta(days=10))
     assert len(route.calls) == 2
     assert [o.id for o in overrides] == ["PO1"]
     assert overrides[0].user_id == "PU1"
@@ -343,3 +343,9 @@ def test_can_write_uses_a_preview_that_changes_nothing(conformant_respx, pd, sta
 def test_can_write_unknown_without_users(conformant_respx, pd):
     conformant_respx.get(f"{PD}/users").respond(200, json=pd_users_page([]))
     assert pd.can_write() is None
+
+
+def test_list_overrides_of_a_90_day_horizon_and_its_last_shift_is_one_request(conformant_respx, pd):
+    route = conformant_respx.get(f"{PD}/schedules/PS1/overrides").respond(200, json={"overrides": []})
+    pd.list_overrides("PS1", T0, T0 + timedelta(days=97))
+    assert len(route.calls) == 1
