@@ -3,9 +3,11 @@
 Request budget, to stay far below PagerDuty's 960 requests/minute per key:
 
 - `list_schedules`: the schedule list with `include[]=schedule_layers` (one request per 100
-  schedules), then the users on those layers: one `GET /users/{id}` each when there are few,
-  else the paginated user list once. Users are cached per provider instance.
-- `get_schedule`: `GET /schedules/{id}` plus the same user resolution.
+  schedules) and nothing else: members carry the layers' ids and names (emails only of users
+  this instance already knows), which is all a listing shows.
+- `get_schedule` (linking, which matches members by email): `GET /schedules/{id}`, then the
+  users on its layers: one `GET /users/{id}` each when there are few, else the paginated user
+  list once. Users are cached per provider instance.
 - `rendered`: one `GET /schedules/{id}?since&until` (its `final_schedule`).
 - `list_overrides`: one `GET /schedules/{id}/overrides` for the whole window (split only past
   `OVERRIDE_WINDOW`): a 90-day destination's window runs a shift past 90 days and is one read.
@@ -127,7 +129,6 @@ class PagerDutyProvider(HttpProvider):
                 "/schedules", "schedules", what="the schedule list", params=[("include[]", "schedule_layers")]
             )
         )
-        self._resolve_users(uid for raw in raws for uid in _layer_user_ids(raw))
         return [self._schedule(raw) for raw in raws]
 
     def get_schedule(self, schedule_id: str) -> RemoteSchedule:

@@ -149,18 +149,30 @@ def test_get_schedule_maps_layers_and_resolves_users(conformant_respx, pd):
 
 
 def test_list_schedules_includes_layers_in_one_listing(conformant_respx, pd):
-    schedules = [pd_schedule(f"PS{i}", layers=[pd_layer(f"PL{i}", [("PU1", "Ann")])]) for i in range(3)]
+    """Issue 16: `/oncall schedules` was one listing plus one `GET /users/{id}` per member; the
+    listing alone carries what it shows (members' ids and names from the layers)."""
+    people = [(f"PU{i}", f"Person {i}") for i in range(10)]
+    schedules = [pd_schedule(f"PS{i}", layers=[pd_layer(f"PL{i}", people)]) for i in range(3)]
     listing = conformant_respx.get(f"{PD}/schedules").respond(
         200, json={"schedules": schedules, "limit": 100, "offset": 0, "more": False, "total": None}
     )
-    user = conformant_respx.get(f"{PD}/users/PU1").respond(
-        200, json={"user": pd_user("PU1", "Ann", "a@example.com")}
-    )
+    users = conformant_respx.get(url__regex=rf"^{PD}/users.*").respond(500)
     result = pd.list_schedules()
     assert [s.id for s in result] == ["PS0", "PS1", "PS2"]
     assert listing.calls.last.request.url.params.get_list("include[]") == ["schedule_layers"]
-    assert user.call_count == 1  # cached across schedules
-    assert result[2].rotations[0].users[0].email == "a@example.com"
+    assert listing.call_count == 1 and users.call_count == 0
+    assert [(u.id, u.name) for u in result[2].members] == people
+
+
+def test_list_schedules_uses_the_users_already_known(conformant_respx, pd):
+    conformant_respx.get(f"{PD}/users").respond(
+        200, json={"users": [pd_user("PU1", "Ann", "a@example.com")], "limit": 100, "offset": 0, "more": False}
+    )
+    conformant_respx.get(f"{PD}/schedules").respond(200, json={
+        "schedules": [pd_schedule("PS0", layers=[pd_layer("PL0", [("PU1", "Ann")])])],
+        "limit": 100, "offset": 0, "more": False, "total": None})
+    pd.list_users()
+    assert pd.list_schedules()[0].members[0].email == "a@example.com"
 
 
 def test_rendered_reads_final_schedule_within_window(conformant_respx, pd):
