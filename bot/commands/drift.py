@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.common import Request, later
 from bot.ids import SyncButtonId
 from bot.services.drift import alert_info, keep_drift, reapply_drift, set_drift_mode
 from bot.services.errors import UserError
@@ -64,12 +64,14 @@ def _decide(body: dict, client: WebClient, context, action: dict, reapply: bool)
 
 def on_reapply(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
-    _decide(body, client, context, action, reapply=True)
+    later(Request.from_body(body, context, client), lambda: _decide(body, client, context, action, reapply=True),
+          what="re-apply the bot's assignments")
 
 
 def on_keep(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
-    _decide(body, client, context, action, reapply=False)
+    later(Request.from_body(body, context, client), lambda: _decide(body, client, context, action, reapply=False),
+          what="keep the provider's version")
 
 
 def register(app: App) -> None:

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, admin_submission, guard_submission, state_value
+from bot.commands.common import Request, admin_submission, guard_submission, later, state_value
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.services import lookup
 from bot.services import schedules as schedules_service
@@ -55,7 +55,8 @@ def open_link(req: Request, connection_id: int | None = None, schedule_id: str |
     view_id = req.open_view(link_modal(conns, None, loading=connection_id is not None, connection_id=connection_id,
                                        private_metadata=meta))
     if connection_id is not None and view_id:
-        fill(req, view_id, conns, connection_id, schedule_id, meta)
+        later(req, lambda: fill(req, view_id, conns, connection_id, schedule_id, meta),
+              what="list the account's schedules")
 
 
 def run(req: Request, cmd: parser.LinkCmd) -> None:
@@ -99,7 +100,7 @@ def on_pick_connection(ack: Ack, body: dict, client: WebClient, context, action:
     meta = view.get("private_metadata") or ""
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=link_modal(
         conns, None, loading=True, connection_id=connection_id, private_metadata=meta))
-    fill(req, view["id"], conns, connection_id, None, meta)
+    later(req, lambda: fill(req, view["id"], conns, connection_id, None, meta), what="list the account's schedules")
 
 
 def read_request(view: dict) -> LinkRequest:
@@ -134,13 +135,14 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         ack(response_action="errors", errors={FormBlock.LINK_CONNECTION: exc.message})
         return
     ack()
-    try:
-        result = link_schedule(req.ctx, req.directory, req.team_id, req.user_id, link_req)
-    except UserError as exc:
-        req.error(exc.message, "link")
-        return
+    later(req, lambda: finish_link(req, link_req), what="link a schedule", usage="link")
+
+
+def finish_link(req: Request, link_req: LinkRequest) -> None:
+    """On the work pool: import the schedule and its history, then answer."""
+    result = link_schedule(req.ctx, req.directory, req.team_id, req.user_id, link_req)
     req.reply(linked_message(result))
-    refresh_homes(req.ctx, client, req.team_id, [req.user_id])
+    refresh_homes(req.ctx, req.client, req.team_id, [req.user_id])
 
 
 def register(app: App) -> None:

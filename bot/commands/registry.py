@@ -36,6 +36,7 @@ class Subcommand:
     run: Callable[[Request, Any], None]  # called after ack()
     admin_action: str | None = None  # e.g. "connect provider accounts": admins only
     aliases: tuple[str, ...] = ()
+    slow: bool = False  # `run` waits on providers: the router hands it to the work pool after the checks
 
 
 _REGISTRY: dict[str, Subcommand] = {}

@@ -6,11 +6,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
-from bot.commands.common import Request
+from bot.commands.common import Request, later
 from bot.commands.swap_parse import UNDO_USAGE, UndoCmd, parse_undo
 from bot.ids import SwapButtonId
 from bot.services import swaps_execute, swaps_flow
-from bot.services.errors import UserError
 from bot.views import swap as views
 from bot.views.common import error_message, message
 
@@ -31,12 +30,14 @@ def on_undo(ack: Ack, body: dict, client: WebClient, context, action: dict) -> N
     ack()
     req = Request.from_body(body, context, client)
     try:
-        undo(req, int(action.get("value") or 0), replace=bool(req.response_url))
-    except (UserError, ValueError) as exc:
-        req.reply(error_message(getattr(exc, "message", "That button is out of date.")))
+        request_id = int(action.get("value") or 0)
+    except ValueError:
+        req.reply(error_message("That button is out of date."))
+        return
+    later(req, lambda: undo(req, request_id, replace=bool(req.response_url)), what="undo a swap")
 
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand("undo", UNDO_USAGE, "Undo a swap or cover until its first shift starts",
-                                     parse_undo, run))
+                                     parse_undo, run, slow=True))
     app.action(SwapButtonId.UNDO)(on_undo)
