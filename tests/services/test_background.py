@@ -83,12 +83,11 @@ def test_provider_requests_stop_at_the_overall_deadline():
         return httpx.Response(503)
 
     api = _api(handler)
-    with overall_deadline(time.monotonic() + 0.2):  # less than the first retry's wait (0.25-0.5 s)
-        with pytest.raises(Unavailable, match="no time is left to retry"):
-            api.request("GET", "/schedules", what="the schedule list")
+    # less than the first retry's wait (0.25-0.5 s)
+    with overall_deadline(time.monotonic() + 0.2), pytest.raises(Unavailable, match="no time is left to retry"):
+        api.request("GET", "/schedules", what="the schedule list")
     assert len(timeouts) == 1 and timeouts[0] <= 0.2  # cut to what is left
     timeouts.clear()
-    with overall_deadline(time.monotonic() - 1):
-        with pytest.raises(Unavailable, match="overall deadline passed"):
-            api.request("GET", "/schedules", what="the schedule list")
+    with overall_deadline(time.monotonic() - 1), pytest.raises(Unavailable, match="overall deadline passed"):
+        api.request("GET", "/schedules", what="the schedule list")
     assert timeouts == []  # nothing was sent
