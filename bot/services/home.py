@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from bot.context import Context
-from bot.services import lookup
+from bot.services import background, lookup
 from bot.services.auth import is_admin
 from bot.services.directory import Directory
 from bot.services.status import ScheduleStatus, ShiftLine, build_statuses
@@ -115,3 +115,11 @@ def publish_homes(ctx: Context, client: WebClient, team_id: str, user_ids: Itera
         except SlackApiError as exc:
             log.warning("could not publish App Home for %s: %s", uid, exc.response.get("error"))
     return done
+
+
+def refresh_homes_later(ctx: Context, client: WebClient, team_id: str, user_ids: Iterable[str] = ()) -> None:
+    """`refresh_homes` on the work pool (a listener must not send hundreds of Slack calls); when
+    the pool is full the next change or sync round re-publishes."""
+    people = list(user_ids)
+    if not background.submit(lambda: refresh_homes(ctx, client, team_id, people), name="refresh App Home"):
+        log.warning("the work pool is full: App Home of %s is refreshed at the next change", team_id)
