@@ -41,6 +41,6 @@ def on_remove(ack: Ack, body: dict, client: WebClient, context, action: dict) ->
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "connections", "connections", "Connected accounts, their key hints and who uses them",
-        parser.parse_connections, run,
+        parser.parse_connections, run, slow=True,
     ))
     app.action(ButtonId.REMOVE_CONNECTION)(on_remove)

@@ -77,7 +77,7 @@ def on_keep(ack: Ack, body: dict, client: WebClient, context, action: dict) -> N
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "drift", USAGE, "Show or set what happens when a provider schedule drifts (alert, auto, off)",
-        parse_drift, run,
+        parse_drift, run, slow=True,
     ))
     app.action(SyncButtonId.DRIFT_REAPPLY)(on_reapply)
     app.action(SyncButtonId.DRIFT_KEEP)(on_keep)
