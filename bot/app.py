@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -30,6 +30,11 @@ BOT_SCOPES = ["commands", "chat:write", "users:read", "users:read.email", "chann
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"
+# Bolt's listener threads only parse, authorise, ack and hand off (slow work goes to the work pool,
+# `bot.services.background`), so each is busy for milliseconds. In HTTP mode each of waitress's
+# `bot.server.HTTP_THREADS` (8) waits on one ack; two more cover listeners still sending a quick
+# reply after their ack. (Bolt's default is 5.)
+LISTENER_THREADS = 10
 
 
 def oauth_settings(ctx: Context) -> OAuthSettings:
@@ -68,8 +73,8 @@ def create_app(
         "client": client,
         "token_verification_enabled": token_verification_enabled,
     }
-    if listener_executor is not None:
-        kwargs["listener_executor"] = listener_executor
+    kwargs["listener_executor"] = listener_executor or ThreadPoolExecutor(
+        max_workers=LISTENER_THREADS, thread_name_prefix="oncall-listener")
     if authorize is not None:
         kwargs["authorize"] = authorize
     elif oauth:

@@ -25,6 +25,7 @@ from slack_bolt.request.internals import parse_body
 
 from bot.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, create_app
 from bot.context import Context
+from bot.services import background
 
 log = logging.getLogger(__name__)
 
@@ -198,5 +199,6 @@ def serve(ctx: Context) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        background.pool.shutdown(wait=False)  # queued hand-offs are dropped; running ones end by their deadline
         ctx.close()  # the pooled provider transports
     return 0

@@ -7,3 +7,6 @@ pytest_plugins = [*pytest_plugins, "tests.conformance"]
 
 # Slack: stub Web API, app context and drivers (see tests/plugins/slack.py).
 pytest_plugins = [*pytest_plugins, "tests.plugins.slack"]
+
+# The work pool: inline unless a test takes `work_pool` (see tests/plugins/work.py).
+pytest_plugins = [*pytest_plugins, "tests.plugins.work"]

@@ -143,5 +143,5 @@ def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "away", USAGE,
         "Time off (your time zone; ranges like `12-24 12-31`): clashing shifts go to someone else",
-        parse_away, run, aliases=("timeoff", "ooo"),
+        parse_away, run, aliases=("timeoff", "ooo"), slow=True,
     ))

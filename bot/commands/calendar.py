@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from bot.commands import registry
-from bot.commands.common import Request
+from bot.commands.common import BUSY, Request, late_text
 from bot.commands.parser import Arg, UsageError, UserRef, Word
 from bot.services import calendar_jobs, resync
 from bot.services.calendar import (
@@ -109,9 +109,13 @@ def run(req: Request, cmd: CalendarCmd) -> None:
     if cmd.off:
         calendar_jobs.release(req.team_id, target)
         return
-    calendar_jobs.run_claimed(req.team_id, target, lambda: check_feed(req, target, cmd.url), lambda error_id: req.reply(
-        message(f":boom: Something went wrong while reading the feed (error id `{error_id}`). Try again; if it "
-                "keeps happening, give that id to whoever runs the bot.")))
+    if not calendar_jobs.run_claimed(
+        req.team_id, target, lambda: check_feed(req, target, cmd.url),
+        lambda error_id: req.reply(message(
+            f":boom: Something went wrong while reading the feed (error id `{error_id}`). Try again; if it "
+            "keeps happening, give that id to whoever runs the bot.")),
+        on_late=lambda: req.reply(message(late_text(calendar_jobs.CHECK_SECONDS)))):
+        req.reply(message(BUSY))
 
 
 def check_feed(req: Request, target: str, url: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,8 +20,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.context import Context
+from bot.services import background
 from bot.services.auth import is_admin, refusal
 from bot.services.directory import Directory
+from bot.services.errors import UserError
 from bot.views.common import error_message, message, notice_modal
 
 log = logging.getLogger(__name__)
@@ -153,19 +156,54 @@ class Request:
         return (resp.get("view") or {}).get("id")
 
 
+def _unexpected_text(error_id: str) -> str:
+    return (f":boom: Something went wrong on our side (error id `{error_id}`). Try again; if it keeps "
+            "happening, give that id to whoever runs the bot.")
+
+
 def report_unexpected(error: Exception, body: dict, context: Any, client: WebClient) -> str:
     """Log the exception with a short id and tell the person only that id. Returns the id."""
     error_id = new_error_id()
     log.error("unexpected error %s while handling a Slack request", error_id, exc_info=error)
-    text = (f":boom: Something went wrong on our side (error id `{error_id}`). Try again; if it keeps "
-            "happening, give that id to whoever runs the bot.")
     try:
         req = Request.from_body(body or {}, context, client)
         if req.user_id:
-            req.reply(message(text))
+            req.reply(message(_unexpected_text(error_id)))
     except Exception:  # the report itself must never raise
         log.exception("could not tell the user about error %s", error_id)
     return error_id
+
+
+BUSY = (":hourglass: The bot is busy with other requests right now, so nothing was done. "
+        "Try again in a minute.")
+
+
+def late_text(seconds: float) -> str:
+    return (f":hourglass: The bot was too busy to start this within {seconds:g} seconds, so nothing "
+            "was done. Try again in a minute.")
+
+
+def later(req: Request, work: Callable[[], None], *, what: str, usage: str | None = None,
+          seconds: float = background.DEFAULT_SECONDS) -> bool:
+    """Hand `work` (which answers the person itself) to the work pool after the ack, so this
+    listener thread is free at once. The person is told when the pool is full, when the work
+    could not start within `seconds`, about a UserError it raises (with `usage`), and the id of
+    an unexpected error. False when the pool refused it."""
+
+    def job() -> None:
+        try:
+            work()
+        except UserError as exc:
+            req.reply(error_message(exc.message, usage))
+        except Exception as exc:
+            error_id = new_error_id()
+            log.error("unexpected error %s while the bot was busy with: %s", error_id, what, exc_info=exc)
+            req.reply(message(_unexpected_text(error_id)))
+
+    if background.submit(job, name=what, seconds=seconds, on_late=lambda: req.reply(message(late_text(seconds)))):
+        return True
+    req.reply(message(BUSY))
+    return False
 
 
 def state_value(view: dict, block_id: str, action_id: str) -> Any:

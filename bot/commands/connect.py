@@ -1,7 +1,7 @@
 """`/oncall connect`: the connect modal and its submission.
 
-The submission is answered at once with a "Checking the key…" view; the provider calls run in
-the background (`service.connect`, with its overall deadline), and `views.update` on the
+The submission is answered at once with a "Checking the key…" view; the provider calls run on
+the work pool (`service.connect`, with its overall deadline), and `views.update` on the
 submitted view's id then shows the result: the form again (every value but the key, the reason
 under its field) or what was connected. If the person closed the modal meanwhile, the result
 comes as an ephemeral message instead.
@@ -16,10 +16,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, admin_submission, guard_submission, new_error_id, state_value
+from bot.commands.common import (
+    BUSY,
+    Request,
+    admin_submission,
+    guard_submission,
+    late_text,
+    new_error_id,
+    state_value,
+)
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId
+from bot.services import background
 from bot.services import connect as service
-from bot.services.deadline import in_background
 from bot.services.errors import FieldError
 from bot.services.home import refresh_homes
 from bot.views.common import error_message, message, notice_modal
@@ -56,7 +64,15 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         return
     ack(response_action="update", view=checking_modal(form.provider))
     view_id, meta = view["id"], view.get("private_metadata") or ""
-    in_background(lambda: check_in_background(req, view_id, meta, form), "oncall-connect")
+    seconds = service.deadline_for(req.ctx) + 30  # the key check's own deadline, then saving and answering
+
+    def busy(text: str) -> None:
+        show(req, view_id, connect_modal(meta, form, FieldError(BlockId.CONNECT_API_KEY, text)),
+             error_message(f"{form.name} was not connected: {text}", "connect"))
+
+    if not background.submit(lambda: check_in_background(req, view_id, meta, form), name="check an API key",
+                             seconds=seconds, on_late=lambda: busy(late_text(seconds))):
+        busy(BUSY)
 
 
 def check_in_background(req: Request, view_id: str, meta: str, form: service.ConnectForm) -> None:

@@ -11,7 +11,7 @@ from bot.commands.values import button_id
 from bot.ids import ButtonId
 from bot.services import connections as service
 from bot.services.errors import InUse, UserError
-from bot.services.home import refresh_homes
+from bot.services.home import refresh_homes_later
 from bot.views.common import error_message
 from bot.views.connections import connections_message
 
@@ -37,12 +37,12 @@ def on_remove(ack: Ack, body: dict, client: WebClient, context, action: dict) ->
     items = service.list_connections(req.ctx, req.team_id)
     req.reply(connections_message(items, note=f":wastebasket: Removed *{name}* and its stored key."),
               replace_original=True)
-    refresh_homes(req.ctx, client, req.team_id, [req.user_id])
+    refresh_homes_later(req.ctx, client, req.team_id, [req.user_id])
 
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "connections", "connections", "Connected accounts, their key hints and who uses them",
-        parser.parse_connections, run,
+        parser.parse_connections, run, slow=True,
     ))
     app.action(ButtonId.REMOVE_CONNECTION)(on_remove)

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.common import Request, later
 from bot.commands.values import button_id
 from bot.ids import SyncButtonId
 from bot.services.drift import alert_info, keep_drift, reapply_drift, set_drift_mode
@@ -66,18 +66,20 @@ def _decide(body: dict, client: WebClient, context, action: dict, reapply: bool)
 
 def on_reapply(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
-    _decide(body, client, context, action, reapply=True)
+    later(Request.from_body(body, context, client), lambda: _decide(body, client, context, action, reapply=True),
+          what="re-apply the bot's assignments")
 
 
 def on_keep(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
-    _decide(body, client, context, action, reapply=False)
+    later(Request.from_body(body, context, client), lambda: _decide(body, client, context, action, reapply=False),
+          what="keep the provider's version")
 
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "drift", USAGE, "Show or set what happens when a provider schedule drifts (alert, auto, off)",
-        parse_drift, run,
+        parse_drift, run, slow=True,
     ))
     app.action(SyncButtonId.DRIFT_REAPPLY)(on_reapply)
     app.action(SyncButtonId.DRIFT_KEEP)(on_keep)

@@ -14,7 +14,7 @@ from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.services import lookup
 from bot.services import schedules as schedules_service
 from bot.services.errors import FieldError, UserError
-from bot.services.home import refresh_homes
+from bot.services.home import refresh_homes_later
 from bot.services.link import Target, after_link
 from bot.services.manage import EditRequest, edit_data, edit_schedule
 from bot.store import session_scope
@@ -83,7 +83,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
     assigned = after_link(req.ctx, schedule_id)
     extra = f" Assigned {assigned} shifts." if assigned else ""
     req.reply(message(f":pencil2: Saved *{name}*.{extra} See `/oncall status {name}`."))
-    refresh_homes(req.ctx, client, req.team_id, [req.user_id])
+    refresh_homes_later(req.ctx, client, req.team_id, [req.user_id])
 
 
 def _targets(view: dict, block_id: str) -> tuple[Target, ...] | None:

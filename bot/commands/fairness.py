@@ -56,5 +56,5 @@ def run(req: Request, cmd: FairnessCmd) -> None:
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "fairness", USAGE, "Hours served and coming, weekends, holidays and share vs target, per person",
-        parse_fairness, run,
+        parse_fairness, run, slow=True,
     ))

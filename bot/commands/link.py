@@ -15,6 +15,7 @@ from bot.commands.common import (
     decode_meta,
     encode_meta,
     guard_submission,
+    later,
     state_value,
 )
 from bot.commands.values import StaleInput, id_value, pair_value
@@ -63,7 +64,8 @@ def open_link(req: Request, connection_id: int | None = None, schedule_id: str |
     view_id = req.open_view(link_modal(conns, None, loading=connection_id is not None, connection_id=connection_id,
                                        private_metadata=meta))
     if connection_id is not None and view_id:
-        fill(req, view_id, conns, connection_id, schedule_id, meta)
+        later(req, lambda: fill(req, view_id, conns, connection_id, schedule_id, meta),
+              what="list the account's schedules")
 
 
 def run(req: Request, cmd: parser.LinkCmd) -> None:
@@ -109,7 +111,7 @@ def on_pick_connection(ack: Ack, body: dict, client: WebClient, context, action:
     meta = encode_meta(**{**decode_meta(view.get("private_metadata")), "k": connection_id})
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=link_modal(
         conns, None, loading=True, connection_id=connection_id, private_metadata=meta))
-    fill(req, view["id"], conns, connection_id, None, meta)
+    later(req, lambda: fill(req, view["id"], conns, connection_id, None, meta), what="list the account's schedules")
 
 
 def target_of(value: str, name: str) -> Target:
@@ -153,13 +155,14 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         ack(response_action="errors", errors={FormBlock.LINK_SCHEDULE: exc.message})
         return
     ack()
-    try:
-        result = link_schedule(req.ctx, req.directory, req.team_id, req.user_id, link_req)
-    except UserError as exc:
-        req.error(exc.message, "link")
-        return
+    later(req, lambda: finish_link(req, link_req), what="link a schedule", usage="link")
+
+
+def finish_link(req: Request, link_req: LinkRequest) -> None:
+    """On the work pool: import the schedule and its history, then answer."""
+    result = link_schedule(req.ctx, req.directory, req.team_id, req.user_id, link_req)
     req.reply(linked_message(result))
-    refresh_homes(req.ctx, client, req.team_id, [req.user_id])
+    refresh_homes(req.ctx, req.client, req.team_id, [req.user_id])
 
 
 def register(app: App) -> None:

@@ -1,4 +1,5 @@
-"""The one `/oncall` listener: ack at once, parse with the pure parser, route by the registry."""
+"""The one `/oncall` listener: ack at once, parse with the pure parser, route by the registry;
+subcommands that wait on providers (`Subcommand.slow`) run on the work pool."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.common import Request, later
 from bot.services.errors import UserError
 from bot.views.common import error_message
 from bot.views.help import help_message
@@ -43,6 +44,9 @@ def route(req: Request, text: str) -> None:
         complain(exc.message, exc.usage or sub.usage)
         return
     if sub.admin_action and not req.require_admin(sub.admin_action):
+        return
+    if sub.slow:  # provider work: off this listener thread (it reports its own user errors)
+        later(req, lambda: sub.run(req, cmd), what=f"/oncall {sub.name}", usage=sub.usage)
         return
     try:
         sub.run(req, cmd)

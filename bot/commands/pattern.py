@@ -163,5 +163,5 @@ def run(req: Request, cmd: PatternCmd) -> None:
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "pattern", USAGE, "Show or change handoff, shift length, time zone, weekend split, holidays, roles (managers)",
-        parse_pattern, run,
+        parse_pattern, run, slow=True,
     ))

@@ -25,4 +25,5 @@ def run(req: Request, cmd: SyncCmd) -> None:
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "plan", USAGE, "Dry run: what an export would create and delete (writes nothing)", parse_plan, run,
+        slow=True,
     ))

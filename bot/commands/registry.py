@@ -36,6 +36,10 @@ class Subcommand:
     run: Callable[[Request, Any], None]  # called after ack()
     admin_action: str | None = None  # e.g. "connect provider accounts": admins only
     aliases: tuple[str, ...] = ()
+    # `run` does more than a quick reply (database reads, Slack or provider calls): the router hands
+    # it to the work pool after parsing and the admin check. Subcommands that open a modal stay on
+    # the listener (a trigger_id expires within 3 s) and hand their slow part off themselves.
+    slow: bool = False
 
 
 _REGISTRY: dict[str, Subcommand] = {}

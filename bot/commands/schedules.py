@@ -17,5 +17,5 @@ def run(req: Request, cmd: parser.SchedulesCmd) -> None:
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "schedules", "schedules [connection]", "Provider schedules of an account, with Link buttons",
-        parser.parse_schedules, run,
+        parser.parse_schedules, run, slow=True,
     ))

@@ -34,6 +34,6 @@ def on_status_button(ack: Ack, body: dict, client: WebClient, context, action: d
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "status", "status [schedule]", "Members, rotation, next shifts and export state of a schedule",
-        parser.parse_status, run,
+        parser.parse_status, run, slow=True,
     ))
     app.action(ButtonId.STATUS)(on_status_button)

@@ -20,7 +20,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
-from bot.commands.common import Request, guard_submission, state_value
+from bot.commands.common import Request, guard_submission, later, state_value
 from bot.commands.dates import RangeSpec, in_reach, resolve_range
 from bot.commands.parser import UsageError
 from bot.commands.swap_parse import COVER_USAGE, SWAP_USAGE, SwapCmd, parse_swap
@@ -178,6 +178,10 @@ def on_pick_shifts(ack: Ack, body: dict, client: WebClient, context, view: dict)
 def on_confirm(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
+    later(req, lambda: _confirm(req, client, action), what="confirm a swap")
+
+
+def _confirm(req: Request, client: WebClient, action: dict) -> None:
     try:
         info = swaps_request.submit(req.ctx.engine, req.team_id, action.get("value") or "", req.user_id,
                             admin=req.is_admin, now=req.ctx.clock())
@@ -201,6 +205,10 @@ def on_cancel(ack: Ack, body: dict, client: WebClient, context) -> None:
 def on_accept(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
+    later(req, lambda: _accept(req, client, action), what="accept a swap")
+
+
+def _accept(req: Request, client: WebClient, action: dict) -> None:
     try:
         result = swaps_answer.accept(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:

@@ -55,7 +55,7 @@ def managed(req: Request, targets: list[tuple[int, str]]) -> list[tuple[int, str
 
 
 def run(req: Request, cmd: SyncCmd) -> None:
-    # the router calls this after ack(): the slow part never delays Slack's 3-second answer
+    # the router runs this on the work pool after ack(): it never holds a listener thread
     targets = managed(req, target_schedules(req, cmd.schedule))
     if not targets:
         req.reply(message(manager_refusal(req.ctx, ACTION)))
@@ -68,5 +68,5 @@ def run(req: Request, cmd: SyncCmd) -> None:
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "sync", USAGE, "Export now: creates/deletes per destination and how far shifts are exported (managers)",
-        parse_sync, run,
+        parse_sync, run, slow=True,
     ))

@@ -6,14 +6,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
-from bot.commands.common import Request
+from bot.commands.common import Request, later
 from bot.commands.swap_parse import UNDO_USAGE, UndoCmd, parse_undo
 from bot.commands.values import button_id
 from bot.ids import SwapButtonId
 from bot.services import swaps_execute, swaps_flow
-from bot.services.errors import UserError
 from bot.views import swap as views
-from bot.views.common import error_message, message
+from bot.views.common import message
 
 
 def undo(req: Request, request_id: int | None, *, replace: bool = False) -> None:
@@ -32,13 +31,10 @@ def on_undo(ack: Ack, body: dict, client: WebClient, context, action: dict) -> N
     ack()
     req = Request.from_body(body, context, client)
     request_id = button_id(action)
-    try:
-        undo(req, request_id, replace=bool(req.response_url))
-    except UserError as exc:
-        req.reply(error_message(exc.message))
+    later(req, lambda: undo(req, request_id, replace=bool(req.response_url)), what="undo a swap")
 
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand("undo", UNDO_USAGE, "Undo a swap or cover until its first shift starts",
-                                     parse_undo, run))
+                                     parse_undo, run, slow=True))
     app.action(SwapButtonId.UNDO)(on_undo)

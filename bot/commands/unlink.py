@@ -12,7 +12,7 @@ from bot.commands.values import meta_id
 from bot.ids import CallbackId
 from bot.services import lookup
 from bot.services.errors import UserError
-from bot.services.home import refresh_homes
+from bot.services.home import refresh_homes_later
 from bot.services.manage import unlink_schedule
 from bot.store import Member, session_scope
 from bot.views.common import message
@@ -42,7 +42,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         req.error(exc.message)
         return
     req.reply(message(f":broken_chain: Unlinked *{name}*. Overrides already in the provider were left as they are."))
-    refresh_homes(req.ctx, client, req.team_id, [req.user_id, *members])
+    refresh_homes_later(req.ctx, client, req.team_id, [req.user_id, *members])
 
 
 def register(app: App) -> None:

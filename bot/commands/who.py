@@ -18,5 +18,5 @@ def run(req: Request, cmd: parser.WhoCmd) -> None:
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "who", "who [schedule]", "Who is on call now and next (this channel's schedules by default)",
-        parser.parse_who, run,
+        parser.parse_who, run, slow=True,
     ))

@@ -11,11 +11,13 @@ nothing here logs headers, and no exception message or repr contains the key.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -39,6 +41,31 @@ Sleep = Callable[[float], None]
 HintReader = Callable[[httpx.Response], float | None]
 #: Extracts the provider's own error text from an error response ("" when none).
 DetailReader = Callable[[httpx.Response], str]
+
+
+# ---------------------------------------------------------------- overall deadline
+
+_DEADLINE: ContextVar[float | None] = ContextVar("provider_deadline", default=None)
+
+
+@contextlib.contextmanager
+def overall_deadline(at: float) -> Iterator[None]:
+    """Every provider request sent inside this block (in this thread) ends by `at`
+    (`time.monotonic()`): its timeout is cut to what is left, a retry that would wait past it
+    is not made, and a request started after it fails at once with `Unavailable`. Nested
+    blocks keep the earlier deadline."""
+    current = _DEADLINE.get()
+    token = _DEADLINE.set(at if current is None else min(at, current))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def time_left() -> float | None:
+    """Seconds left before the overall deadline of this thread's work; None without one."""
+    at = _DEADLINE.get()
+    return None if at is None else at - time.monotonic()
 
 
 class Secret:
@@ -171,9 +198,10 @@ class ApiClient:
         attempts = self.policy.max_attempts
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
+            timeout = self._timeout_within_deadline(method, path)
             try:
                 response = self._client.request(
-                    method, url, params=params, json=json, headers=headers, timeout=self.timeout
+                    method, url, params=params, json=json, headers=headers, timeout=timeout
                 )
             except httpx.TransportError as exc:
                 sent = not isinstance(exc, _NOT_SENT)
@@ -194,6 +222,15 @@ class ApiClient:
             raise self._status_error(response, method, path, what, write, attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _timeout_within_deadline(self, method: str, path: str) -> float:
+        left = time_left()
+        if left is None:
+            return self.timeout
+        if left <= 0:
+            raise Unavailable(f"{self.label} was not asked ({method} {path}): the request ran out of time "
+                              "(its overall deadline passed). Try again in a moment.", provider=self.label)
+        return min(self.timeout, left)
+
     def _wait(self, attempt: int, hint: float | None, why: str) -> None:
         if hint is not None:
             # the provider said when: wait that long, plus a little jitter so workers spread out
@@ -202,6 +239,10 @@ class ApiClient:
             ceiling = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
             delay = ceiling / 2 + self._rng.uniform(0, ceiling / 2)  # "equal jitter"
         delay = min(delay, self.policy.max_delay)
+        left = time_left()
+        if left is not None and delay >= left:
+            raise Unavailable(f"{self.label}: {why}, and no time is left to retry within the request's overall "
+                              "deadline. Try again in a moment.", provider=self.label)
         log.warning(
             "%s: %s; retrying in %.1fs (attempt %d of %d)",
             self.label,

@@ -3,11 +3,14 @@
 Request budget, to stay far below PagerDuty's 960 requests/minute per key:
 
 - `list_schedules`: the schedule list with `include[]=schedule_layers` (one request per 100
-  schedules), then the users on those layers: one `GET /users/{id}` each when there are few,
-  else the paginated user list once. Users are cached per provider instance.
-- `get_schedule`: `GET /schedules/{id}` plus the same user resolution.
+  schedules) and nothing else: members carry the layers' ids and names (emails only of users
+  this instance already knows), which is all a listing shows.
+- `get_schedule` (linking, which matches members by email): `GET /schedules/{id}`, then the
+  users on its layers: one `GET /users/{id}` each when there are few, else the paginated user
+  list once. Users are cached per provider instance.
 - `rendered`: one `GET /schedules/{id}?since&until` (its `final_schedule`).
-- `list_overrides`: one `GET /schedules/{id}/overrides` per 90 days of window.
+- `list_overrides`: one `GET /schedules/{id}/overrides` for the whole window (split only past
+  `OVERRIDE_WINDOW`): a 90-day destination's window runs a shift past 90 days and is one read.
 - `create_overrides`: one bulk POST per 50 overrides.
 """
 
@@ -50,7 +53,9 @@ ACCEPT = "application/vnd.pagerduty+json;version=2"
 PAGE_LIMIT = 100
 OFFSET_CAP = 10_000  # PagerDuty refuses offset + limit > 10,000 on classic pagination
 BULK_CHUNK = 50
-OVERRIDE_WINDOW = timedelta(days=90)  # the longest range PagerDuty lists overrides for at once
+# The spec documents no range limit on the overrides listing (its 90-day limit is `/oncalls`'): one
+# request covers the longest horizon (365 days) plus its last shift; longer windows are split.
+OVERRIDE_WINDOW = timedelta(days=400)
 USER_LOOKUPS = 25  # more distinct users than this: list all users once instead of one GET each
 ALLOWED_PATHS = re.compile(r"/(schedules|users)(/[^?#]*)?")
 # how PagerDuty words a refusal to delete an override that already ended
@@ -124,7 +129,6 @@ class PagerDutyProvider(HttpProvider):
                 "/schedules", "schedules", what="the schedule list", params=[("include[]", "schedule_layers")]
             )
         )
-        self._resolve_users(uid for raw in raws for uid in _layer_user_ids(raw))
         return [self._schedule(raw) for raw in raws]
 
     def get_schedule(self, schedule_id: str) -> RemoteSchedule:

@@ -1,6 +1,6 @@
-"""Slow work off the listener thread: `in_background` hands it off after the ack, and
-`run_with_deadline` bounds a call (modal submissions must be answered within 3 s; background
-work still gets an overall deadline)."""
+"""`run_with_deadline` bounds one call (modal submissions must be answered within 3 s). Slow
+work after an ack goes to the work pool (`bot.services.background`), whose jobs have an overall
+deadline of their own."""
 
 from __future__ import annotations
 
@@ -33,8 +33,3 @@ def run_with_deadline(fn: Callable[[], T], seconds: float) -> T:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]
 
-
-def in_background(fn: Callable[[], None], name: str) -> None:
-    """Run `fn` in a daemon thread, so the listener returns right after its ack; `fn` bounds its
-    own provider calls (`run_with_deadline`) and reports its errors itself."""
-    threading.Thread(target=fn, name=name, daemon=True).start()

@@ -1,4 +1,4 @@
-"""Re-export changed shifts at once, in the background, after the person got their answer.
+"""Re-export changed shifts at once, on the work pool, after the person got their answer.
 
 The periodic sync job would re-export them anyway (their version changed); this only makes it
 happen now. `launch` is the seam tests replace.
@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from slack_sdk import WebClient
 
 from bot.context import Context
-from bot.services.deadline import in_background
+from bot.services import background
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +30,19 @@ def sync_now(ctx: Context, client: WebClient | None, shift_ids: Mapping[int, Seq
             log.exception("immediate export of schedule %s failed; the sync job will retry", schedule_id)
 
 
-def _thread(target: Callable[[], None]) -> None:
-    in_background(target, "oncall-resync")
+REEXPORT_SECONDS = 90.0  # waits up to 30 s per schedule for a running sync, then exports
 
 
-launch: Callable[[Callable[[], None]], None] = _thread
+def _on_pool(target: Callable[[], None]) -> None:
+    if not background.submit(target, name="immediate re-export", seconds=REEXPORT_SECONDS):
+        log.warning("the work pool is full: the changed shifts are exported by the next sync instead")
+
+
+launch: Callable[[Callable[[], None]], None] = _on_pool
 
 
 def after_change(ctx: Context, client: WebClient | None, shift_ids: Mapping[int, Sequence[int]]) -> None:
-    """Start `sync_now` in a background thread when something changed."""
+    """Start `sync_now` on the work pool when something changed."""
     if shift_ids:
         ids = {k: list(v) for k, v in shift_ids.items()}
         launch(lambda: sync_now(ctx, client, ids))

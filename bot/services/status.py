@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -89,14 +90,36 @@ def shifts_between(session: Session, schedule: Schedule, since: datetime, limit:
     ]
 
 
+def build_statuses(session: Session, schedules: Sequence[Schedule], now: datetime,
+                   shifts: int = 5) -> list[ScheduleStatus]:
+    """The status of these schedules (of one workspace) from one query per table, plus one per
+    schedule for its next shifts when `shifts` is not 0."""
+    if not schedules:
+        return []
+    ids = [s.id for s in schedules]
+    conns = {c.id: c for c in session.exec(select(Connection).where(Connection.team_id == schedules[0].team_id))}
+    dests: dict[int, list[Destination]] = {i: [] for i in ids}
+    for d in session.exec(select(Destination).where(Destination.schedule_id.in_(ids)).order_by(Destination.id)):
+        dests[d.schedule_id].append(d)
+    members: dict[int, list[Member]] = {i: [] for i in ids}
+    for m in session.exec(select(Member).where(Member.schedule_id.in_(ids), Member.left_at.is_(None))
+                          .order_by(Member.position)):
+        members[m.schedule_id].append(m)
+    return [_status(s, conns, dests[s.id], members[s.id],
+                    shifts_between(session, s, now, shifts) if shifts else []) for s in schedules]
+
+
 def build_status(session: Session, schedule: Schedule, now: datetime, shifts: int = 5) -> ScheduleStatus:
-    conns = {c.id: c for c in session.exec(select(Connection).where(Connection.team_id == schedule.team_id))}
+    return build_statuses(session, [schedule], now, shifts)[0]
+
+
+def _status(schedule: Schedule, conns: dict[int, Connection], dests: list[Destination], members: list[Member],
+            next_shifts: list[ShiftLine]) -> ScheduleStatus:
     source = conns.get(schedule.connection_id)
     try:
         rotation = json.loads(schedule.pattern_json or "{}").get("summary") or "not imported"
     except ValueError:
         rotation = "not readable"
-    dests = session.exec(select(Destination).where(Destination.schedule_id == schedule.id).order_by(Destination.id))
     return ScheduleStatus(
         id=schedule.id,
         name=schedule.name,
@@ -105,8 +128,8 @@ def build_status(session: Session, schedule: Schedule, now: datetime, shifts: in
         rotation=rotation,
         horizon_days=schedule.horizon_days,
         channel_id=schedule.channel_id,
-        members=tuple(MemberLine(m.name, m.email, m.slack_user_id) for m in active_members(session, schedule.id)),
-        next_shifts=tuple(shifts_between(session, schedule, now, shifts)),
+        members=tuple(MemberLine(m.name, m.email, m.slack_user_id) for m in members),
+        next_shifts=tuple(next_shifts),
         destinations=tuple(
             DestinationLine(
                 _label(conns[d.connection_id].provider) if d.connection_id in conns else "?",
@@ -129,5 +152,4 @@ def schedule_status(ctx: Context, team_id: str, name: str | None = None, schedul
             schedules = [lookup.find_schedule(session, team_id, name)]
         else:
             schedules = lookup.schedules(session, team_id)
-        now = ctx.clock()
-        return [build_status(session, s, now, shifts) for s in schedules]
+        return build_statuses(session, schedules, ctx.clock(), shifts)

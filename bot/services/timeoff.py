@@ -7,6 +7,7 @@ Cancelling never moves shifts back: the new holders keep them (a swap undoes one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -182,11 +183,19 @@ def add_time_off(ctx: Context, session: Session, team_id: str, actor: str, targe
 
 def list_time_off(session: Session, team_id: str, slack_user_id: str, now: datetime) -> list[Entry]:
     """Current and future time off of one person, soonest first."""
+    return time_off_of(session, team_id, [slack_user_id], now)[slack_user_id]
+
+
+def time_off_of(session: Session, team_id: str, slack_user_ids: Sequence[str], now: datetime) -> dict[str, list[Entry]]:
+    """Current and future time off of these people (one query), soonest first per person."""
+    out: dict[str, list[Entry]] = {u: [] for u in slack_user_ids}
     rows = session.exec(
-        select(TimeOff).where(TimeOff.team_id == team_id, TimeOff.slack_user_id == slack_user_id,
+        select(TimeOff).where(TimeOff.team_id == team_id, TimeOff.slack_user_id.in_(list(out)),
                               TimeOff.cancelled_at.is_(None), TimeOff.end > now).order_by(TimeOff.start)
     ).all()
-    return [_entry(r) for r in rows]
+    for r in rows:
+        out[r.slack_user_id].append(_entry(r))
+    return out
 
 
 def get_time_off(session: Session, team_id: str, time_off_id: int) -> Entry:

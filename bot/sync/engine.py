@@ -73,9 +73,11 @@ def sync_schedule(
     only_shift_ids: Collection[int] | None = None,
     dry_run: bool = False,
     wait: float = 0.0,
+    refresh_home: bool = True,
 ) -> SyncReport:
     """Sync one schedule now (see the module docstring). `client` posts alerts and refreshes
-    App Home; without it nothing is sent to Slack."""
+    App Home when something changed (unless `refresh_home` is False: a sync round re-publishes
+    once per person at its end); without it nothing is sent to Slack."""
     with _lock(ctx, schedule_id, wait) as got:
         if not got:
             with session_scope(ctx.engine) as session:
@@ -85,7 +87,10 @@ def sync_schedule(
         only = {str(i) for i in only_shift_ids} if only_shift_ids is not None else None
         if dry_run:
             return _dry_run(ctx, schedule_id, only)
-        return _run(ctx, schedule_id, client, only)
+        report = _run(ctx, schedule_id, client, only)
+    if client is not None and refresh_home and (report.changed or report.assigned):
+        _refresh_homes(ctx, client, schedule_id)  # after the lock is released
+    return report
 
 
 def _run(ctx: Context, schedule_id: int, client: WebClient | None, only: set[str] | None) -> SyncReport:
@@ -100,8 +105,6 @@ def _run(ctx: Context, schedule_id: int, client: WebClient | None, only: set[str
     reports = tuple(_sync_destination(ctx, client, schedule, d, now, only) for d in dest_ids)
     report = SyncReport(schedule.id, schedule.name, schedule.time_zone, reports, assigned=assigned,
                         assign_error=assign_error)
-    if client is not None and (report.changed or assigned):
-        _refresh_homes(ctx, client, schedule.team_id)
     return report
 
 
@@ -149,11 +152,14 @@ def _extend(ctx: Context, session: Session, schedule: Schedule, now: datetime) -
         return None, f"assigning new shifts failed ({type(exc).__name__}); existing shifts are exported"
 
 
-def _refresh_homes(ctx: Context, client: WebClient, team_id: str) -> None:
+def _refresh_homes(ctx: Context, client: WebClient, schedule_id: int) -> None:
     try:
         from bot.services.home import refresh_homes
 
-        refresh_homes(ctx, client, team_id)
+        with session_scope(ctx.engine) as session:
+            schedule = session.get(Schedule, schedule_id)
+        if schedule is not None:
+            refresh_homes(ctx, client, schedule.team_id)
     except Exception:
         log.exception("refreshing App Home after a sync failed")
 

@@ -74,22 +74,39 @@ def _email_map(session: Session, connection_id: int) -> dict[str, str]:
     return {r.email.lower(): r.user_id for r in rows if r.email}
 
 
+UPSERT_CHUNK = 500  # rows per statement (SQLite allows 32,766 bound values; 5 per row)
+
+
+def _insert_for(session: Session):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the bot runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"no upsert for the {dialect} dialect")
+    return insert
+
+
 def cache_users(session: Session, team_id: str, connection_id: int, users: Sequence[RemoteUser]) -> None:
-    """Upsert provider users (id, email, name only) into the connection's cache."""
-    existing = {
-        r.user_id: r
-        for r in session.exec(select(ProviderUser).where(ProviderUser.connection_id == connection_id))
-    }
-    for user in users:
-        row = existing.get(user.id)
-        if row is None:
-            row = ProviderUser(team_id=team_id, connection_id=connection_id, user_id=user.id,
-                               email=user.email, name=user.name)
-            session.add(row)
-            existing[user.id] = row
-        else:
-            row.email, row.name = user.email, user.name
-    session.flush()
+    """Upsert provider users (id, email, name only) into the connection's cache: one
+    `INSERT … ON CONFLICT (connection_id, user_id) DO UPDATE` per chunk, so two syncs filling
+    the cache at once both succeed (the later write wins) instead of one hitting the unique key."""
+    rows = list({u.id: {"team_id": team_id, "connection_id": connection_id, "user_id": u.id,
+                        "email": u.email, "name": u.name} for u in users}.values())
+    if not rows:
+        return
+    insert = _insert_for(session)
+    table = ProviderUser.__table__
+    for i in range(0, len(rows), UPSERT_CHUNK):
+        stmt = insert(table).values(rows[i:i + UPSERT_CHUNK])
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=[table.c.connection_id, table.c.user_id],
+            set_={"email": stmt.excluded.email, "name": stmt.excluded.name, "team_id": stmt.excluded.team_id},
+        ))
+    for obj in list(session.identity_map.values()):  # rows loaded before now are stale
+        if isinstance(obj, ProviderUser):
+            session.expire(obj)
 
 
 def destination_inputs(

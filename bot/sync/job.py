@@ -53,10 +53,24 @@ def schedule_ids(ctx: Context) -> list[tuple[int, str]]:
 
 def _one(ctx: Context, client: WebClient | None, schedule_id: int, team_id: str) -> SyncReport | None:
     try:
-        return sync_schedule(ctx, schedule_id, client=slack_client_for(ctx, client, team_id))
+        return sync_schedule(ctx, schedule_id, client=slack_client_for(ctx, client, team_id), refresh_home=False)
     except Exception:  # one schedule's bug must not stop the round
         log.exception("sync of schedule %s failed", schedule_id)
         return None
+
+
+def _refresh_homes(ctx: Context, client: WebClient | None, teams: set[str]) -> None:
+    """Once per round: each workspace with a change re-publishes every member's Home tab once."""
+    from bot.services.home import refresh_homes
+
+    for team_id in sorted(teams):
+        team_client = slack_client_for(ctx, client, team_id)
+        if team_client is None:
+            continue
+        try:
+            refresh_homes(ctx, team_client, team_id)
+        except Exception:
+            log.exception("refreshing App Home of %s after the sync round failed", team_id)
 
 
 def sync_all(ctx: Context, client: WebClient | None, *, workers: int = WORKERS) -> list[SyncReport]:
@@ -67,6 +81,9 @@ def sync_all(ctx: Context, client: WebClient | None, *, workers: int = WORKERS) 
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo))), thread_name_prefix="sync") as pool:
         futures = [pool.submit(_one, ctx, client, sid, team) for sid, team in todo]
         reports = [f.result() for f in futures]
+    team_of = dict(todo)
+    _refresh_homes(ctx, client, {team_of[r.schedule_id] for r in reports
+                                 if r is not None and (r.changed or r.assigned)})
     done = [r for r in reports if r is not None]
     skipped = sum(1 for r in done if r.skipped)
     log.info("sync round: %d schedules, %d skipped (synced elsewhere)", len(done), skipped)

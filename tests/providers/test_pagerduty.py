@@ -19,7 +19,7 @@ from bot.providers import (
     RemoteUser,
     Restriction,
 )
-from bot.providers.pagerduty import BULK_CHUNK, OFFSET_CAP
+from bot.providers.pagerduty import BULK_CHUNK, OFFSET_CAP, OVERRIDE_WINDOW
 
 from .fixtures import (
     PD,
@@ -149,18 +149,30 @@ def test_get_schedule_maps_layers_and_resolves_users(conformant_respx, pd):
 
 
 def test_list_schedules_includes_layers_in_one_listing(conformant_respx, pd):
-    schedules = [pd_schedule(f"PS{i}", layers=[pd_layer(f"PL{i}", [("PU1", "Ann")])]) for i in range(3)]
+    """Issue 16: `/oncall schedules` was one listing plus one `GET /users/{id}` per member; the
+    listing alone carries what it shows (members' ids and names from the layers)."""
+    people = [(f"PU{i}", f"Person {i}") for i in range(10)]
+    schedules = [pd_schedule(f"PS{i}", layers=[pd_layer(f"PL{i}", people)]) for i in range(3)]
     listing = conformant_respx.get(f"{PD}/schedules").respond(
         200, json={"schedules": schedules, "limit": 100, "offset": 0, "more": False, "total": None}
     )
-    user = conformant_respx.get(f"{PD}/users/PU1").respond(
-        200, json={"user": pd_user("PU1", "Ann", "a@example.com")}
-    )
+    users = conformant_respx.get(url__regex=rf"^{PD}/users.*").respond(500)
     result = pd.list_schedules()
     assert [s.id for s in result] == ["PS0", "PS1", "PS2"]
     assert listing.calls.last.request.url.params.get_list("include[]") == ["schedule_layers"]
-    assert user.call_count == 1  # cached across schedules
-    assert result[2].rotations[0].users[0].email == "a@example.com"
+    assert listing.call_count == 1 and users.call_count == 0
+    assert [(u.id, u.name) for u in result[2].members] == people
+
+
+def test_list_schedules_uses_the_users_already_known(conformant_respx, pd):
+    conformant_respx.get(f"{PD}/users").respond(
+        200, json={"users": [pd_user("PU1", "Ann", "a@example.com")], "limit": 100, "offset": 0, "more": False}
+    )
+    conformant_respx.get(f"{PD}/schedules").respond(200, json={
+        "schedules": [pd_schedule("PS0", layers=[pd_layer("PL0", [("PU1", "Ann")])])],
+        "limit": 100, "offset": 0, "more": False, "total": None})
+    pd.list_users()
+    assert pd.list_schedules()[0].members[0].email == "a@example.com"
 
 
 def test_rendered_reads_final_schedule_within_window(conformant_respx, pd):
@@ -182,10 +194,10 @@ def test_rendered_reads_final_schedule_within_window(conformant_respx, pd):
     assert shifts[1].end == T0 + timedelta(days=3)  # clipped to the window
 
 
-def test_list_overrides_splits_long_windows_and_dedupes(conformant_respx, pd):
+def test_list_overrides_splits_long_windows_and_dedupes(conformant_respx, pd):  # past OVERRIDE_WINDOW
     ov = pd_override("PO1", "PU1", "2025-03-03T09:00:00Z", "2025-03-04T09:00:00Z")
     route = conformant_respx.get(f"{PD}/schedules/PS1/overrides").respond(200, json={"overrides": [ov]})
-    overrides = pd.list_overrides("PS1", T0, T0 + timedelta(days=100))
+    overrides = pd.list_overrides("PS1", T0, T0 + OVERRIDE_WINDOW + timedelta(days=10))
     assert len(route.calls) == 2
     assert [o.id for o in overrides] == ["PO1"]
     assert overrides[0].user_id == "PU1"
@@ -343,3 +355,9 @@ def test_can_write_uses_a_preview_that_changes_nothing(conformant_respx, pd, sta
 def test_can_write_unknown_without_users(conformant_respx, pd):
     conformant_respx.get(f"{PD}/users").respond(200, json=pd_users_page([]))
     assert pd.can_write() is None
+
+
+def test_list_overrides_of_a_90_day_horizon_and_its_last_shift_is_one_request(conformant_respx, pd):
+    route = conformant_respx.get(f"{PD}/schedules/PS1/overrides").respond(200, json={"overrides": []})
+    pd.list_overrides("PS1", T0, T0 + timedelta(days=97))
+    assert len(route.calls) == 1

@@ -17,6 +17,9 @@ from tests.slack.blockkit import assert_view
 from tests.slack.payloads import block_actions, radio, text, view_submission
 from tests.slack.world import PD, PD_KEY, pd_account
 
+# the key check runs on the real work pool here, as in production (the tests wait for its answer)
+pytestmark = pytest.mark.usefixtures("work_pool")
+
 
 def connect_values(key: str = PD_KEY, name: str = "Acme PD", provider: str = "pagerduty", region: str = "us"):
     return {

@@ -42,3 +42,21 @@ def test_first_export_one_bulk_request_and_rerun_is_quiet(ctx, clock, conformant
     again = sync_schedule(ctx, world.schedule_id).destinations[0]
     assert (again.created, again.deleted, again.adopted, again.unchanged) == (0, 0, 0, 5)
     assert pd.writes() == []
+
+
+def test_a_no_op_sync_of_a_90_day_destination_reads_twice(ctx, clock, conformant_respx):
+    """Issue 16: the override listing of a 90-day destination (it runs past 90 days to the end
+    of the last shift) is one request; with the drift read-back, a run that changes nothing reads
+    twice. PagerDuty's `GET /schedules/{id}` carries an overrides sub-schedule, but only rendered
+    entries without override ids, which the plan needs: the listing stays."""
+    pd = FakePagerDuty(conformant_respx, clock)
+    world = add_world(ctx, weeks=14, horizon_days=90)
+    sync_schedule(ctx, world.schedule_id)
+    pd.log.clear()
+    again = sync_schedule(ctx, world.schedule_id).destinations[0]
+    assert (again.created, again.deleted) == (0, 0) and again.unchanged >= 13
+    listings = pd.requests("GET", "/overrides")
+    assert len(listings) == 1
+    since, until = (listings[0].url.params[k] for k in ("since", "until"))
+    assert since < until and until > (clock.now + timedelta(days=90)).isoformat()[:10]
+    assert [r.method for r in pd.log] == ["GET", "GET"]
