@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.commands.values import STALE_BUTTON, StaleInput
 from bot.context import Context
 from bot.services import background
 from bot.services.auth import is_admin, refusal
@@ -193,6 +194,9 @@ def later(req: Request, work: Callable[[], None], *, what: str, usage: str | Non
     def job() -> None:
         try:
             work()
+        except StaleInput as exc:  # a value the bot did not send, read in the job: as the guard answers
+            log.info("refused a value the bot did not send: %s", exc)
+            req.reply(message(STALE_BUTTON))
         except UserError as exc:
             req.reply(error_message(exc.message, usage))
         except Exception as exc:

@@ -64,6 +64,7 @@ def test_help_is_acked_while_slow_commands_and_buttons_wait_on_the_provider(slac
     install_fake_assignments(monkeypatch)
     clock = Clock(T0 + timedelta(days=2, hours=3))
     slack.ctx.clock = clock
+    slack.stub.add_channel("C1")  # the schedule's channel: drift alerts are posted there
     slack.stub.add_user("U1", name="alice", email="alice@example.com")
     slack.stub.add_user("UHELP", name="helen", email="helen@example.com")
     for i in range(COMMANDS):

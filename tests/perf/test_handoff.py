@@ -37,6 +37,7 @@ def env(slack, slack_http, conformant_respx, work_pool, monkeypatch):
     install_fake_assignments(monkeypatch)
     clock = Clock(T0 + timedelta(days=2, hours=3))
     slack.ctx.clock = clock
+    slack.stub.add_channel("C1")  # the schedule's channel: drift alerts go there
     slack.stub.add_user("U1", name="alice", email="alice@example.com", is_admin=True)
     slack.stub.add_user("U2", name="bob", email="bob@example.com")
     fake = FakePagerDuty(conformant_respx, clock)
