@@ -1,0 +1,420 @@
+"""The fault-injected simulation: a seeded step generator and a driver that applies each step
+through the real services and sync engine, against the provider fakes, checking the invariants
+of `tests.faultsim.invariants` after every step and at every simulated hour.
+
+    sim = Simulation(seed=7, db_url="sqlite:///x.db", router=respx_router)
+    result = sim.run(steps=300)        # stops at the first step that breaks an invariant
+    print(result.report())             # seed, step, the history up to it, what broke
+
+The world: one schedule (daily shifts at 09:00 UTC from the real `extend_assignments`, four
+people, a horizon of 14 days that steps change), exported to a PagerDuty schedule that knows
+everyone and to an Opsgenie schedule that does not know Dave until a step gives him an account.
+A crash (`faults.Crash`) ends the process state: the Context and its engine are thrown away and
+new ones are made against the same database (no in-memory caches survive).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from cryptography.fernet import Fernet
+from sqlmodel import select
+
+from bot.config import Settings
+from bot.context import Context
+from bot.crypto import KeyBox
+from bot.services import resync, swaps_answer, swaps_execute, swaps_flow, swaps_request
+from bot.services.errors import UserError
+from bot.services.swaps import Ready, SwapQuery
+from bot.services.timeoff import add_time_off
+from bot.store import Connection, Destination, Member, Schedule, Shift, session_scope
+from bot.store.db import make_engine, upgrade
+from bot.store.models import DriftAlert, ExportedOverride
+from bot.sync.engine import sync_schedule
+from tests.faultsim.faults import MODES, WEIGHTS, Crash, Faults
+from tests.faultsim.invariants import (
+    BotShift,
+    DestState,
+    HandEdit,
+    Override,
+    Record,
+    check_exported,
+    check_shifts,
+    check_swaps,
+    check_untouched,
+)
+from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
+from tests.sync_io.world import OG_KEY, PD_KEY, Clock
+
+TEAM = "T1"
+PEOPLE = [("U1", "Alice Adams", "alice@example.com"), ("U2", "Bob Brown", "bob@example.com"),
+          ("U3", "Carol Chen", "carol@example.com"), ("U4", "Dave Diaz", "dave@example.com")]
+PD_USERS = {f"PU{i}": (n, e) for i, (_u, n, e) in enumerate(PEOPLE, 1)}
+OG_USERS = {f"og-u{i}": (n, e) for i, (_u, n, e) in enumerate(PEOPLE[:3], 1)}  # no Dave at first
+START = T0 - timedelta(hours=2)  # Monday 07:00 UTC, before the 09:00 handoff
+DAYS = 90
+
+# what a step does, and how often (a tick lets time pass and runs the sync job's work)
+STEPS = {"tick": 36, "swap": 12, "cover": 6, "direct": 4, "undo": 6, "away": 6, "hand_before": 9,
+         "hand_after": 6, "horizon": 4, "account": 1}
+
+
+def no_admin() -> bool:
+    return False
+
+
+@dataclass
+class Result:
+    seed: int
+    steps: int = 0
+    hours: int = 0
+    syncs: int = 0
+    faults: int = 0
+    crashes: int = 0
+    swaps: int = 0
+    hand_edits: int = 0
+    violations: list[str] = field(default_factory=list)
+    failed_step: int | None = None
+    history: list[str] = field(default_factory=list)
+
+    def report(self, last: int = 25) -> str:
+        """Seed, step, a short history and what broke: enough to replay and look."""
+        if not self.violations:
+            return f"seed {self.seed}: {self.steps} steps, no violation"
+        lines = [f"seed {self.seed}: step {self.failed_step} broke the on-call truth "
+                 f"(replay: python -m bench.faultsim --seed {self.seed} --steps {self.failed_step + 1})",
+                 *(f"  ! {v}" for v in self.violations), f"  history (last {last} of {len(self.history)} steps):"]
+        lines += [f"    {h}" for h in self.history[-last:]]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Swap:
+    id: int
+    requester: str
+    back: dict[str, str]  # shift id -> holder before the swap
+
+
+class Simulation:
+    def __init__(self, seed: int, db_url: str, router, *, days: int = DAYS):
+        self.seed, self.db_url, self.days = seed, db_url, days
+        self.rng = random.Random(seed)
+        self.clock = Clock(START)
+        self.settings = Settings(secret_key=Fernet.generate_key().decode())
+        self.engine = make_engine(db_url)
+        upgrade(self.engine)
+        self.ctx = self._context()
+        self.pd = FakePagerDuty(router, self.clock, users=dict(PD_USERS))
+        self.og = FakeOpsgenie(router, self.clock, users=dict(OG_USERS))
+        self.faults = {"pd": Faults(self.pd, self.rng), "og": Faults(self.og, self.rng)}
+        self.schedule_id, self.dest = self._world()
+        self.fakes = {"pd": self.pd, "og": self.og}
+        self.dirty = {"pd": True, "og": True}
+        self.hand: dict[str, dict[str, HandEdit]] = {"pd": {}, "og": {}}
+        self.expected: dict[str, str] = {}  # shift id -> Slack id, for shifts moved by swaps
+        self.swaps: list[_Swap] = []
+        self.result = Result(seed)
+
+    # ---------------------------------------------------------------- process and world
+
+    def _context(self) -> Context:
+        return Context(settings=self.settings, engine=self.engine, keys=KeyBox(self.settings.secret_key),
+                       clock=self.clock, sleep=lambda _s: None)
+
+    def _restart(self) -> None:
+        """The process died: a new Context and engine against the same database."""
+        self.ctx.close()
+        self.engine.dispose()
+        self.engine = make_engine(self.db_url)
+        self.ctx = self._context()
+        self.result.crashes += 1
+
+    def _world(self) -> tuple[int, dict[str, int]]:
+        keys = self.ctx.keys
+        with session_scope(self.engine) as s:
+            pd = Connection(team_id=TEAM, provider="pagerduty", region="us", name="Acme PD", can_write=True,
+                            api_key_encrypted=keys.encrypt(PD_KEY), key_hint="…cdef")
+            og = Connection(team_id=TEAM, provider="opsgenie", region="us", name="Acme OG", can_write=True,
+                            api_key_encrypted=keys.encrypt(OG_KEY), key_hint="…cccc")
+            s.add_all([pd, og])
+            s.flush()
+            sched = Schedule(team_id=TEAM, name="Platform", connection_id=pd.id, source_schedule_id="PSCHED1",
+                             time_zone="UTC", channel_id="C1", managers="U1", horizon_days=14)
+            s.add(sched)
+            s.flush()
+            for pos, (uid, name, email) in enumerate(PEOPLE):
+                s.add(Member(team_id=TEAM, schedule_id=sched.id, slack_user_id=uid, email=email, name=name,
+                             source_user_id=f"PU{pos + 1}", position=pos, joined_at=START - timedelta(days=100)))
+            dests = {}
+            for key, conn, psid in (("pd", pd, "PSCHED1"), ("og", og, "og-sched-1")):
+                d = Destination(team_id=TEAM, schedule_id=sched.id, connection_id=conn.id,
+                                provider_schedule_id=psid, provider_schedule_name="Platform")
+                s.add(d)
+                s.flush()
+                dests[key] = d.id
+            return sched.id, dests
+
+    # ---------------------------------------------------------------- snapshots
+
+    def _shifts(self) -> list[tuple[Shift, str | None, str]]:
+        with session_scope(self.engine) as s:
+            members = {m.id: (m.slack_user_id, m.email) for m in s.exec(select(Member))}
+            rows = s.exec(select(Shift).where(Shift.schedule_id == self.schedule_id).order_by(Shift.start)).all()
+            return [(r, *members.get(r.member_id, (None, ""))) for r in rows]
+
+    def state(self, key: str, rows=None, *, before: bool = False) -> DestState:
+        now = self.clock.now
+        fake = self.fakes[key]
+        by_email = {e: u for u, (_n, e) in fake.users.items()}
+        rows = rows if rows is not None else self._shifts()
+        with session_scope(self.engine) as s:
+            dest = s.get(Destination, self.dest[key])
+            records = tuple(Record(str(r.shift_id), r.override_id, r.version) for r in s.exec(
+                select(ExportedOverride).where(ExportedOverride.destination_id == dest.id)))
+            alerted = set()
+            for a in s.exec(select(DriftAlert).where(DriftAlert.destination_id == dest.id,
+                                                     DriftAlert.status == "open")):
+                alerted |= {str(i["shift_id"]) for i in json.loads(a.detail or "{}").get("items", [])}
+            mark = dest.exported_until
+        shifts = tuple(BotShift(str(r.id), r.start, r.end, slack, r.version, by_email.get(email))
+                       for r, slack, email in rows)
+        overrides = tuple(Override(o.id, o.user_id, o.start, o.end, o.seq, o.by_hand)
+                          for o in fake.sim.overrides.values())
+        return DestState(key, now, mark, shifts, records, overrides, dict(self.hand[key]), frozenset(alerted),
+                         settled=not self.dirty[key])
+
+    def _bot_shifts(self, rows) -> list[BotShift]:
+        return [BotShift(str(r.id), r.start, r.end, slack, r.version) for r, slack, _e in rows]
+
+    def check(self, before: dict[str, DestState] | None = None) -> list[str]:
+        rows = self._shifts()
+        shifts = self._bot_shifts(rows)
+        out = check_shifts(shifts, self.clock.now) + check_swaps(self.expected, shifts)
+        for key in self.fakes:
+            d = self.state(key, rows)
+            out += check_exported(d)
+            if before is not None:
+                out += check_untouched(before[key], d)
+        return out
+
+    # ---------------------------------------------------------------- running
+
+    def run(self, steps: int, *, on_step: Callable[[int, str], None] | None = None) -> Result:
+        r = self.result
+        r.history.append("0: " + self._sync("first export", clean=True))
+        bad = self.check()
+        if bad:
+            r.violations, r.failed_step = bad, 0
+            return r
+        end = START + timedelta(days=self.days)
+        for i in range(1, steps + 1):
+            if self.clock.now >= end:
+                break
+            kind = self.rng.choices(list(STEPS), weights=list(STEPS.values()))[0]
+            before = {k: self.state(k) for k in self.fakes}
+            try:
+                what = getattr(self, "_" + kind)()
+            except Exception as exc:  # a service or the engine blew up: that is a finding too
+                what = f"{kind}: raised {type(exc).__name__}: {exc}"
+                r.violations.append(f"{kind} raised {type(exc).__name__}: {exc}")
+            r.history.append(f"{i} [{self.clock.now:%m-%d %H:%M}] {what}")
+            r.steps = i
+            if on_step:
+                on_step(i, what)
+            r.violations += self.check(before)
+            if r.violations:
+                r.failed_step = i
+                break
+        return r
+
+    def _guarded(self, label: str, run: Callable[[], object], clean: bool = False) -> str:
+        """Run provider work under the faults the seed picks; a Crash restarts the process."""
+        armed = {}
+        for key, f in self.faults.items():
+            mode = "none" if clean else self.rng.choices(MODES, weights=WEIGHTS)[0]
+            f.arm(mode, self.rng.choice((0.2, 0.5, 1.0)) if mode != "none" else 0.0)
+            armed[key] = (mode, f.struck)
+        crashed = False
+        try:
+            run()
+        except Crash as exc:
+            crashed = True
+            self._restart()
+            label += f" CRASH after {exc}"
+        finally:
+            for f in self.faults.values():
+                f.arm("none", 0.0)
+        hit = {k: f.struck - armed[k][1] for k, f in self.faults.items()}
+        self.result.faults += sum(hit.values())
+        faults = ", ".join(f"{k}:{m}×{hit[k]}" for k, (m, _n) in armed.items() if m != "none" and hit[k])
+        return label + (f" [{faults}]" if faults else "") + ("" if not crashed else "")
+
+    def _settle(self, clean_keys: set[str]) -> None:
+        for key in self.fakes:
+            self.dirty[key] = key not in clean_keys
+
+    def _sync(self, label: str = "sync", clean: bool = False) -> str:
+        self.result.syncs += 1
+        struck = {k: f.struck for k, f in self.faults.items()}
+        crashes = self.result.crashes
+        text = self._guarded(label, lambda: sync_schedule(self.ctx, self.schedule_id), clean)
+        if self.result.crashes == crashes:
+            self._settle({k for k, f in self.faults.items() if f.struck == struck[k]})
+        else:
+            self._settle(set())
+        return text
+
+    def _reexport(self, label: str, run: Callable[[], object]) -> str:
+        """A restricted re-export (after a swap or time off): settles only what was settled."""
+        struck = {k: f.struck for k, f in self.faults.items()}
+        crashes = self.result.crashes
+        was = {k for k, d in self.dirty.items() if not d}
+        text = self._guarded(label, run)
+        ok = set() if self.result.crashes != crashes else {k for k, f in self.faults.items() if f.struck == struck[k]}
+        self._settle(was & ok)
+        return text
+
+    # ---------------------------------------------------------------- steps
+
+    def _tick(self) -> str:
+        hours = self.rng.choice((1, 1, 2, 3, 4, 6, 8, 12))
+        for _ in range(hours):
+            self.clock.advance(hours=1)
+            self.result.hours += 1
+            bad = self.check()
+            if bad:
+                self.result.violations += [f"at {self.clock.now:%m-%d %H:%M} (hourly): {v}" for v in bad]
+                return f"tick {hours}h (stopped: hourly check)"
+        swaps_answer.expire_due(self.engine, self.clock.now, TEAM)
+        return self._sync(f"tick {hours}h, sync")
+
+    def _future(self, slack_id: str) -> list[tuple[Shift, str | None, str]]:
+        now = self.clock.now
+        return [x for x in self._shifts() if x[1] == slack_id and x[0].start > now + timedelta(hours=1)
+                and x[0].start < now + timedelta(days=10)]
+
+    def _swap_like(self, kind: str, requester: str | None = None) -> str:
+        people = [p[0] for p in PEOPLE]
+        a, b = self.rng.sample(people if requester is None else people[1:], 2)
+        mine, theirs = self._future(a), self._future(b)
+        if not mine or (kind == "swap" and not theirs):
+            return f"{kind} {a}->{b}: no shift to give"
+        give_a = (self.rng.choice(mine)[0].id,)
+        give_b = (self.rng.choice(theirs)[0].id,) if kind == "swap" else ()
+        q = SwapQuery(team_id=TEAM, kind=kind, requester=requester or a, a_user=a, b_user=b,
+                      picked_a=give_a, picked_b=give_b if kind == "swap" else None)
+        now = self.clock.now
+        what = f"{kind} {a} {list(give_a)} <-> {b} {list(give_b)}" + (f" by {requester}" if requester else "")
+        prepared = swaps_request.prepare(self.engine, q, admin=no_admin, now=now)
+        if not isinstance(prepared, Ready):
+            return f"{what}: refused ({'; '.join(getattr(prepared, 'reasons', ()) or ['a choice'])[:80]})"
+        try:
+            info = swaps_request.submit(self.engine, TEAM, prepared.proposal.token(), q.requester, admin=no_admin,
+                                        now=now)
+            if info.status == "pending":
+                if self.rng.random() < 0.15:
+                    swaps_answer.decline(self.engine, TEAM, info.id, b, now)
+                    return f"{what}: declined"
+                answer = swaps_answer.accept(self.engine, TEAM, info.id, b, now)
+                if answer.state != "executed":
+                    return f"{what}: {answer.state}"
+                info = answer.info
+        except UserError as exc:
+            return f"{what}: refused ({str(exc)[:80]})"
+        back = {str(s.id): a for s in info.give_a} | {str(s.id): b for s in info.give_b}
+        self.expected |= {str(s.id): b for s in info.give_a} | {str(s.id): a for s in info.give_b}
+        self.swaps.append(_Swap(info.id, q.requester, back))
+        self.result.swaps += 1
+        self._settle({k for k, d in self.dirty.items() if not d})
+        return self._reexport(f"{what}: #{info.id} executed, re-export",
+                              lambda: swaps_flow.reexport(self.ctx, None, info))
+
+    def _swap(self) -> str:
+        return self._swap_like("swap")
+
+    def _cover(self) -> str:
+        return self._swap_like("cover")
+
+    def _direct(self) -> str:
+        return self._swap_like("swap", requester="U1")  # a manager's swap of two others: no consent
+
+    def _undo(self) -> str:
+        if not self.swaps:
+            return "undo: nothing to undo"
+        sw = self.rng.choice(self.swaps)
+        try:
+            info = swaps_execute.undo(self.engine, TEAM, sw.requester, sw.id, admin=no_admin, now=self.clock.now)
+        except UserError as exc:
+            return f"undo #{sw.id}: refused ({str(exc)[:80]})"
+        self.swaps.remove(sw)
+        self.expected |= sw.back
+        return self._reexport(f"undo #{sw.id}, re-export", lambda: swaps_flow.reexport(self.ctx, None, info))
+
+    def _away(self) -> str:
+        who = self.rng.choice(PEOPLE)[0]
+        start = self.clock.now + timedelta(hours=self.rng.randint(0, 240))
+        end = start + timedelta(hours=self.rng.choice((12, 24, 48, 72)))
+        with session_scope(self.engine) as s:
+            result = add_time_off(self.ctx, s, TEAM, who, who, start, end, "sim", now=self.clock.now)
+        moved = result.outcome.moved
+        for m in moved:
+            if str(m.shift_id) in self.expected:
+                self.expected[str(m.shift_id)] = m.new.slack_user_id
+        what = f"away {who} {start:%m-%d %H:%M}+{(end - start) // timedelta(hours=1)}h: moved {[m.shift_id for m in moved]}"
+        if not moved:
+            return what
+        ids = result.outcome.shift_ids_by_schedule()
+        return self._reexport(what + ", re-export", lambda: resync.sync_now(self.ctx, None, ids))
+
+    def _hand(self, before_mark: bool) -> str:
+        key = self.rng.choice(list(self.fakes))
+        fake, now = self.fakes[key], self.clock.now
+        with session_scope(self.engine) as s:
+            mark = s.get(Destination, self.dest[key]).exported_until
+        if before_mark and (mark is None or mark <= now + timedelta(hours=1)):
+            return f"hand edit at {key}: nothing exported yet"
+        lo, hi = (now, mark) if before_mark else (max(now, mark or now), max(now, mark or now) + timedelta(days=10))
+        span_h = int((hi - lo) / timedelta(hours=1))
+        start = lo + timedelta(hours=self.rng.randint(0, max(0, span_h - 1)))
+        end = start + timedelta(hours=self.rng.choice((2, 6, 24)))
+        if before_mark:
+            end = min(end, mark)  # a hand edit inside what was exported
+        user = self.rng.choice(list(fake.users))
+        oid = fake.hand_override(user, start, end)
+        self.hand[key][oid] = HandEdit(oid, before_mark=start < (mark or start))
+        self.dirty[key] = True
+        self.result.hand_edits += 1
+        return f"hand edit {oid} at {key}: {user} {start:%m-%d %H:%M}-{end:%m-%d %H:%M} ({'before' if before_mark else 'after'} the mark)"
+
+    def _hand_before(self) -> str:
+        return self._hand(True)
+
+    def _hand_after(self) -> str:
+        return self._hand(False)
+
+    def _horizon(self) -> str:
+        days = self.rng.choice((7, 14, 21, 28))
+        with session_scope(self.engine) as s:
+            s.get(Schedule, self.schedule_id).horizon_days = days
+        self._settle(set())
+        return f"horizon {days} days"
+
+    def _account(self) -> str:
+        if "og-u4" in self.og.users:
+            return "account: Dave has one already"
+        self.og.users["og-u4"] = PD_USERS["PU4"]
+        self.og.sim.rotation = replace(self.og.sim.rotation, users=(*self.og.sim.rotation.users, "og-u4"))
+        self.dirty["og"] = True
+        return "Dave gets an Opsgenie account"
+
+
+def run_seed(seed: int, steps: int, db_url: str, router, days: int = DAYS) -> Result:
+    return Simulation(seed, db_url, router, days=days).run(steps)
+
+
+__all__ = ["Result", "Simulation", "run_seed", "START", "UTC", "httpx"]
