@@ -10,8 +10,9 @@ Rules
 -----
 1. **Past is never touched.** Shifts, records and overrides that end at or before ``now`` are
    ignored: never created, deleted or adopted.
-2. **One override per shift.** Every live shift starting before ``horizon_end`` is exported
-   whole (up to its end), as exactly one override, so contiguous shifts give contiguous overrides.
+2. **One override per shift.** Every live shift starting before ``horizon_end`` (or before the
+   mark, when a shrunk horizon ends before it) is exported whole (up to its end), as exactly one
+   override, so contiguous shifts give contiguous overrides.
 3. **Before the mark, the provider wins.** A shift with an exported record at its current
    version is left alone, and so is whatever the provider shows over it (hand-made overrides,
    hand-deleted bot overrides). A shift without such a record (the bot changed it: version bump,
@@ -157,8 +158,9 @@ def plan_export(
     over at least `listing_window(shifts, now, horizon_end)`.
     """
     ctx = _index(shifts, exported, remote_overrides, exported_until, now, destination_key)
+    reach_end = _reach_end(horizon_end, exported_until)
     live = sorted(
-        (s for s in shifts if s.end > now and s.start < horizon_end), key=lambda s: (s.start, s.end)
+        (s for s in shifts if s.end > now and s.start < reach_end), key=lambda s: (s.start, s.end)
     )
     decisions = [_decide(s, ctx) for s in live]
     creates = tuple(d.create for d in decisions if d.create)
@@ -187,11 +189,19 @@ def plan_export(
 
 
 def listing_window(
-    shifts: Iterable[ShiftToExport], now: datetime, horizon_end: datetime
+    shifts: Iterable[ShiftToExport], now: datetime, horizon_end: datetime, exported_until: datetime | None = None
 ) -> tuple[datetime, datetime]:
-    """The window to list remote overrides over: from now to the end of the last shift exported."""
-    ends = [s.end for s in shifts if s.end > now and s.start < horizon_end]
-    return now, max([horizon_end, *ends])
+    """The window to list remote overrides over: from now to the end of the last shift exported
+    (up to the mark at least: a horizon shrunk below it leaves those shifts the bot's)."""
+    reach_end = _reach_end(horizon_end, exported_until)
+    ends = [s.end for s in shifts if s.end > now and s.start < reach_end]
+    return now, max([reach_end, *ends])
+
+
+def _reach_end(horizon_end: datetime, exported_until: datetime | None) -> datetime:
+    """Shifts starting before this are planned: up to the horizon, and up to the mark when a
+    horizon shrunk below it (the shifts there are exported: changed ones are re-exported)."""
+    return max(horizon_end, exported_until) if exported_until is not None else horizon_end
 
 
 def _index(shifts, exported, remote_overrides, mark, now, destination_key) -> _Ctx:

@@ -47,6 +47,7 @@ from tests.faultsim.invariants import (
     check_shifts,
     check_swaps,
     check_untouched,
+    stray_overrides,
 )
 from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
 from tests.sync_io.world import OG_KEY, PD_KEY, Clock
@@ -79,6 +80,7 @@ class Result:
     swaps: int = 0
     hand_edits: int = 0
     violations: list[str] = field(default_factory=list)
+    leftovers: dict[str, str] = field(default_factory=dict)  # override id -> the step that first saw it
     failed_step: int | None = None
     history: list[str] = field(default_factory=list)
 
@@ -198,6 +200,8 @@ class Simulation:
         for key in self.fakes:
             d = self.state(key, rows)
             out += check_exported(d)
+            for oid in stray_overrides(d):
+                self.result.leftovers.setdefault(f"{key}:{oid}", f"step {self.result.steps}")
             if before is not None:
                 out += check_untouched(before[key], d)
         return out
