@@ -35,6 +35,7 @@ class RotaInputs:
     time_off: list[rota.TimeOff]
     current: dict[tuple[str, datetime], Shift]  # future and in-progress shifts by (role, start)
     fixed_keys: set[tuple[str, datetime]]
+    exported_ids: frozenset[int] = frozenset()  # live shifts with an override at any version: never deleted
 
 
 def _rotation_from_json(data: dict) -> RemoteRotation:
@@ -117,7 +118,8 @@ def load_inputs(session: Session, schedule: Schedule, now: datetime) -> RotaInpu
                               TimeOff.end > now, TimeOff.slack_user_id.in_(list(by_slack) or [""]))
     ).all()
     time_off = [rota.TimeOff(by_slack[t.slack_user_id], t.start, t.end, t.reason, t.source) for t in offs]
-    return RotaInputs(pattern, rota_members, history, time_off, {(s.role, s.start): s for s in live}, fixed)
+    return RotaInputs(pattern, rota_members, history, time_off, {(s.role, s.start): s for s in live}, fixed,
+                      frozenset(exported))
 
 
 def _continue_in_progress(inputs: RotaInputs, window: rota.Window, now: datetime) -> list[rota.Shift]:
@@ -170,7 +172,9 @@ def extend_assignments(ctx: Context, session: Session, schedule: Schedule, now: 
         ):
             changed += 1
     for key, row in inputs.current.items():
-        if key not in planned_keys and key not in inputs.fixed_keys and row.start > now:
+        # a shift exported at an older version stays too (a shrunk horizon): its export record
+        # points at it, and the next sync exports its current version
+        if key not in planned_keys and key not in inputs.fixed_keys and row.start > now and row.id not in inputs.exported_ids:
             session.delete(row)
             changed += 1
     session.flush()

@@ -19,9 +19,8 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import httpx
 from cryptography.fernet import Fernet
 from sqlmodel import select
 
@@ -421,4 +420,4 @@ def run_seed(seed: int, steps: int, db_url: str, router, days: int = DAYS) -> Re
     return Simulation(seed, db_url, router, days=days).run(steps)
 
 
-__all__ = ["Result", "Simulation", "run_seed", "START", "UTC", "httpx"]
+__all__ = ["Result", "Simulation", "run_seed", "START"]

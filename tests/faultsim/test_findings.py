@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from sqlmodel import select
+
+from bot.services.assignments import extend_assignments
+from bot.store import Member, Schedule, Shift, session_scope
+from bot.store.shifts import reassign_shift
+from bot.sync.engine import sync_schedule
 from bot.sync.plan import listing_window, plan_export
+from tests.faultsim.driver import Simulation
 from tests.sync.helpers import h, override, record, shift
 
 WEEK = [shift(f"s{i}", "ab"[i % 2], 24 * i, 24 * (i + 1)) for i in range(7)]
@@ -23,3 +30,28 @@ def test_a_changed_shift_before_the_mark_but_past_a_shrunk_horizon_is_re_exporte
 def test_the_listing_window_reaches_the_mark():
     assert listing_window(WEEK, h(5), h(50), h(168)) == (h(5), h(168))
     assert listing_window(WEEK, h(5), h(50), None) == (h(5), h(72))
+
+
+def test_extending_after_a_shrunk_horizon_keeps_a_changed_shift_that_was_exported(sqlite_url, conformant_respx):
+    """Seed 1 (bench, 90 days): a shift exported at v1 was moved by time off (v2, its re-export
+    failed), then the horizon shrank below it: `extend_assignments` deleted the row while its
+    export record pointed at it, the FOREIGN KEY failed and no new shift was assigned that run
+    (the provider kept an override for a shift the bot no longer had)."""
+    sim = Simulation(5, sqlite_url, conformant_respx)
+    sim.run(steps=0)  # the first export: 14 days of daily shifts
+    with session_scope(sim.engine) as s:
+        row = s.exec(select(Shift).where(Shift.schedule_id == sim.schedule_id).order_by(Shift.start)).all()[10]
+        other = s.exec(select(Member).where(Member.id != row.member_id)).first()
+        assert reassign_shift(s, row.id, from_member=row.member_id, version=row.version, to_member=other.id,
+                              now=sim.clock.now)
+        sched = s.get(Schedule, sim.schedule_id)
+        sched.horizon_days = 7
+        shift_id = row.id
+    with session_scope(sim.engine) as s:
+        extend_assignments(sim.ctx, s, s.get(Schedule, sim.schedule_id), sim.clock.now)
+    with session_scope(sim.engine) as s:
+        assert s.get(Shift, shift_id) is not None, "the bot keeps the shift it has exported"
+    report = sync_schedule(sim.ctx, sim.schedule_id)
+    assert report.assign_error is None
+    assert [(d.created, d.deleted) for d in report.destinations] == [(1, 1), (1, 1)], "v2 exported, v1 gone"
+    assert report.destinations[0].status == "ok"  # (Opsgenie names Dave, who has no account there)
