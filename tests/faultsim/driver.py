@@ -117,7 +117,8 @@ class Simulation:
         self.fakes = {"pd": self.pd, "og": self.og}
         self.dirty = {"pd": True, "og": True}
         self.hand: dict[str, dict[str, HandEdit]] = {"pd": {}, "og": {}}
-        self.expected: dict[str, str] = {}  # shift id -> Slack id, for shifts moved by swaps
+        self.expected: dict[str, str] = {}  # shift id -> Slack id, for live shifts moved by swaps
+        self.swapped_until: dict[str, object] = {}  # shift id -> its end
         self.swaps: list[_Swap] = []
         self.result = Result(seed)
 
@@ -163,9 +164,11 @@ class Simulation:
     # ---------------------------------------------------------------- snapshots
 
     def _shifts(self) -> list[tuple[Shift, str | None, str]]:
+        """Live shifts (ending after now) with their holder's Slack id and email."""
         with session_scope(self.engine) as s:
             members = {m.id: (m.slack_user_id, m.email) for m in s.exec(select(Member))}
-            rows = s.exec(select(Shift).where(Shift.schedule_id == self.schedule_id).order_by(Shift.start)).all()
+            rows = s.exec(select(Shift).where(Shift.schedule_id == self.schedule_id, Shift.end > self.clock.now)
+                          .order_by(Shift.start)).all()
             return [(r, *members.get(r.member_id, (None, ""))) for r in rows]
 
     def state(self, key: str, rows=None, *, before: bool = False) -> DestState:
@@ -176,7 +179,8 @@ class Simulation:
         with session_scope(self.engine) as s:
             dest = s.get(Destination, self.dest[key])
             records = tuple(Record(str(r.shift_id), r.override_id, r.version) for r in s.exec(
-                select(ExportedOverride).where(ExportedOverride.destination_id == dest.id)))
+                select(ExportedOverride).where(ExportedOverride.destination_id == dest.id,
+                                               ExportedOverride.end > now)))
             alerted = set()
             for a in s.exec(select(DriftAlert).where(DriftAlert.destination_id == dest.id,
                                                      DriftAlert.status == "open")):
@@ -185,7 +189,7 @@ class Simulation:
         shifts = tuple(BotShift(str(r.id), r.start, r.end, slack, r.version, by_email.get(email))
                        for r, slack, email in rows)
         overrides = tuple(Override(o.id, o.user_id, o.start, o.end, o.seq, o.by_hand)
-                          for o in fake.sim.overrides.values())
+                          for o in fake.sim.overrides.values() if o.end > now)
         return DestState(key, now, mark, shifts, records, overrides, dict(self.hand[key]), frozenset(alerted),
                          settled=not self.dirty[key])
 
@@ -195,6 +199,9 @@ class Simulation:
     def check(self, before: dict[str, DestState] | None = None) -> list[str]:
         rows = self._shifts()
         shifts = self._bot_shifts(rows)
+        for sid in [sid for sid, end in self.swapped_until.items() if end <= self.clock.now]:
+            self.expected.pop(sid, None)  # over: nothing left to page
+            del self.swapped_until[sid]
         out = check_shifts(shifts, self.clock.now) + check_swaps(self.expected, shifts)
         for key in self.fakes:
             d = self.state(key, rows)
@@ -330,6 +337,7 @@ class Simulation:
         except UserError as exc:
             return f"{what}: refused ({str(exc)[:80]})"
         back = {str(s.id): a for s in info.give_a} | {str(s.id): b for s in info.give_b}
+        self.swapped_until |= {str(s.id): s.end for s in info.give_a + info.give_b}
         self.expected |= {str(s.id): b for s in info.give_a} | {str(s.id): a for s in info.give_b}
         self.swaps.append(_Swap(info.id, q.requester, back))
         self.result.swaps += 1
