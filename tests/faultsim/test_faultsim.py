@@ -14,3 +14,18 @@ def test_simulation_keeps_the_on_call_truth(seed, sqlite_url, conformant_respx):
     result = Simulation(seed, sqlite_url, conformant_respx, days=30).run(steps=120)
     assert not result.violations, result.report()
     assert result.steps >= 60 and result.syncs > 10
+
+
+def test_a_broken_re_export_is_caught_with_a_replayable_report(sqlite_url, conformant_respx, monkeypatch):
+    """A bot whose swap re-export deletes the old override but never creates the new one."""
+    from dataclasses import replace
+
+    from bot.sync import export
+
+    real = export.restrict
+    monkeypatch.setattr(export, "restrict", lambda plan, ids: replace(real(plan, ids), creates=()))
+    result = Simulation(2, sqlite_url, conformant_respx, days=30).run(steps=120)
+    assert result.violations and result.failed_step is not None
+    report = result.report()
+    assert f"python -m bench.faultsim --seed 2 --steps {result.failed_step + 1}" in report
+    assert "re-export" in result.history[-1] and "is paged" in report, report
