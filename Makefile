@@ -22,3 +22,4 @@ bench: $(STAMP)
 	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
 	$(VENV)/bin/python -m bench.sync
 	$(VENV)/bin/python -m bench.rota
+	$(VENV)/bin/python -m bench.faultsim
