@@ -6,12 +6,13 @@ import pytest
 
 from tests.faultsim.driver import Simulation
 
-SEEDS = (1, 2, 3)
+SEEDS = ((1, "sqlite_url"), (2, "sqlite_url"), (3, "pg_url"))  # a crash's new process: same database
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_simulation_keeps_the_on_call_truth(seed, sqlite_url, conformant_respx):
-    result = Simulation(seed, sqlite_url, conformant_respx, days=30).run(steps=120)
+@pytest.mark.parametrize(("seed", "database"), SEEDS)
+def test_simulation_keeps_the_on_call_truth(seed, database, request, conformant_respx):
+    url = request.getfixturevalue(database)
+    result = Simulation(seed, url, conformant_respx, days=30).run(steps=120)
     assert not result.violations, result.report()
     assert result.steps >= 60 and result.syncs > 10
 
