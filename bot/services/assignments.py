@@ -35,7 +35,6 @@ class RotaInputs:
     time_off: list[rota.TimeOff]
     current: dict[tuple[str, datetime], Shift]  # future and in-progress shifts by (role, start)
     fixed_keys: set[tuple[str, datetime]]
-    exported_ids: frozenset[int] = frozenset()  # live shifts with an override at any version: never deleted
 
 
 def _rotation_from_json(data: dict) -> RemoteRotation:
@@ -110,16 +109,16 @@ def load_inputs(session: Session, schedule: Schedule, now: datetime) -> RotaInpu
     history = [to_rota(s) for s in rows if s.end <= now and s.member_id is not None]
     live = [s for s in rows if s.end > now]
     exported = _exported_versions(session, [s.id for s in live])
-    fixed = {(s.role, s.start) for s in live
-             if s.start <= now or s.source != "bot" or s.version in exported.get(s.id, set())}
+    # exported at any version: the provider has an override for it, so it keeps its slot (a later
+    # version is re-exported by the sync; deleting it would orphan that override)
+    fixed = {(s.role, s.start) for s in live if s.start <= now or s.source != "bot" or s.id in exported}
     by_slack = {m.slack_user_id: str(m.id) for m in members if m.slack_user_id}
     offs = session.exec(
         select(TimeOff).where(TimeOff.team_id == schedule.team_id, TimeOff.cancelled_at.is_(None),
                               TimeOff.end > now, TimeOff.slack_user_id.in_(list(by_slack) or [""]))
     ).all()
     time_off = [rota.TimeOff(by_slack[t.slack_user_id], t.start, t.end, t.reason, t.source) for t in offs]
-    return RotaInputs(pattern, rota_members, history, time_off, {(s.role, s.start): s for s in live}, fixed,
-                      frozenset(exported))
+    return RotaInputs(pattern, rota_members, history, time_off, {(s.role, s.start): s for s in live}, fixed)
 
 
 def _continue_in_progress(inputs: RotaInputs, window: rota.Window, now: datetime) -> list[rota.Shift]:
@@ -172,9 +171,7 @@ def extend_assignments(ctx: Context, session: Session, schedule: Schedule, now: 
         ):
             changed += 1
     for key, row in inputs.current.items():
-        # a shift exported at an older version stays too (a shrunk horizon): its export record
-        # points at it, and the next sync exports its current version
-        if key not in planned_keys and key not in inputs.fixed_keys and row.start > now and row.id not in inputs.exported_ids:
+        if key not in planned_keys and key not in inputs.fixed_keys and row.start > now:
             session.delete(row)
             changed += 1
     session.flush()
