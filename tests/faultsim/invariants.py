@@ -168,7 +168,7 @@ def _paging(d: DestState) -> list[str]:
             continue
         for t in _cuts(d.overrides, lo, hi):
             w = winner(d.overrides, t)
-            if w is not None and w.user_id == s.user_id and not w.by_hand:
+            if w is not None and w.user_id == s.user_id:  # (a hand edit matching a shift whole is adopted)
                 continue
             edit = d.hand_edits.get(w.id) if w is not None else None
             if w is not None and w.by_hand:
@@ -206,7 +206,7 @@ def check_untouched(before: DestState, after: DestState) -> list[str]:
         cut = gone is None or gone.end < o.end
         if not cut:
             continue
-        if o.by_hand:
+        if o.by_hand and o.id not in rec_before:  # (one the bot adopted is the bot's override)
             out.append(f"{after.name}: hand edit {o.id} ({_fmt(o.start)}-{_fmt(o.end)}) before the mark "
                        "was deleted or cut")
             continue

@@ -72,6 +72,8 @@ def test_hand_edits_stand_before_the_mark_only_and_are_alerted():
     assert check_exported(replace(kept, alerted=frozenset({"s1"}))) == []
     beyond = replace(kept, hand_edits={"H1": HandEdit("H1", False)}, alerted=frozenset({"s1"}))
     assert "made beyond the mark still pages" in check_exported(beyond)[0]
+    right = replace(beyond, overrides=(*OVERRIDES, replace(hand, user_id="P2")))
+    assert check_exported(right) == [], "a hand edit paging the bot's assignee is no drift"
 
 
 def test_duplicates_and_leftovers():
@@ -87,6 +89,9 @@ def test_nothing_before_the_mark_changes_unless_the_bot_changed_it():
     cut = dest(overrides=(*OVERRIDES, replace(hand, end=at(35))))
     assert "hand edit H1" in check_untouched(before, cut)[0]
     assert "hand edit H1" in check_untouched(before, dest())[0]
+    adopted = dest(overrides=(*OVERRIDES, hand), records=(*RECORDS, Record("s1", "H1", 1)))
+    bumped_s1 = (SHIFTS[0], replace(SHIFTS[1], version=2), *SHIFTS[2:])
+    assert check_untouched(adopted, dest(shifts=bumped_s1)) == [], "the bot may replace what it adopted"
     # the bot's override of an unchanged shift deleted
     assert "did not change that shift" in check_untouched(dest(), dest(overrides=OVERRIDES[:3]))[0]
     # … but after a version bump it may go
