@@ -45,8 +45,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=DAYS)
     args = ap.parse_args()
     logging.disable(logging.WARNING)  # the retries' warnings are expected here
-    head = ("seed", "steps", "sim days", "syncs", "faults", "crashes", "swaps", "hand edits", "leftovers",
-            "violations", "seconds")
+    head = ("seed", "steps", "sim days", "syncs", "faults", "crashes", "swaps", "hand edits", "settled %",
+            "leftovers", "violations", "seconds")
     print("fault-injected simulation: steps and violations per seed (a seed stops at its first violation)")
     print(" | ".join(f"{h:>10}" for h in head))
     seeds = [args.seed] if args.seed is not None else None
@@ -59,8 +59,8 @@ def main() -> None:
         r = _one(s, args.steps - total["steps"], args.days, verbose=seeds is not None)
         seed += 1
         bad = 1 if r.violations else 0
-        row = (s, r.steps, r.hours / 24, r.syncs, r.faults, r.crashes, r.swaps, r.hand_edits, len(r.leftovers),
-               bad, time.perf_counter() - t0)
+        row = (s, r.steps, r.hours / 24, r.syncs, r.faults, r.crashes, r.swaps, r.hand_edits,
+               100.0 * r.settled / max(1, r.checks), len(r.leftovers), bad, time.perf_counter() - t0)
         print(" | ".join(f"{v:>10.1f}" if isinstance(v, float) else f"{v:>10}" for v in row), flush=True)
         for k, v in zip(total, (r.steps, r.syncs, r.faults, r.crashes, r.swaps, r.hand_edits, len(r.leftovers), bad),
                         strict=True):

@@ -78,6 +78,8 @@ class Result:
     crashes: int = 0
     swaps: int = 0
     hand_edits: int = 0
+    checks: int = 0  # destination checks (after steps and hourly)
+    settled: int = 0  # … of which with the paging checked (settled: last full sync clean, nothing changed since)
     violations: list[str] = field(default_factory=list)
     leftovers: dict[str, str] = field(default_factory=dict)  # override id -> the step that first saw it
     failed_step: int | None = None
@@ -205,6 +207,8 @@ class Simulation:
         out = check_shifts(shifts, self.clock.now) + check_swaps(self.expected, shifts)
         for key in self.fakes:
             d = self.state(key, rows)
+            self.result.checks += 1
+            self.result.settled += d.settled
             out += check_exported(d)
             for oid in stray_overrides(d):
                 self.result.leftovers.setdefault(f"{key}:{oid}", f"step {self.result.steps}")

@@ -15,6 +15,8 @@ def test_simulation_keeps_the_on_call_truth(seed, database, request, conformant_
     result = Simulation(seed, url, conformant_respx, days=30).run(steps=120)
     assert not result.violations, result.report()
     assert result.steps >= 60 and result.syncs > 10
+    assert result.faults > 20 and result.crashes >= 1 and result.swaps >= 3 and result.hand_edits >= 3
+    assert result.settled > result.checks // 4, "the paging itself was checked often"
 
 
 def test_a_broken_re_export_is_caught_with_a_replayable_report(sqlite_url, conformant_respx, monkeypatch):
