@@ -24,7 +24,9 @@ Rules
    they reach past it; the bot's newer overrides win over them.
 5. **Stale bot overrides go.** A live record for an older version of a shift, or for a shift
    the bot no longer has (``shifts`` must hold every shift of the destination that ends after
-   ``now``), is deleted wherever it is.
+   ``now``), is deleted wherever it is. So is a live override nobody recorded whose id is this
+   destination's alias for an older version of a shift (Opsgenie: a crash between its create
+   and the commit, then the shift changed again before the next run could adopt it).
 6. **Adopt, don't duplicate.** A shift needing export first looks for a live remote override
    that already matches it (same user and end; start = the shift's start, or for a shift in
    progress anything up to ``now``) that is either recorded for this shift at this version or not
@@ -171,6 +173,9 @@ def plan_export(
     for decision in decisions:
         for record in decision.drop:
             _add_record_delete(deletes, record, ctx, DeleteReason.REPLACED)
+    for o, shift_id in _unrecorded_older(ctx):
+        deletes[o.id] = PlannedDelete(o.id, o.user_id, o.start, o.end, DeleteReason.OUTDATED,
+                                      ctx.beyond_mark(o.start), shift_id=shift_id)
     reach = max((s.end for s in live), default=None)
     if reach is not None:
         _sweep(deletes, protected, reach, ctx)
@@ -270,6 +275,25 @@ def _free_alias(shift: ShiftToExport, ctx: _Ctx) -> str:
 def _stale_records(exported: Iterable[ExportedRecord], ctx: _Ctx) -> list[ExportedRecord]:
     """Live records of older versions or of shifts the bot no longer has."""
     return [r for r in exported if r.end > ctx.now and _stale_reason(r, ctx) is not None]
+
+
+def _unrecorded_older(ctx: _Ctx) -> list[tuple[RemoteOverride, str]]:
+    """Rule 5 for overrides a crash left unrecorded: a live override nobody recorded whose id is
+    this destination's alias (or a numbered variant) for an older version of a shift. Only where
+    the bot chooses ids (Opsgenie); adopted ones are the bot's again."""
+    older = {
+        override_alias(ctx.destination_key, s.shift_id, v): s.shift_id
+        for s in ctx.shifts_by_id.values()
+        for v in range(1, s.version)
+    }
+    out = []
+    for o in ctx.remote.values():
+        if o.id in ctx.record_by_override or o.id in ctx.claimed or not o.id.startswith(ALIAS_PREFIX):
+            continue
+        shift_id = older.get(o.id) or older.get(o.id.rsplit("-", 1)[0])
+        if shift_id is not None:
+            out.append((o, shift_id))
+    return out
 
 
 def _stale_reason(record: ExportedRecord, ctx: _Ctx) -> DeleteReason | None:

@@ -8,7 +8,7 @@ from bot.services.assignments import extend_assignments
 from bot.store import Member, Schedule, Shift, session_scope
 from bot.store.shifts import reassign_shift
 from bot.sync.engine import sync_schedule
-from bot.sync.plan import listing_window, plan_export
+from bot.sync.plan import DeleteReason, listing_window, override_alias, plan_export
 from tests.faultsim.driver import Simulation
 from tests.sync.helpers import h, override, record, shift
 
@@ -55,3 +55,19 @@ def test_extending_after_a_shrunk_horizon_keeps_a_changed_shift_that_was_exporte
     assert report.assign_error is None
     assert [(d.created, d.deleted) for d in report.destinations] == [(1, 1), (1, 1)], "v2 exported, v1 gone"
     assert report.destinations[0].status == "ok"  # (Opsgenie names Dave, who has no account there)
+
+
+def test_an_unrecorded_opsgenie_override_of_an_older_version_is_deleted():
+    """Seeds 1 and 2 (bench): a crash right after creating a shift's override (v2), then the
+    shift changed again (v3) before the next run: v2's override was never recorded and no longer
+    matches, so it stayed for good under v3's. On Opsgenie its alias says whose it is."""
+    s1 = shift("s1", "c", 24, 48, version=3)
+    v3 = override_alias("d", "s1", 3)
+    v2 = override_alias("d", "s1", 2)
+    exported = [record(s1, v3)]
+    remote = [override(v3, "c", 24, 48), override(v2, "b", 24, 48), override("H1", "a", 30, 40)]
+    p = plan_export([s1], exported, remote, h(48), h(1), h(48), destination_key="d")
+    assert p.creates == ()
+    assert [(d.override_id, d.reason) for d in p.deletes] == [(v2, DeleteReason.OUTDATED)], "hand edits stay"
+    other = plan_export([s1], exported, remote, h(48), h(1), h(48), destination_key="another destination")
+    assert other.deletes == (), "only this destination's own aliases"
