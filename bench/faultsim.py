@@ -35,6 +35,8 @@ def _one(seed: int, steps: int, days: int, verbose: bool):
         sim.engine.dispose()
     if verbose or result.violations:
         print(result.report(last=len(result.history) if verbose else 25))
+    if result.leftovers and verbose:
+        print("leftovers (override: first seen):", result.leftovers)
     return result
 
 

@@ -88,7 +88,8 @@ class Result:
     def report(self, last: int = 25) -> str:
         """Seed, step, a short history and what broke: enough to replay and look."""
         if not self.violations:
-            return f"seed {self.seed}: {self.steps} steps, no violation"
+            return "\n".join([f"seed {self.seed}: {self.steps} steps, no violation",
+                              *(f"    {h}" for h in self.history[len(self.history) - last:] if last)])
         lines = [f"seed {self.seed}: step {self.failed_step} broke the on-call truth "
                  f"(replay: python -m bench.faultsim --seed {self.seed} --steps {self.failed_step + 1})",
                  *(f"  ! {v}" for v in self.violations), f"  history (last {last} of {len(self.history)} steps):"]
