@@ -40,6 +40,11 @@ def _one(seed: int, steps: int, days: int, verbose: bool):
     return result
 
 
+def _by_provider(leftovers: dict[str, str]) -> str:
+    pd = sum(1 for k in leftovers if k.startswith("pd:"))
+    return f"{pd}/{len(leftovers) - pd}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=10_000, help="steps in total (or of the one --seed)")
@@ -48,7 +53,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.disable(logging.WARNING)  # the retries' warnings are expected here
     head = ("seed", "steps", "sim days", "syncs", "faults", "crashes", "swaps", "hand edits", "settled %",
-            "leftovers", "violations", "seconds")
+            "left PD/OG", "violations", "seconds")
     print("fault-injected simulation: steps and violations per seed (a seed stops at its first violation)")
     print(" | ".join(f"{h:>10}" for h in head))
     seeds = [args.seed] if args.seed is not None else None
@@ -62,7 +67,7 @@ def main() -> None:
         seed += 1
         bad = 1 if r.violations else 0
         row = (s, r.steps, r.hours / 24, r.syncs, r.faults, r.crashes, r.swaps, r.hand_edits,
-               100.0 * r.settled / max(1, r.checks), len(r.leftovers), bad, time.perf_counter() - t0)
+               100.0 * r.settled / max(1, r.checks), _by_provider(r.leftovers), bad, time.perf_counter() - t0)
         print(" | ".join(f"{v:>10.1f}" if isinstance(v, float) else f"{v:>10}" for v in row), flush=True)
         for k, v in zip(total, (r.steps, r.syncs, r.faults, r.crashes, r.swaps, r.hand_edits, len(r.leftovers), bad),
                         strict=True):
