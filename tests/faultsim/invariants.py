@@ -150,10 +150,11 @@ def stray_overrides(d: DestState) -> list[str]:
     for a run: the next one adopts it when it still matches its shift). A leftover that no longer
     matches (the shift changed again meanwhile) is a duplicate the bot cannot see on PagerDuty:
     reported as a finding; `check_exported` still proves it pages nobody wrongly."""
-    if not d.settled:
+    if not d.settled or d.mark is None:  # (beyond the mark the first export adopts or sweeps it)
         return []
     recorded = {r.override_id for r in d.records}
-    return sorted(o.id for o in d.overrides if o.end > d.now and not o.by_hand and o.id not in recorded)
+    return sorted(o.id for o in d.overrides
+                  if o.end > d.now and o.start < d.mark and not o.by_hand and o.id not in recorded)
 
 
 def _paging(d: DestState) -> list[str]:

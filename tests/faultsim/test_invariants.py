@@ -81,6 +81,7 @@ def test_duplicates_and_leftovers():
     assert "duplicate" in check_exported(twice)[0]
     stray = dest(overrides=(*OVERRIDES, Override("O9", "P2", at(24), at(48), 9)))
     assert stray_overrides(stray) == ["O9"] and stray_overrides(replace(stray, settled=False)) == []
+    assert stray_overrides(replace(stray, mark=at(24))) == [], "beyond the mark: the first export's business"
 
 
 def test_nothing_before_the_mark_changes_unless_the_bot_changed_it():
