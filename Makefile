@@ -27,3 +27,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m bench.sync
 	$(VENV)/bin/python -m bench.rota
 	$(VENV)/bin/python -m bench.acks
+	$(VENV)/bin/python -m bench.faultsim

@@ -111,8 +111,9 @@ def load_inputs(session: Session, schedule: Schedule, now: datetime) -> RotaInpu
     history = [to_rota(s, pattern) for s in rows if s.end <= now and s.member_id is not None]
     live = [s for s in rows if s.end > now]
     exported = _exported_versions(session, [s.id for s in live])
-    fixed = {(s.role, s.start) for s in live
-             if s.start <= now or s.source != "bot" or s.version in exported.get(s.id, set())}
+    # exported at any version: the provider has an override for it, so it keeps its slot (a later
+    # version is re-exported by the sync; deleting it would orphan that override)
+    fixed = {(s.role, s.start) for s in live if s.start <= now or s.source != "bot" or s.id in exported}
     by_slack = {m.slack_user_id: str(m.id) for m in members if m.slack_user_id}
     offs = session.exec(
         select(TimeOff).where(TimeOff.team_id == schedule.team_id, TimeOff.cancelled_at.is_(None),

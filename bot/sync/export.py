@@ -72,7 +72,8 @@ def _inputs(session: Session, provider: Provider, schedule: Schedule, dest: Dest
 
 def _listed(provider: Provider, dest: Destination, inputs: DestinationInputs, now: datetime,
             horizon_end: datetime) -> list[RemoteOverride]:
-    return provider.list_overrides(dest.provider_schedule_id, *listing_window(inputs.shifts, now, horizon_end))
+    return provider.list_overrides(dest.provider_schedule_id, *listing_window(inputs.shifts, now, horizon_end,
+                                                                               dest.exported_until))
 
 
 def _plan(inputs: DestinationInputs, records: Sequence[ExportedRecord], remote: Sequence[RemoteOverride],

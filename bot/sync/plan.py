@@ -10,8 +10,9 @@ Rules
 -----
 1. **Past is never touched.** Shifts, records and overrides that end at or before ``now`` are
    ignored: never created, deleted or adopted.
-2. **One override per shift.** Every live shift starting before ``horizon_end`` is exported
-   whole (up to its end), as exactly one override, so contiguous shifts give contiguous overrides.
+2. **One override per shift.** Every live shift starting before ``horizon_end`` (or before the
+   mark, when a shrunk horizon ends before it) is exported whole (up to its end), as exactly one
+   override, so contiguous shifts give contiguous overrides.
 3. **Before the mark, the provider wins.** A shift with an exported record at its current
    version is left alone, and so is whatever the provider shows over it (hand-made overrides,
    hand-deleted bot overrides). A shift without such a record (the bot changed it: version bump,
@@ -23,7 +24,9 @@ Rules
    they reach past it; the bot's newer overrides win over them.
 5. **Stale bot overrides go.** A live record for an older version of a shift, or for a shift
    the bot no longer has (``shifts`` must hold every shift of the destination that ends after
-   ``now``), is deleted wherever it is.
+   ``now``), is deleted wherever it is. So is a live override nobody recorded whose id is this
+   destination's alias for an older version of a shift (Opsgenie: a crash between its create
+   and the commit, then the shift changed again before the next run could adopt it).
 6. **Adopt, don't duplicate.** A shift needing export first looks for a live remote override
    that already matches it (same user and end; start = the shift's start, or for a shift in
    progress anything up to ``now``) that is either recorded for this shift at this version or not
@@ -157,8 +160,9 @@ def plan_export(
     over at least `listing_window(shifts, now, horizon_end)`.
     """
     ctx = _index(shifts, exported, remote_overrides, exported_until, now, destination_key)
+    reach_end = _reach_end(horizon_end, exported_until)
     live = sorted(
-        (s for s in shifts if s.end > now and s.start < horizon_end), key=lambda s: (s.start, s.end)
+        (s for s in shifts if s.end > now and s.start < reach_end), key=lambda s: (s.start, s.end)
     )
     decisions = [_decide(s, ctx) for s in live]
     creates = tuple(d.create for d in decisions if d.create)
@@ -169,6 +173,9 @@ def plan_export(
     for decision in decisions:
         for record in decision.drop:
             _add_record_delete(deletes, record, ctx, DeleteReason.REPLACED)
+    for o, shift_id in _unrecorded_older(ctx):
+        deletes[o.id] = PlannedDelete(o.id, o.user_id, o.start, o.end, DeleteReason.OUTDATED,
+                                      ctx.beyond_mark(o.start), shift_id=shift_id)
     reach = max((s.end for s in live), default=None)
     if reach is not None:
         _sweep(deletes, protected, reach, ctx)
@@ -187,11 +194,19 @@ def plan_export(
 
 
 def listing_window(
-    shifts: Iterable[ShiftToExport], now: datetime, horizon_end: datetime
+    shifts: Iterable[ShiftToExport], now: datetime, horizon_end: datetime, exported_until: datetime | None = None
 ) -> tuple[datetime, datetime]:
-    """The window to list remote overrides over: from now to the end of the last shift exported."""
-    ends = [s.end for s in shifts if s.end > now and s.start < horizon_end]
-    return now, max([horizon_end, *ends])
+    """The window to list remote overrides over: from now to the end of the last shift exported
+    (up to the mark at least: a horizon shrunk below it leaves those shifts the bot's)."""
+    reach_end = _reach_end(horizon_end, exported_until)
+    ends = [s.end for s in shifts if s.end > now and s.start < reach_end]
+    return now, max([reach_end, *ends])
+
+
+def _reach_end(horizon_end: datetime, exported_until: datetime | None) -> datetime:
+    """Shifts starting before this are planned: up to the horizon, and up to the mark when a
+    horizon shrunk below it (the shifts there are exported: changed ones are re-exported)."""
+    return max(horizon_end, exported_until) if exported_until is not None else horizon_end
 
 
 def _index(shifts, exported, remote_overrides, mark, now, destination_key) -> _Ctx:
@@ -260,6 +275,25 @@ def _free_alias(shift: ShiftToExport, ctx: _Ctx) -> str:
 def _stale_records(exported: Iterable[ExportedRecord], ctx: _Ctx) -> list[ExportedRecord]:
     """Live records of older versions or of shifts the bot no longer has."""
     return [r for r in exported if r.end > ctx.now and _stale_reason(r, ctx) is not None]
+
+
+def _unrecorded_older(ctx: _Ctx) -> list[tuple[RemoteOverride, str]]:
+    """Rule 5 for overrides a crash left unrecorded: a live override nobody recorded whose id is
+    this destination's alias (or a numbered variant) for an older version of a shift. Only where
+    the bot chooses ids (Opsgenie); adopted ones are the bot's again."""
+    older = {
+        override_alias(ctx.destination_key, s.shift_id, v): s.shift_id
+        for s in ctx.shifts_by_id.values()
+        for v in range(1, s.version)
+    }
+    out = []
+    for o in ctx.remote.values():
+        if o.id in ctx.record_by_override or o.id in ctx.claimed or not o.id.startswith(ALIAS_PREFIX):
+            continue
+        shift_id = older.get(o.id) or older.get(o.id.rsplit("-", 1)[0])
+        if shift_id is not None:
+            out.append((o, shift_id))
+    return out
 
 
 def _stale_reason(record: ExportedRecord, ctx: _Ctx) -> DeleteReason | None:
