@@ -51,9 +51,7 @@ class Faults:
         return request.method in ("POST", "DELETE") and "/overrides" in request.url.path
 
     def _perform(self, request: httpx.Request) -> httpx.Response:
-        handler = self.fake._create if request.method == "POST" else self.fake._delete
-        with self.fake._lock:
-            return handler(request)
+        return self.fake.perform(request)
 
     def __call__(self, request: httpx.Request) -> httpx.Response | None:
         if self.mode == "none" or self.rng.random() >= self.rate:

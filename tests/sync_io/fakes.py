@@ -70,6 +70,10 @@ class _Fake:
         failed = self.fail(request) if self.fail else None
         if failed is not None:
             return failed
+        return self.perform(request)
+
+    def perform(self, request: httpx.Request) -> httpx.Response:
+        """What the simulated provider answers, without the failure hook (a fault that writes first)."""
         answer = self.account.handle(sim_request(request))
         return httpx.Response(answer.status, content=answer.content(),
                               headers={"Content-Type": "application/json", **answer.headers})
