@@ -124,3 +124,10 @@ def test_an_ack_slack_refuses_stops_the_step_and_is_counted():
     finally:
         people.close()
         bot.stop()
+
+
+def test_a_problem_with_the_authorization_header_never_shows_the_key():
+    spec = conformance.Spec("pagerduty", {"paths": {}, "components": {}})
+    param = {"name": "Authorization", "in": "header", "schema": {"type": "string", "enum": ["Token token=x"]}}
+    problems = conformance._value_problems(spec, param, [f"Token token={PD_KEY}"])
+    assert problems and not any(PD_KEY in p for p in problems), problems
