@@ -1,4 +1,9 @@
-"""`oncall-bot sandbox [--tour | --script FILE] [--sync-seconds N]`."""
+"""`oncall-bot sandbox [--tour | --script FILE] [--sync-seconds N]`.
+
+Every provider request is checked against the official API descriptions (when present) and every
+Slack call against Slack's rules; what a simulator refuses is counted and printed at the end, and
+a `--script` or `--tour` with any refused request exits 1.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
     lines = TOUR.splitlines() if args.tour else args.script.read().splitlines() if args.script else None
     interactive = lines is None
     ask = input if interactive else None
-    sandbox = Sandbox(Options(sync_seconds=max(1, args.sync_seconds)), out=lambda t: print(t, flush=True), ask=ask)
+    options = Options.checked(sync_seconds=max(1, args.sync_seconds))
+    sandbox = Sandbox(options, out=lambda t: print(t, flush=True), ask=ask)
     print("Starting the simulators and the bot…", flush=True)
     try:
         sandbox.start()
@@ -27,16 +33,28 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print(sandbox.intro(), flush=True)
         if not interactive:
             sandbox.run(lines)
-            return 0
-        return _interactive(sandbox)
+            return _report(sandbox, strict=True)
+        code = _interactive(sandbox)
+        _report(sandbox, strict=False)
+        return code
     except SandboxError as exc:
         tail = "\n".join(sandbox.bot.log().splitlines()[-15:]) if sandbox.bot else ""
         print(f"oncall-bot sandbox: {exc}\n--- the bot's log, last lines ---\n{tail}", file=sys.stderr)
+        _report(sandbox, strict=False)
         return 1
     except KeyboardInterrupt:
         return 130
     finally:
         sandbox.stop()
+
+
+def _report(sandbox: Sandbox, *, strict: bool) -> int:
+    """Print the count of refused requests (and the first of them); 1 when `strict` and any."""
+    refused = sandbox.refused()
+    print(sandbox.summary(), flush=True)
+    for problem in refused[:10]:
+        print(f"  ! {problem}", file=sys.stderr, flush=True)
+    return 1 if strict and refused else 0
 
 
 def _interactive(sandbox: Sandbox) -> int:

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from cryptography.fernet import Fernet
 
 from bot.sandbox import render
+from bot.sandbox.conformance import PUBLIC_BASE, simulator_check, specs_dir, unchecked_reason
 from bot.sandbox.http import LoopbackServer
 from bot.sandbox.opsgenie import OpsgenieSim
 from bot.sandbox.pagerduty import PagerDutySim
@@ -40,6 +41,7 @@ from bot.sandbox.process import BotRunner
 from bot.sandbox.provider import ProviderSim, SimRequest
 from bot.sandbox.seed import CHANNEL, PEOPLE, seed_opsgenie, seed_pagerduty, seed_slack
 from bot.sandbox.slack_api import Event, Rules, SlackSim
+from bot.sandbox.slack_rules import violations
 from bot.sandbox.slack_user import SandboxError, SlackPeople, fields
 
 _AS = re.compile(r"^as\s+@?(?P<who>[\w.-]+)\s*:\s*(?P<what>.*)$", re.I)
@@ -50,11 +52,22 @@ _DATE = re.compile(r"\{date([+-]\d+)d\}")
 @dataclass
 class Options:
     sync_seconds: int = 5
-    rules: Rules | None = None  # Slack's Block Kit rules: (method, body) -> problems
+    rules: Rules | None = violations  # Slack's rules: (method, body) -> problems; None: anything goes
     pagerduty_check: Callable[[SimRequest], list[str]] | None = None  # provider request validation
     opsgenie_check: Callable[[SimRequest], list[str]] | None = None
+    unchecked: str | None = None  # why provider requests are not checked (a line of the intro)
     workdir: Path | None = None
     echo: bool = True  # print each step before its output
+
+    @classmethod
+    def checked(cls, **kw: object) -> Options:
+        """What `oncall-bot sandbox` runs: every provider request validated against the official API
+        descriptions when they (and the validator libraries) are present, else `unchecked` says why."""
+        reason = unchecked_reason()
+        if reason:
+            return cls(unchecked=reason, **kw)
+        return cls(pagerduty_check=simulator_check(PUBLIC_BASE["pagerduty"]),
+                   opsgenie_check=simulator_check(PUBLIC_BASE["opsgenie"]), **kw)
 
 
 @dataclass
@@ -128,10 +141,33 @@ class Sandbox:
             "Opsgenie: Platform (weekly, Berlin), Payments (daily, New York).",
             f"API keys: PagerDuty {PD_KEY} (read-only: {PD_READ_ONLY_KEY}); "
             f"Opsgenie {OG_KEY} (read-only: {OG_READ_ONLY_KEY}).",
+            self.checks_line(),
             "Try: as alice: /oncall connect   ·   pd who Platform   ·   help   ·   quit   "
             "(Enter shows what the bot did in the background)",
         ]
         return "\n".join(lines)
+
+    def checks_line(self) -> str:
+        o = self.options
+        slack = "Slack calls against Slack's rules" if o.rules else "Slack calls unchecked"
+        if o.pagerduty_check and o.opsgenie_check:
+            return f"Checked: provider requests against the official API descriptions in {specs_dir()}; {slack}."
+        return f"Provider requests are not checked ({o.unchecked or 'no check given'}); {slack}."
+
+    def refused(self) -> list[str]:
+        """Every request a simulator refused: not conforming to a provider's API description, or
+        something Slack's rules refuse."""
+        out = []
+        for sim in (self.pd, self.og):
+            with sim.lock:
+                out += [f"{sim.name}: {p}" for p in sim.problems]
+        return out + [f"Slack: {p}" for p in list(self.slack.problems)]
+
+    def summary(self) -> str:
+        provider = len(self.pd.problems) + len(self.og.problems)
+        counted = "not checked" if not (self.options.pagerduty_check and self.options.opsgenie_check) else \
+            f"{provider} not conforming to the API descriptions (answered 400)"
+        return f"Refused requests: provider {counted}; Slack {len(self.slack.problems)} refused by its rules."
 
     # ------------------------------------------------------------ output
 

@@ -4,7 +4,9 @@ Every message, ephemeral reply, DM, modal and Home tab the bot produces becomes 
 in place by `chat.update`, `views.update`, `replace_original`), and every change is appended to
 `events`, which the terminal session prints. `trigger_id`s are single-use and belong to one person;
 `views.update` needs `view_id` or `external_id`. Slack's documented Block Kit rules plug in as
-`rules(method, body) -> list[str]` (a refused call answers `invalid_arguments`, kept in `problems`).
+`rules(method, body) -> list[str]` (the sandbox passes `bot.sandbox.slack_rules.violations`): a
+refused call answers `invalid_arguments`, a refused POST to a response URL HTTP 400 `invalid_blocks`,
+and each problem is kept in `problems`.
 
     slack = SlackSim(token="xoxb-sandbox")
     slack.add_user("U1", "alice", "alice@example.com", tz="Europe/Berlin", admin=True)
@@ -13,7 +15,6 @@ in place by `chat.update`, `views.update`, `replace_original`), and every change
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import threading
@@ -24,9 +25,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from bot.sandbox.provider import SimRequest, SimResponse
+from bot.sandbox.slack_rules import VIEW_METHODS, decode
 
 Rules = Callable[[str, dict], list[str]]
-VIEW_METHODS = ("views.open", "views.push", "views.update", "views.publish")
 
 
 @dataclass
@@ -179,6 +180,8 @@ class SlackSim:
     def handle(self, request: SimRequest) -> SimResponse:
         body = _parse(request)
         if request.path.startswith("/response/"):
+            if self.refused("response_url", body):
+                return SimResponse(400, {"ok": False, "error": "invalid_blocks"})
             return SimResponse(200, None) if self._respond(request.path.rsplit("/", 1)[-1], body) else \
                 SimResponse(404, {"ok": False, "error": "expired_url"})
         method = request.path.removeprefix("/api/").strip("/")
@@ -187,16 +190,22 @@ class SlackSim:
             self.last_call = time.monotonic()
         if request.headers.get("authorization") != f"Bearer {self.token}" and body.get("token") != self.token:
             return SimResponse(200, {"ok": False, "error": "invalid_auth"})
-        problems = self.rules(method, body) if self.rules else []
+        problems = self.refused(method, body)
         if problems:
-            with self._lock:
-                self.problems.extend(f"{method}: {p}" for p in problems)
             return SimResponse(200, {"ok": False, "error": "invalid_arguments",
                                      "response_metadata": {"messages": problems}})
         with self._lock:
             answer = self._method(method, body)
             self._lock.notify_all()
         return SimResponse(200, answer)
+
+    def refused(self, method: str, body: dict) -> list[str]:
+        """What the rules refuse in `body` for `method` (also `response_url`, `ack`), kept in `problems`."""
+        problems = self.rules(method, body) if self.rules else []
+        if problems:
+            with self._lock:
+                self.problems.extend(f"{method}: {p}" for p in problems)
+        return problems
 
     def _method(self, method: str, body: dict) -> dict:
         if method == "auth.test":
@@ -341,8 +350,4 @@ def _parse(request: SimRequest) -> dict:
             body = {"_raw": raw}
     else:
         body = {k: v[0] for k, v in parse_qs(raw).items()}
-    for key in ("blocks", "view"):
-        if isinstance(body.get(key), str):
-            with contextlib.suppress(ValueError):
-                body[key] = json.loads(body[key])
-    return body
+    return decode(body)

@@ -226,6 +226,9 @@ class SlackPeople:
         if resp.status_code != 200:
             raise SandboxError(f"the bot answered {resp.status_code} to the submission")
         answer = resp.json() if resp.content.strip() else None
+        if answer is not None and self.slack.refused("ack", answer):
+            raise SandboxError("Slack refused the bot's answer to the submission: "
+                               + "; ".join(self.slack.problems[-3:]))
         action = (answer or {}).get("response_action")
         if action == "errors":
             return answer

@@ -4,7 +4,7 @@ The stateful fakes of `tests.sync_io.fakes` register their routes on a `respx.Ro
 base URL; `RouterServer` serves such a router over real HTTP (`bot.sandbox.http.LoopbackServer`), so
 a bot process configured with `PAGERDUTY_API_URL=http://127.0.0.1:<port>` talks to the same state
 logic the in-process tests use. Every request is first checked against the official API descriptions
-(`tests.conformance`): a request the real provider would not accept is answered 400 and kept in
+(`bot.sandbox.conformance`): a request the real provider would not accept is answered 400 and kept in
 `problems`, as a strict double must refuse what the real service refuses.
 """
 
@@ -15,9 +15,9 @@ import threading
 import httpx
 import respx
 
+from bot.sandbox.conformance import simulator_check
 from bot.sandbox.http import LoopbackServer
 from bot.sandbox.provider import SimRequest, SimResponse
-from tests.sandbox.checks import spec_check
 
 
 class RouterServer:
@@ -32,7 +32,7 @@ class RouterServer:
         self.requests: list[httpx.Request] = []
         self._lock = threading.Lock()
         self._server = LoopbackServer(self.answer, "provider-double")
-        self.check = spec_check(self.public_base)
+        self.check = simulator_check(self.public_base)
 
     def start(self) -> RouterServer:
         self._server.start()

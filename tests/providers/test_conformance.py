@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -28,7 +30,7 @@ def test_missing_specs_skip_with_a_reason_naming_where_to_put_them(monkeypatch, 
 
 def test_default_specs_dir_is_next_to_the_repository(monkeypatch):
     monkeypatch.delenv("ONCALL_SPECS_DIR", raising=False)
-    repo = conformance.Path(conformance.__file__).resolve().parents[1]
+    repo = Path(conformance.__file__).resolve().parents[1]  # tests/.. is the checkout
     assert conformance.specs_dir() == repo.parent / "shared" / "specs"
 
 

@@ -2,7 +2,7 @@
 simulators over HTTP, driven by sandbox scripts (the tour and harder ones), judged by the simulators'
 final state (whom each provider pages at every hour up to the exported horizon) and by what Slack
 received. Every provider request is checked against the official specs and every Slack call against
-Slack's rules (`tests.sandbox.checks`).
+Slack's rules, wired as `oncall-bot sandbox` wires them (`Options.checked`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from bot.sandbox.seed import OG_KEY, OG_READ_ONLY_KEY, PD_KEY, PD_READ_ONLY_KEY,
 from bot.sandbox.session import Options, Sandbox
 from bot.sandbox.tour import TOUR
 from bot.store import Destination, Member, Schedule, Shift
-from tests.sandbox.checks import OG, PD, slack_rules, spec_check
 
 HOUR = timedelta(hours=1)
 
@@ -26,8 +25,7 @@ HOUR = timedelta(hours=1)
 @pytest.fixture
 def sandbox(tmp_path):
     out: list[str] = []
-    box = Sandbox(Options(sync_seconds=3, rules=slack_rules(), pagerduty_check=spec_check(PD),
-                          opsgenie_check=spec_check(OG), workdir=tmp_path), out=out.append)
+    box = Sandbox(Options.checked(sync_seconds=3, workdir=tmp_path), out=out.append)
     box.start()
     try:
         yield box

@@ -13,19 +13,18 @@ import pytest
 from bot.providers.base import AuthError, OverrideRequest, PermissionDenied
 from bot.providers.opsgenie import OpsgenieProvider
 from bot.providers.pagerduty import PagerDutyProvider
+from bot.sandbox.conformance import PUBLIC_BASE, missing_reason, response_problems, simulator_check
 from bot.sandbox.http import LoopbackServer
 from bot.sandbox.opsgenie import OpsgenieSim
 from bot.sandbox.pagerduty import PagerDutySim
 from bot.sandbox.seed import OG_KEY, OG_READ_ONLY_KEY, PD_KEY, PD_READ_ONLY_KEY, seed_opsgenie, seed_pagerduty
-from tests.conformance import missing_reason, response_problems
-from tests.sandbox.checks import OG, PD, spec_check
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture
 def pd():
-    sim = PagerDutySim(check=spec_check(PD))
+    sim = PagerDutySim(check=simulator_check(PUBLIC_BASE["pagerduty"]))
     seed_pagerduty(sim, NOW)
     server = LoopbackServer(sim.handle).start()
     yield sim, server.url
@@ -35,7 +34,7 @@ def pd():
 
 @pytest.fixture
 def og():
-    sim = OpsgenieSim(check=spec_check(OG))
+    sim = OpsgenieSim(check=simulator_check(PUBLIC_BASE["opsgenie"]))
     seed_opsgenie(sim, NOW)
     server = LoopbackServer(sim.handle).start()
     yield sim, server.url

@@ -13,13 +13,13 @@ from slack_sdk.errors import SlackApiError
 from bot.sandbox import render
 from bot.sandbox.http import LoopbackServer
 from bot.sandbox.slack_api import SlackSim
+from bot.sandbox.slack_rules import violations
 from bot.sandbox.slack_user import SandboxError, SlackPeople
-from tests.sandbox.checks import basic_rules
 
 
 @pytest.fixture
 def slack():
-    sim = SlackSim(token="xoxb-t", rules=basic_rules)
+    sim = SlackSim(token="xoxb-t", rules=violations)
     sim.add_user("U1", "alice", "alice@example.com", tz="Europe/Berlin", admin=True)
     sim.add_user("U2", "bob", "bob@example.com")
     sim.add_channel("C1", "oncall")
@@ -53,7 +53,7 @@ def test_the_rules_hook_refuses_and_counts(slack):
     bad = {**MODAL, "submit": None, "title": {"type": "plain_text", "text": "A title far longer than Slack allows"}}
     with pytest.raises(SlackApiError, match="invalid_arguments"):
         client.views_open(trigger_id=sim.new_trigger("U1"), view=bad)
-    assert any("24 characters" in p for p in sim.problems) and any("needs submit" in p for p in sim.problems)
+    assert any("/view/title" in p for p in sim.problems) and any("needs a submit" in p for p in sim.problems)
     assert sim.open_modal("U1") is None
 
 
