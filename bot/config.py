@@ -20,6 +20,8 @@ DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
 DEFAULT_PAGERDUTY_EU_API_URL = "https://api.eu.pagerduty.com"
 DEFAULT_OPSGENIE_API_URL = "https://api.opsgenie.com"
 DEFAULT_OPSGENIE_EU_API_URL = "https://api.eu.opsgenie.com"
+DEFAULT_JSM_API_URL = "https://api.atlassian.com"  # one global host
+DEFAULT_JSM_SITE_URL = "https://{site}.atlassian.net"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -102,6 +104,8 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     pagerduty_api_url: str | None = None
     opsgenie_api_url: str | None = None
+    jsm_api_url: str | None = None
+    jsm_site_url: str | None = None  # `{site}` is replaced by the connection's site name
     log_level: str = "INFO"
     admin_user_ids: tuple[str, ...] = ()
     port: int = 3000
@@ -141,6 +145,8 @@ class Settings:
             if self.opsgenie_api_url:
                 return self.opsgenie_api_url.rstrip("/")
             return DEFAULT_OPSGENIE_EU_API_URL if region == "eu" else DEFAULT_OPSGENIE_API_URL
+        if provider == "jsm":
+            return (self.jsm_api_url or DEFAULT_JSM_API_URL).rstrip("/")
         raise ValueError(f"unknown provider {provider!r}")
 
     def missing_for_run(self) -> list[str]:
@@ -188,6 +194,8 @@ class Settings:
             slack_api_url=_url(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL),
             pagerduty_api_url=_url(env, "PAGERDUTY_API_URL", None),
             opsgenie_api_url=_url(env, "OPSGENIE_API_URL", None),
+            jsm_api_url=_url(env, "JSM_API_URL", None),
+            jsm_site_url=_url(env, "JSM_SITE_URL", None),
             log_level=level,
             admin_user_ids=_list(env, "ONCALL_ADMIN_USER_IDS"),
             port=_int(env, "PORT", 3000),

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.crypto import KeyBox
-from bot.providers import Provider, make_provider
+from bot.providers import JsmCredentials, Provider, ProviderKind, make_provider
 from bot.redact import register_secret
 from bot.store.models import Connection
 from bot.store.types import utcnow
@@ -66,7 +66,16 @@ class Context:
         it is cheap to make and needs no closing."""
         register_secret(api_key)
         base_url = self.settings.provider_base_url(kind, region)
-        paced = ThrottledClient(self.transport(base_url), self.pacing.bucket(kind, api_key))
+        pace_key, extra = api_key, {}
+        if kind == ProviderKind.JSM:  # the secret is site, email, token (and cloudId once known)
+            creds = JsmCredentials.unpack(api_key)
+            register_secret(creds.token)
+            register_secret(creds.basic)
+            pace_key = creds.basic  # one bucket per person and token, with or without the cloudId
+            extra = {"clock": self.clock}
+            if self.settings.jsm_site_url:
+                extra["site_url"] = self.settings.jsm_site_url.rstrip("/")
+        paced = ThrottledClient(self.transport(base_url), self.pacing.bucket(kind, pace_key))
         return make_provider(
             kind,
             region,
@@ -75,6 +84,7 @@ class Context:
             client=paced,  # type: ignore[arg-type]
             timeout=timeout or self.settings.provider_timeout_seconds,
             sleep=self.sleep,
+            **extra,
         )
 
     def provider_for(self, connection: Connection, timeout: float | None = None) -> Provider:

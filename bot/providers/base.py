@@ -25,10 +25,11 @@ from typing import Protocol, runtime_checkable
 class ProviderKind(StrEnum):
     PAGERDUTY = "pagerduty"
     OPSGENIE = "opsgenie"
+    JSM = "jsm"  # Jira Service Management Operations, Opsgenie's successor
 
     @property
     def label(self) -> str:
-        return {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}[self.value]
+        return {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie", "jsm": "JSM"}[self.value]
 
 
 class Region(StrEnum):

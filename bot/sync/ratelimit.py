@@ -2,7 +2,8 @@
 
 PagerDuty allows 960 requests/minute per key; the bot stays below that (`PAGERDUTY_PER_MINUTE`)
 so a burst of syncs and commands never meets a 429. Opsgenie's limits depend on the plan: a
-conservative default. Buckets live per process (`Pacing`, held by the `Context`) and per provider
+conservative default. JSM Operations publishes no limit beyond answering 429: more conservative
+still (`JSM_PER_MINUTE`, a small burst). Buckets live per process (`Pacing`, held by the `Context`) and per provider
 account, shared by every sync thread and every command.
 """
 
@@ -18,7 +19,9 @@ import httpx
 
 PAGERDUTY_PER_MINUTE = 900
 OPSGENIE_PER_MINUTE = 600
+JSM_PER_MINUTE = 300
 BURST = 50
+JSM_BURST = 20
 
 
 class TokenBucket:
@@ -65,11 +68,12 @@ class Pacing:
 
     def bucket(self, provider: str, api_key: str) -> TokenBucket:
         """The bucket of one account (created on first use)."""
-        per_minute = PAGERDUTY_PER_MINUTE if provider == "pagerduty" else OPSGENIE_PER_MINUTE
+        per_minute, burst = {"pagerduty": (PAGERDUTY_PER_MINUTE, BURST),
+                             "jsm": (JSM_PER_MINUTE, JSM_BURST)}.get(provider, (OPSGENIE_PER_MINUTE, BURST))
         key = (provider, hashlib.sha256(api_key.encode()).hexdigest())  # never the key itself
         with self._guard:
             if key not in self._buckets:
-                self._buckets[key] = TokenBucket(per_minute / 60.0, BURST, clock=self._clock, sleep=self._sleep)
+                self._buckets[key] = TokenBucket(per_minute / 60.0, burst, clock=self._clock, sleep=self._sleep)
             return self._buckets[key]
 
 
