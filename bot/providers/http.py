@@ -194,7 +194,8 @@ class ApiClient:
             # a programming error, not a provider failure: the bot promises to touch nothing else
             raise ValueError(f"{self.label}: {path} is outside the endpoints this bot may use")
         url = self.base_url + path
-        headers = {**self._headers, "Authorization": self._auth_header()}
+        auth = self._auth_header()
+        headers = {**self._headers, **({"Authorization": auth} if auth else {})}  # "" for public endpoints
         attempts = self.policy.max_attempts
         for attempt in range(1, attempts + 1):
             last = attempt == attempts

@@ -156,12 +156,12 @@ class JsmProvider(HttpProvider):
         self.credentials = JsmCredentials.unpack(api_key)
         super().__init__(self.credentials.basic, **kwargs)
         self._clock = clock
-        self._site = ApiClient(
-            label="JSM", client=self._client, base_url=site_url.replace("{site}", self.credentials.site),
-            auth_header=lambda: f"Basic {self._key.reveal()}", headers={"Accept": "application/json"},
-            timeout=self._api.timeout, sleep=self._api._sleep, policy=self._api.policy, hint=_hint,
-            detail=_detail, allowed_paths=SITE_PATHS,
-        )
+        site = {"label": "JSM", "client": self._client, "base_url": site_url.replace("{site}", self.credentials.site),
+                "headers": {"Accept": "application/json"}, "timeout": self._api.timeout, "sleep": self._api._sleep,
+                "policy": self._api.policy, "hint": _hint, "detail": _detail}
+        self._site = ApiClient(auth_header=lambda: f"Basic {self._key.reveal()}", allowed_paths=SITE_PATHS, **site)
+        # the site's cloudId is public: the token is not sent there
+        self._tenant = ApiClient(auth_header=lambda: "", allowed_paths=re.compile("/_edge/tenant_info"), **site)
         self._users: dict[str, RemoteUser] = {}
         self._seen: dict[tuple[str, str], RemoteOverride] = {}  # (schedule, alias) -> as last listed
 
@@ -182,7 +182,7 @@ class JsmProvider(HttpProvider):
     def cloud_id(self) -> str:
         """The site's cloudId (read once from `/_edge/tenant_info` when the credentials lack it)."""
         if not self.credentials.cloud_id:
-            body = self._site.request("GET", "/_edge/tenant_info", what=f"site {self.credentials.site}").json()
+            body = self._tenant.request("GET", "/_edge/tenant_info", what=f"site {self.credentials.site}").json()
             cloud = str((body or {}).get("cloudId") or "") if isinstance(body, dict) else ""
             if not cloud:
                 raise InvalidRequest(f"{self.credentials.site}.atlassian.net did not say its cloud id; check "

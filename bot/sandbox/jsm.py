@@ -59,6 +59,7 @@ class JsmSim(ProviderSim):
         self.hidden_emails: set[str] = set()  # account ids whose profile hides the email
         self.expired: set[str] = set()  # API tokens past their expiry date
         self._aliases = 0
+        self._nobody: dict[tuple[str, str], dict] = {}  # overrides for nobody (the bot's write check)
 
     def expire(self, token: str) -> None:
         with self.lock:
@@ -138,6 +139,11 @@ class JsmSim(ProviderSim):
                 return self._page(request, live, f"/v1/schedules/{schedule.id}/overrides")
             if method == "POST":
                 return self._create(schedule, request)
+        if part == "overrides" and alias is not None and (schedule.id, alias) in self._nobody:
+            if method == "DELETE":
+                del self._nobody[(schedule.id, alias)]
+                return SimResponse(204)
+            return SimResponse(200, self._nobody[(schedule.id, alias)])
         if part == "overrides" and alias is not None:
             o = schedule.sim.overrides.get(alias)
             if o is None:
@@ -218,12 +224,18 @@ class JsmSim(ProviderSim):
         return responder["id"], start, end
 
     def _create(self, schedule: ProviderSchedule, request: SimRequest) -> SimResponse:
-        window = self._window(request.json() or {})
+        raw = request.json() or {}
+        self._aliases += 1
+        alias = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.cloud_id}/override/{self._aliases}"))
+        if (raw.get("responder") or {}).get("type") == "noone":  # pages nobody
+            made = {"alias": alias, "responder": jsm_responder(None), "startDate": raw.get("startDate"),
+                    "endDate": raw.get("endDate"), "rotationIds": []}
+            self._nobody[(schedule.id, alias)] = made
+            return SimResponse(201, made)
+        window = self._window(raw)
         if isinstance(window, SimResponse):
             return window
         uid, start, end = window
-        self._aliases += 1
-        alias = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.cloud_id}/override/{self._aliases}"))
         o = schedule.sim.create(OverrideRequest(uid, start, end, alias))
         return SimResponse(201, jsm_override(o.id, uid, iso(o.start), iso(o.end)))
 
