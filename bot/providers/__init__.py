@@ -1,7 +1,8 @@
-"""Provider clients (PagerDuty, Opsgenie) behind one `Provider` protocol; see `base` for the error tree.
+"""Provider clients (PagerDuty, Opsgenie) behind one `Provider` protocol; see `base` for the error tree
+and `registry` for where a provider is added and how its facts are read (`spec_for(kind)`).
 
-Callers build a client with `make_provider(kind, region, api_key, base_url=settings.provider_base_url(...))`
-and use only the `Provider` protocol, so a third provider can be added without touching them.
+The bot obtains a provider for an account only through `Context.provider` (paced, closed after use);
+`make_provider` is the plain constructor underneath (tests use it on their own transport).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from .base import (
 from .http import RetryPolicy, Sleep
 from .opsgenie import OpsgenieProvider
 from .pagerduty import PagerDutyProvider
+from .registry import UnknownProvider, kinds, spec_for, specs
 
 __all__ = [
     "AuthError",
@@ -59,19 +61,19 @@ __all__ = [
     "Restriction",
     "RetryPolicy",
     "Unavailable",
+    "UnknownProvider",
     "WriteCheck",
     "default_base_url",
+    "kinds",
     "make_provider",
+    "spec_for",
+    "specs",
 ]
 
 
 def default_base_url(kind: ProviderKind | str, region: Region | str) -> str:
     """The public API base URL of a provider in a region."""
-    from .opsgenie import BASE_URLS as OPSGENIE
-    from .pagerduty import BASE_URLS as PAGERDUTY
-
-    urls = PAGERDUTY if ProviderKind(kind) is ProviderKind.PAGERDUTY else OPSGENIE
-    return urls[Region(region)]
+    return spec_for(kind).default_base_url(region)
 
 
 def make_provider(
@@ -85,7 +87,4 @@ def make_provider(
     sleep: Sleep = time.sleep,
 ) -> Provider:
     """A provider client for one account. `base_url` None means the region's public API."""
-    cls = {ProviderKind.PAGERDUTY: PagerDutyProvider, ProviderKind.OPSGENIE: OpsgenieProvider}[
-        ProviderKind(kind)
-    ]
-    return cls(api_key, client=client, base_url=base_url, region=Region(region), timeout=timeout, sleep=sleep)
+    return spec_for(kind)(api_key, client=client, base_url=base_url, region=Region(region), timeout=timeout, sleep=sleep)
