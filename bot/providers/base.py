@@ -21,15 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-
-class ProviderKind(StrEnum):
-    PAGERDUTY = "pagerduty"
-    OPSGENIE = "opsgenie"
-    JSM = "jsm"  # Jira Service Management Operations, Opsgenie's successor
-
-    @property
-    def label(self) -> str:
-        return {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie", "jsm": "JSM"}[self.value]
+from .registry import ProviderKind as ProviderKind  # the kinds live in the registry
 
 
 class Region(StrEnum):

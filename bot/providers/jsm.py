@@ -28,7 +28,7 @@ import base64
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,8 +58,7 @@ from .client import HttpProvider, quote_id
 from .http import ApiClient, Retry, header_seconds
 from .timefmt import iso, parse, parse_opt, utc
 
-API_URL = "https://api.atlassian.com"
-BASE_URLS = {Region.US: API_URL, Region.EU: API_URL}  # one global host
+API_URL = "https://api.atlassian.com"  # one global host
 SITE_URL = "https://{site}.atlassian.net"
 API_VERSION = "JSM Operations API v1 (info.version 1 of Atlassian's OpenAPI description)"
 PAGE_SIZE = 50  # the most a listing page holds
@@ -139,27 +138,55 @@ class JsmProvider(HttpProvider):
     """A JSM Operations site, acting as the person whose email and API token it holds.
 
     `api_key` is the packed `JsmCredentials`; `base_url` the API root (`JSM_API_URL`);
-    `site_url` the site's URL template (`{site}` is replaced). `clock` says what "now" is, to tell
-    which part of a listing window lies in the past."""
+    `site_url` the site's URL template (`JSM_SITE_URL`, `{site}` is replaced)."""
 
     kind = ProviderKind.JSM
     label = "JSM"
-    base_urls = BASE_URLS
+    base_urls = {Region.US: API_URL}  # one global host, whatever the region
+    base_url_setting = "JSM_API_URL"
     allowed_paths = ALLOWED_PATHS
     headers = {"Accept": "application/json", "Content-Type": "application/json"}
     auth_scheme = "Basic "
+    requests_per_minute = 300  # Atlassian publishes no limit beyond answering 429: conservative
+    burst = 20
+    create_batch = 1  # one POST per override, its server-made alias recorded before the next
+    key_help = ("JSM: an Atlassian API token (id.atlassian.com → Security → API tokens; it expires within a "
+                "year) with the email of its account and the site name; the bot acts as that person.")
     rate_limit_hint = staticmethod(_hint)
     error_detail = staticmethod(_detail)
 
-    def __init__(self, api_key: str, *, site_url: str = SITE_URL,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), **kwargs: Any):
+    @classmethod
+    def default_base_url(cls, region: Region | str) -> str:
+        return API_URL
+
+    @classmethod
+    def authorization(cls, secret: str) -> str:
+        return f"Basic {JsmCredentials.unpack(secret).basic}"
+
+    @classmethod
+    def pacing_key(cls, secret: str) -> str:
+        """The person and token: one bucket whether the cloudId is known yet (connect) or stored."""
+        return JsmCredentials.unpack(secret).basic
+
+    @classmethod
+    def secrets(cls, secret: str) -> tuple[str, ...]:
+        creds = JsmCredentials.unpack(secret)
+        return secret, creds.token, creds.basic
+
+    @classmethod
+    def options(cls, settings: object) -> dict[str, object]:
+        site_url = getattr(settings, "jsm_site_url", None)
+        return {"site_url": site_url.rstrip("/")} if site_url else {}
+
+    def __init__(self, api_key: str, *, site_url: str = SITE_URL, **kwargs: Any):
         self.credentials = JsmCredentials.unpack(api_key)
-        super().__init__(self.credentials.basic, **kwargs)
-        self._clock = clock
+        super().__init__(api_key, **kwargs)
+        self._clock = self.clock
         site = {"label": "JSM", "client": self._client, "base_url": site_url.replace("{site}", self.credentials.site),
                 "headers": {"Accept": "application/json"}, "timeout": self._api.timeout, "sleep": self._api._sleep,
                 "policy": self._api.policy, "hint": _hint, "detail": _detail}
-        self._site = ApiClient(auth_header=lambda: f"Basic {self._key.reveal()}", allowed_paths=SITE_PATHS, **site)
+        self._site = ApiClient(auth_header=lambda: self.authorization(self._key.reveal()), allowed_paths=SITE_PATHS,
+                               **site)
         # the site's cloudId is public: the token is not sent there
         self._tenant = ApiClient(auth_header=lambda: "", allowed_paths=re.compile("/_edge/tenant_info"), **site)
         self._users: dict[str, RemoteUser] = {}

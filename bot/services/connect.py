@@ -11,6 +11,7 @@ The API key only ever travels: modal state → `read_form` → the provider clie
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from sqlmodel import select
@@ -29,6 +30,7 @@ from bot.providers import (
     RemoteSchedule,
     Unavailable,
     WriteCheck,
+    kinds,
 )
 from bot.redact import register_secret
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
@@ -69,8 +71,8 @@ def read_form(team_id: str, provider: str | None, region: str | None, name: str 
     """Validate the modal's fields (no provider call yet)."""
     key = (api_key or "").strip()
     register_secret(key)
-    if provider not in {k.value for k in ProviderKind}:
-        raise FieldError(BlockId.CONNECT_PROVIDER, "Pick PagerDuty or Opsgenie.")
+    if provider not in {k.value for k in kinds()}:
+        raise FieldError(BlockId.CONNECT_PROVIDER, f"Pick {either(k.label for k in kinds())}.")
     name = (name or "").strip()
     if not name:
         raise FieldError(BlockId.CONNECT_NAME, "Give the account a name, e.g. `Acme PagerDuty`.")
@@ -83,6 +85,12 @@ def read_form(team_id: str, provider: str | None, region: str | None, name: str 
     with session_scope(ctx.engine) as session:
         _check_name_free(session, team_id, name)
     return ConnectForm(ProviderKind(provider), Region(region or "us"), name, key)
+
+
+def either(labels: Iterable[str]) -> str:
+    """"PagerDuty or Opsgenie", "A, B or C"."""
+    names = list(labels)
+    return " or ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""
 
 
 def _check_name_free(session, team_id: str, name: str) -> None:
@@ -114,9 +122,9 @@ def _refusal(form: ConnectForm, exc: ProviderError) -> FieldError:
 def try_key(ctx: Context, form: ConnectForm, deadline: float | None = None) -> list[RemoteSchedule]:
     """List the account's schedules with the key, within the deadline; FieldError on failure."""
     deadline = deadline_for(ctx) if deadline is None else deadline
-    provider = ctx.provider(form.provider, form.region, form.api_key)
     try:
-        return run_with_deadline(provider.list_schedules, deadline)
+        with ctx.trial_provider(form.provider, form.region, form.api_key) as provider:
+            return run_with_deadline(provider.list_schedules, deadline)
     except DeadlineExceeded:
         raise FieldError(
             BlockId.CONNECT_REGION,
@@ -165,15 +173,15 @@ def detect_write(ctx: Context, connection_id: int, schedules: list[RemoteSchedul
     schedule) and store the answer on the connection."""
     with session_scope(ctx.engine) as session:
         conn = session.get(Connection, connection_id)
-        provider = ctx.provider_for(conn) if conn is not None else None
-    if provider is None:
+    if conn is None:
         return WriteCheck(None)
     first = schedules[0] if schedules else None
     try:
-        return run_with_deadline(
-            lambda: probe_write(ctx.engine, connection_id, provider, first.id if first else None,
-                                first.name if first else ""),
-            deadline or deadline_for(ctx))
+        with ctx.provider(conn) as provider:
+            return run_with_deadline(
+                lambda: probe_write(ctx.engine, connection_id, provider, first.id if first else None,
+                                    first.name if first else ""),
+                deadline or deadline_for(ctx))
     except DeadlineExceeded:
-        return WriteCheck(None, f"{provider.kind.label} did not answer the write check in time; "
+        return WriteCheck(None, f"{ProviderKind(conn.provider).label} did not answer the write check in time; "
                                 "it is checked again before the first export.")

@@ -103,8 +103,8 @@ def _provider_user_for(ctx: Context, session, conn: Connection, email: str) -> P
     if found:
         return found
     try:
-        users = run_with_deadline(ctx.provider_for(conn, timeout=EDIT_DEADLINE_SECONDS).list_users,
-                                  EDIT_DEADLINE_SECONDS)
+        with ctx.provider(conn, timeout=EDIT_DEADLINE_SECONDS) as provider:
+            users = run_with_deadline(provider.list_users, EDIT_DEADLINE_SECONDS)
     except DeadlineExceeded:
         raise FieldError(FormBlock.EDIT_MEMBERS, f"`{conn.name}` did not answer in time: try again.") from None
     except ProviderError as exc:

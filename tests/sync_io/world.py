@@ -7,6 +7,7 @@ import types
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import httpx
 from cryptography.fernet import Fernet
 from sqlmodel import select
 
@@ -36,9 +37,10 @@ class Clock:
         return self.now
 
 
-def make_ctx(engine, clock: Clock, http, settings: Settings | None = None) -> Context:
+def make_ctx(engine, clock: Clock, transport: httpx.BaseTransport | None = None,
+             settings: Settings | None = None) -> Context:
     settings = settings or Settings(secret_key=Fernet.generate_key().decode())
-    return Context(settings=settings, engine=engine, keys=KeyBox(settings.secret_key), http_client=http,
+    return Context(settings=settings, engine=engine, keys=KeyBox(settings.secret_key), transport=transport,
                    clock=clock, sleep=lambda _s: None)
 
 
