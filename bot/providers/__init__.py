@@ -36,7 +36,7 @@ from .base import (
 from .http import RetryPolicy, Sleep
 from .opsgenie import OpsgenieProvider
 from .pagerduty import PagerDutyProvider
-from .registry import UnknownProvider, kinds, spec_for, specs
+from .registry import UnknownProvider, any_of, kinds, spec_for, specs
 
 __all__ = [
     "AuthError",
@@ -63,6 +63,7 @@ __all__ = [
     "Unavailable",
     "UnknownProvider",
     "WriteCheck",
+    "any_of",
     "default_base_url",
     "kinds",
     "make_provider",

@@ -140,3 +140,12 @@ def test_no_provider_is_built_outside_the_one_factory():
              for n, line in enumerate(path.read_text().splitlines(), 1) if makers.search(line)]
     assert found == []
     assert "provider_for" not in (BOT / "context.py").read_text()
+
+
+def test_texts_name_every_provider(monkeypatch):
+    from bot.providers import registry
+
+    assert registry.any_of() == "PagerDuty or Opsgenie"
+    third = type("Third", (), {"label": "Jira Service Management"})
+    monkeypatch.setattr(registry, "specs", lambda: (spec_for("pagerduty"), spec_for("opsgenie"), third))
+    assert registry.any_of() == "PagerDuty, Opsgenie or Jira Service Management"
