@@ -26,6 +26,7 @@ from bot.commands.common import (
     state_value,
 )
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId
+from bot.providers import any_of
 from bot.services import background
 from bot.services import connect as service
 from bot.services.errors import FieldError
@@ -107,7 +108,7 @@ def show(req: Request, view_id: str, view: dict, fallback: dict) -> None:
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
-        "connect", "connect", "Connect a PagerDuty or Opsgenie account (admins)", parser.parse_connect, run,
+        "connect", "connect", f"Connect a {any_of()} account (admins)", parser.parse_connect, run,
         admin_action=ACTION,
     ))
     app.view(CallbackId.CONNECT)(on_submit)

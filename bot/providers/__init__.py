@@ -37,7 +37,7 @@ from .http import RetryPolicy, Sleep
 from .jsm import JsmCredentials, JsmProvider
 from .opsgenie import OpsgenieProvider
 from .pagerduty import PagerDutyProvider
-from .registry import UnknownProvider, kinds, spec_for, specs
+from .registry import UnknownProvider, any_of, kinds, spec_for, specs
 
 __all__ = [
     "AuthError",
@@ -66,6 +66,7 @@ __all__ = [
     "Unavailable",
     "UnknownProvider",
     "WriteCheck",
+    "any_of",
     "default_base_url",
     "kinds",
     "make_provider",

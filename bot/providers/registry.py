@@ -61,6 +61,12 @@ def kinds() -> tuple[ProviderKind, ...]:
     return tuple(ProviderKind)
 
 
+def any_of() -> str:
+    """The providers in words for texts: "PagerDuty or Opsgenie" ("A, B or C" for three)."""
+    labels = [spec.label for spec in specs()]
+    return " or ".join(filter(None, [", ".join(labels[:-1]), labels[-1]]))
+
+
 def specs() -> tuple[type[HttpProvider], ...]:
     """Every provider class, in `kinds()` order."""
     return tuple(spec_for(kind) for kind in kinds())

@@ -11,7 +11,6 @@ The API key only ever travels: modal state → `read_form` → the provider clie
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from sqlmodel import select
@@ -30,6 +29,7 @@ from bot.providers import (
     RemoteSchedule,
     Unavailable,
     WriteCheck,
+    any_of,
     kinds,
 )
 from bot.redact import register_secret
@@ -72,7 +72,7 @@ def read_form(team_id: str, provider: str | None, region: str | None, name: str 
     key = (api_key or "").strip()
     register_secret(key)
     if provider not in {k.value for k in kinds()}:
-        raise FieldError(BlockId.CONNECT_PROVIDER, f"Pick {either(k.label for k in kinds())}.")
+        raise FieldError(BlockId.CONNECT_PROVIDER, f"Pick {any_of()}.")
     name = (name or "").strip()
     if not name:
         raise FieldError(BlockId.CONNECT_NAME, "Give the account a name, e.g. `Acme PagerDuty`.")
@@ -85,12 +85,6 @@ def read_form(team_id: str, provider: str | None, region: str | None, name: str 
     with session_scope(ctx.engine) as session:
         _check_name_free(session, team_id, name)
     return ConnectForm(ProviderKind(provider), Region(region or "us"), name, key)
-
-
-def either(labels: Iterable[str]) -> str:
-    """"PagerDuty or Opsgenie", "A, B or C"."""
-    names = list(labels)
-    return " or ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""
 
 
 def _check_name_free(session, team_id: str, name: str) -> None:

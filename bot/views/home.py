@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.ids import ButtonId, ViewId
+from bot.providers import any_of
 from bot.services.status import ScheduleStatus, ShiftLine
 from bot.services.timeoff import Entry
 from bot.views.common import Block, actions, button, context, divider, header, joined, section, when
@@ -46,7 +47,7 @@ def home_view(model: HomeModel) -> dict:
     blocks.append(section(f"*Schedules ({len(model.schedules)})*"))
     if not model.schedules:
         hint = ("Link one with the button above or `/oncall link`." if model.connections
-                else "An admin connects a PagerDuty or Opsgenie account first (`/oncall connect`).")
+                else f"An admin connects a {any_of()} account first (`/oncall connect`).")
         blocks.append(context(f"No schedule is linked yet. {hint}"))
     for s in model.schedules[:SCHEDULES_MAX]:
         channel = f" · <#{s.channel_id}>" if s.channel_id else ""
