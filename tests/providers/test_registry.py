@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from bot.config import Settings
 from bot.context import Context
 from bot.crypto import KeyBox
-from bot.providers import ProviderKind, Region, UnknownProvider, kinds, make_provider, spec_for, specs
+from bot.providers import JsmCredentials, ProviderKind, Region, UnknownProvider, kinds, make_provider, spec_for, specs
 from bot.providers.client import HttpProvider
 from bot.redact import MASK, redact
 from bot.store.models import Connection
@@ -45,20 +45,20 @@ def test_the_facts_are_the_providers_documented_ones():
         "https://api.opsgenie.com")
     assert pd.requests_per_minute < 960 and pd.create_batch == 50 and og.create_batch == 1
     assert pd.authorization("k") == "Token token=k" and og.authorization("k") == "GenieKey k"
-    assert kinds() == (ProviderKind.PAGERDUTY, ProviderKind.OPSGENIE) and [s.kind for s in specs()] == list(kinds())
+    assert kinds() == (ProviderKind.PAGERDUTY, ProviderKind.OPSGENIE, ProviderKind.JSM) and [s.kind for s in specs()] == list(kinds())
 
 
 def test_an_unknown_kind_is_an_error_everywhere_never_another_providers_values():
-    with pytest.raises(UnknownProvider, match="jsm"):
-        spec_for("jsm")
+    with pytest.raises(UnknownProvider, match="xmatters"):
+        spec_for("xmatters")
     with pytest.raises(UnknownProvider):
-        Settings.from_env({}).provider_base_url("jsm", "us")
+        Settings.from_env({}).provider_base_url("xmatters", "us")
     with pytest.raises(UnknownProvider):
-        Pacing().bucket("jsm", "some-key-123")
+        Pacing().bucket("xmatters", "some-key-123")
     with pytest.raises(UnknownProvider):
-        _batches("jsm", [])
+        _batches("xmatters", [])
     with pytest.raises(UnknownProvider):
-        make_provider("jsm", "us", PD_KEY)
+        make_provider("xmatters", "us", PD_KEY)
 
 
 def test_each_base_url_setting_overrides_its_provider_only():
@@ -79,12 +79,15 @@ def test_the_authorization_header_each_provider_sends_is_masked_in_logs(kind):
         return httpx.Response(401, json={})
 
     key = "an-unregistered-key-0987"  # never registered: only the header pattern can mask it
+    if kind is ProviderKind.JSM:  # the secret is site, email and token; the header Basic base64(email:token)
+        key = JsmCredentials("acme", "ops@example.com", key, "a436116f-02ce-4520-8fbb-7301462a1674").pack()
     provider = make_provider(kind, "us", key, client=httpx.Client(transport=httpx.MockTransport(answer)),
                              sleep=lambda s: None)
     with pytest.raises(Exception):  # noqa: B017  (401: whatever the provider raises)
         provider.list_schedules()
     line = f"sending headers={{'authorization': '{sent[0]}'}}"
-    assert key not in redact(line) and MASK in redact(line)
+    credentials = sent[0].split()[-1]
+    assert credentials not in redact(line) and key not in redact(line) and MASK in redact(line)
 
 
 def test_basic_credentials_are_masked_but_not_the_word_basic():
@@ -145,7 +148,7 @@ def test_no_provider_is_built_outside_the_one_factory():
 def test_texts_name_every_provider(monkeypatch):
     from bot.providers import registry
 
-    assert registry.any_of() == "PagerDuty or Opsgenie"
+    assert registry.any_of() == "PagerDuty, Opsgenie or JSM"
     third = type("Third", (), {"label": "Jira Service Management"})
     monkeypatch.setattr(registry, "specs", lambda: (spec_for("pagerduty"), spec_for("opsgenie"), third))
     assert registry.any_of() == "PagerDuty, Opsgenie or Jira Service Management"
