@@ -14,7 +14,16 @@ from cryptography.fernet import Fernet
 from bot.config import Settings
 from bot.context import Context
 from bot.crypto import KeyBox
-from bot.providers import JsmCredentials, ProviderKind, Region, UnknownProvider, kinds, make_provider, spec_for, specs
+from bot.providers import (
+    JsmCredentials,
+    ProviderKind,
+    Region,
+    UnknownProvider,
+    kinds,
+    make_provider,
+    spec_for,
+    specs,
+)
 from bot.providers.client import HttpProvider
 from bot.redact import MASK, redact
 from bot.store.models import Connection
