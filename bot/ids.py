@@ -16,6 +16,8 @@ class BlockId(StrEnum):
     CONNECT_NAME = "connect_name"
     CONNECT_API_KEY = "connect_api_key"
     CONNECT_REGION = "connect_region"
+    CONNECT_SITE = "connect_site"  # JSM: the Atlassian site name
+    CONNECT_EMAIL = "connect_email"  # JSM: the email of the account the API token belongs to
 
 
 class ActionId(StrEnum):
@@ -23,6 +25,8 @@ class ActionId(StrEnum):
     CONNECT_NAME = "name"
     CONNECT_API_KEY = "api_key"
     CONNECT_REGION = "region"
+    CONNECT_SITE = "site"
+    CONNECT_EMAIL = "email"
 
 
 

@@ -59,6 +59,8 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
             state_value(view, BlockId.CONNECT_NAME, ActionId.CONNECT_NAME),
             state_value(view, BlockId.CONNECT_API_KEY, ActionId.CONNECT_API_KEY),
             req.ctx,
+            site=state_value(view, BlockId.CONNECT_SITE, ActionId.CONNECT_SITE),
+            email=state_value(view, BlockId.CONNECT_EMAIL, ActionId.CONNECT_EMAIL),
         )
     except FieldError as exc:
         ack(response_action="errors", errors={exc.block_id: exc.message})

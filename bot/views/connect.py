@@ -38,8 +38,13 @@ def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, e
     if form:
         problems[BlockId.CONNECT_API_KEY] = " ".join(filter(None, [problems.get(BlockId.CONNECT_API_KEY), AGAIN]))
     name_element: dict = {"type": "plain_text_input", "action_id": ActionId.CONNECT_NAME, "max_length": 60}
+    site_element: dict = {"type": "plain_text_input", "action_id": ActionId.CONNECT_SITE, "max_length": 100}
+    email_element: dict = {"type": "plain_text_input", "action_id": ActionId.CONNECT_EMAIL, "max_length": 254}
     if form:
         name_element["initial_value"] = form.name
+        for element, value in ((site_element, form.site), (email_element, form.email)):
+            if value:
+                element["initial_value"] = value
     blocks: list[Block] = [
         {
             "type": "input",
@@ -65,6 +70,22 @@ def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, e
             "label": plain("API key"),
             "hint": plain(key_hint(), 2000),
             "element": {"type": "plain_text_input", "action_id": ActionId.CONNECT_API_KEY, "max_length": 200},
+        },
+        {
+            "type": "input",
+            "block_id": BlockId.CONNECT_SITE,
+            "optional": True,
+            "label": plain("Atlassian site (JSM only)"),
+            "hint": plain("The site name: acme for acme.atlassian.net.", 150),
+            "element": site_element,
+        },
+        {
+            "type": "input",
+            "block_id": BlockId.CONNECT_EMAIL,
+            "optional": True,
+            "label": plain("Atlassian account email (JSM only)"),
+            "hint": plain("The account the API token belongs to: the bot acts as this person.", 150),
+            "element": email_element,
         },
         {
             "type": "input",
