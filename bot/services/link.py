@@ -151,7 +151,8 @@ def _free_name(session, team_id: str, name: str, connection_name: str) -> str:
 def _map_member(directory: Directory, email: str) -> tuple[str | None, str | None]:
     """(Slack user id, reason it could not be mapped)."""
     if not email:
-        return None, "the provider has no email for this user"
+        return None, ("the provider shows no email for this person (a JSM profile may hide it); "
+                      "people are never matched by name")
     user = directory.by_email(email)
     if user is None:
         return None, "no Slack account uses this email"
