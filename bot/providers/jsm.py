@@ -150,7 +150,7 @@ class JsmProvider(HttpProvider):
     requests_per_minute = 300  # Atlassian publishes no limit beyond answering 429: conservative
     burst = 20
     create_batch = 1  # one POST per override, its server-made alias recorded before the next
-    key_help = ("JSM: an Atlassian API token (id.atlassian.com → Security → API tokens; it expires within a "
+    key_help = ("an Atlassian API token (id.atlassian.com → Security → API tokens; it expires within a "
                 "year) with the email of its account and the site name; the bot acts as that person.")
     rate_limit_hint = staticmethod(_hint)
     error_detail = staticmethod(_detail)
