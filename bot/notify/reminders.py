@@ -1,9 +1,8 @@
-"""The reminder DM before a shift (issue 14), and the answers of `/oncall remind`. Builders are pure."""
+"""The reminder DM before a shift (issue 14). The builder is pure."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,13 +10,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.ids import RemindId
-from bot.services.reminder_times import DAY_BEFORE, Slot, offsets_text
+from bot.services.reminder_times import DAY_BEFORE, Slot
 from bot.services.reminders import Reminder
 from bot.views.common import actions, button, context, message, person, section
+from bot.views.remind import HOW_TO_CHANGE
 
 log = logging.getLogger(__name__)
-USAGE = "remind [1d] [1h] [off]"
-HOW_TO_CHANGE = "Change them with `/oncall remind 1d`, `1h`, `1d 1h` or `off`, or in the Home tab."
 
 
 def local(dt: datetime, zone: str) -> str:
@@ -48,15 +46,6 @@ def reminder_dm(r: Reminder) -> dict:
         context(f"Reminders: {HOW_TO_CHANGE[0].lower()}{HOW_TO_CHANGE[1:]}"),
     ]
     return message(text, blocks)
-
-
-def settings_message(offsets: Sequence[str], changed: bool = False) -> dict:
-    """The answer of `/oncall remind`: what is set now."""
-    now = offsets_text(offsets)
-    head = "Saved. " if changed else ""
-    line = (f"{head}Your shift reminders: {now}, in a DM, on your Slack time zone's clock." if offsets
-            else f"{head}Your shift reminders are off.")
-    return message(line, [section(f":alarm_clock: {line}"), context(HOW_TO_CHANGE)])
 
 
 def send_reminder(client: WebClient, r: Reminder) -> str | None:

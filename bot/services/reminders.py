@@ -43,7 +43,7 @@ ZoneOf = Callable[[str, str, str], str]  # (team id, Slack user id, fallback zon
 
 def get_offsets(engine: Engine, team_id: str, user_id: str) -> tuple[str, ...]:
     with session_scope(engine) as session:
-        return _offsets(session, team_id, [user_id]).get(user_id, DEFAULT_OFFSETS)
+        return offsets_of(session, team_id, [user_id]).get(user_id, DEFAULT_OFFSETS)
 
 
 def set_offsets(engine: Engine, team_id: str, user_id: str, offsets: Sequence[str]) -> tuple[str, ...]:
@@ -59,7 +59,8 @@ def set_offsets(engine: Engine, team_id: str, user_id: str, offsets: Sequence[st
     return chosen
 
 
-def _offsets(session: Session, team_id: str, users: Sequence[str]) -> dict[str, tuple[str, ...]]:
+def offsets_of(session: Session, team_id: str, users: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The stored offsets of these people (absent: the defaults)."""
     rows = session.exec(select(ReminderPref).where(ReminderPref.team_id == team_id,
                                                    ReminderPref.slack_user_id.in_(list(users))))
     return {r.slack_user_id: parse_offsets(r.offsets) for r in rows}
@@ -114,7 +115,7 @@ def due_reminders(engine: Engine, now: datetime, zone_of: ZoneOf) -> list[Remind
             select(ReminderSent).where(ReminderSent.shift_id.in_([s.id for s in upcoming])))}
         prefs: dict[str, dict[str, tuple[str, ...]]] = {}
         for team in {schedules[s.schedule_id].team_id for s in upcoming}:
-            prefs[team] = _offsets(session, team, [s.slack_user_id for s in upcoming if s.slack_user_id])
+            prefs[team] = offsets_of(session, team, [s.slack_user_id for s in upcoming if s.slack_user_id])
     roles_of = _group(slots)
     zones: dict[tuple[str, str], str] = {}
     due: list[tuple[Slot, str, datetime, str]] = []
