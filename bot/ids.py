@@ -55,6 +55,7 @@ class FormBlock(StrEnum):
     EDIT_MEMBERS = "edit_members"
     EDIT_DESTINATIONS = "edit_destinations"
     EDIT_SECONDARY = "edit_secondary_destinations"
+    EDIT_HANDOVER = "edit_handover"  # issue 14: handover messages on/off (checkbox)
     INPUT = "input"
 
 
@@ -121,3 +122,18 @@ class SwapBlockId(StrEnum):
 
 class RotaBlockId(StrEnum):
     FAIRNESS_TABLE = "fairness_table"  # + "_<report>_<n>" per schedule and chunk of rows
+
+
+# ---- issue 14 (notifications): reminders and handover messages
+
+
+class RemindId(StrEnum):
+    """Reminder DM buttons (value: the shift id), their person picker modal, and the App Home control."""
+
+    SWAP = "remind_swap"
+    COVER = "remind_cover"
+    ACTIONS = "remind_actions"
+    PICK = "remind_pick"  # callback_id of the modal asking who swaps or covers
+    PERSON = "remind_person"  # block_id of its person field (action_id `RemindId.INPUT`)
+    HOME = "remind_home"  # the App Home select (action_id)
+    INPUT = "input"

@@ -30,6 +30,7 @@ MODULES = [
     "swap",  # issue 6 (swaps): swap, cover, undo
     "cover",
     "undo",
+    "remind",  # issue 14: reminders (and the reminder DM's swap/cover buttons)
     "oncall",  # the /oncall router itself
 ]
 

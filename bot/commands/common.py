@@ -224,6 +224,10 @@ def state_value(view: dict, block_id: str, action_id: str) -> Any:
         return element.get("selected_channel")
     if kind == "multi_users_select":
         return list(element.get("selected_users") or [])
+    if kind == "users_select":
+        return element.get("selected_user")
+    if kind == "checkboxes":
+        return [o["value"] for o in element.get("selected_options") or []]
     return element.get("value")
 
 

@@ -72,6 +72,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
             schedule_id, horizon, channel,
             tuple(state_value(view, FormBlock.EDIT_MEMBERS, FormBlock.INPUT) or []), targets,
             secondary=_targets(view, FormBlock.EDIT_SECONDARY),
+            handover_messages=_checked(view, FormBlock.EDIT_HANDOVER),
         ))
     except FieldError as exc:
         ack(response_action="errors", errors={exc.block_id: exc.message})
@@ -90,6 +91,14 @@ def _targets(view: dict, block_id: str) -> tuple[Target, ...] | None:
     """The provider schedules picked in a destinations field; None when the field was not shown."""
     selected = state_value(view, block_id, FormBlock.INPUT)
     return None if selected is None else tuple(target_of(v, name) for v, name in selected)
+
+
+def _checked(view: dict, block_id: str) -> bool | None:
+    """A one-checkbox field: ticked or not; None when the field was not shown (keep the setting)."""
+    values = ((view.get("state") or {}).get("values") or {})
+    if block_id not in values:
+        return None
+    return bool(state_value(view, block_id, FormBlock.INPUT))
 
 
 def register(app: App) -> None:

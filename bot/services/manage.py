@@ -47,6 +47,7 @@ class EditData:
     destinations: tuple[Target, ...]  # of the primary role
     roles: tuple[str, ...] = (PRIMARY,)
     secondary: tuple[Target, ...] = ()  # destinations of the secondary role
+    handover_messages: bool = True  # issue 14
 
     @property
     def shows_secondary(self) -> bool:
@@ -62,6 +63,7 @@ class EditRequest:
     member_slack_ids: tuple[str, ...]
     destinations: tuple[Target, ...]
     secondary: tuple[Target, ...] | None = None  # None: keep the secondary destinations as they are
+    handover_messages: bool | None = None  # None: keep as it is
 
 
 def edit_data(ctx: Context, team_id: str, schedule_id: int) -> EditData:
@@ -82,7 +84,7 @@ def edit_data(ctx: Context, team_id: str, schedule_id: int) -> EditData:
             sched.id, sched.name, sched.horizon_days, sched.channel_id,
             tuple(m.slack_user_id for m in members if m.slack_user_id),
             tuple(m.name or m.email for m in members if not m.slack_user_id),
-            targets(PRIMARY), schedule_roles(sched), targets(SECONDARY),
+            targets(PRIMARY), schedule_roles(sched), targets(SECONDARY), sched.handover_messages,
         )
 
 
@@ -171,9 +173,12 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
         _set_destinations(session, sched, SECONDARY, secondary)
         sched.horizon_days = req.horizon_days
         sched.channel_id = req.channel_id
+        if req.handover_messages is not None:
+            sched.handover_messages = req.handover_messages
         session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.edit", schedule_id=sched.id,
                                detail=f"horizon={req.horizon_days} channel={req.channel_id} "
-                                      f"members={','.join(req.member_slack_ids)}"))
+                                      f"members={','.join(req.member_slack_ids)} "
+                                      f"handover={'on' if sched.handover_messages else 'off'}"))
         return sched.name
 
 

@@ -86,6 +86,7 @@ class Schedule(SQLModel, table=True):
     drift_mode: str = DriftMode.ALERT.value
     keep_provider_order: bool = True
     holidays: str = ""  # comma-separated ISO dates
+    handover_messages: bool = True  # a channel message at each handoff (issue 14; off in /oncall edit)
     created_by: str = ""
     created_at: datetime = _created()
 
@@ -250,6 +251,50 @@ class DriftAlert(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class ReminderPref(SQLModel, table=True):
+    """A person's reminder offsets (issue 14); no row: the defaults (`bot.services.reminder_times`)."""
+
+    __table_args__ = (UniqueConstraint("team_id", "slack_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    slack_user_id: str
+    offsets: str = ""  # comma-separated offsets ("1d,1h"); "" = off
+    updated_at: datetime = _created()
+
+
+class ReminderSent(SQLModel, table=True):
+    """A reminder claimed before it is sent: unique per (shift, holder, offset), so of several
+    replicas (or a restart) exactly one sends it. A shift that moves to someone else gets a new
+    row for the new holder. No foreign key to shift: assignments may delete shifts."""
+
+    __table_args__ = (UniqueConstraint("shift_id", "slack_user_id", "offset"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    shift_id: int = Field(index=True)
+    slack_user_id: str
+    offset: str
+    due_at: datetime = _dt(nullable=False)
+    claimed_at: datetime = _created()
+    error: str | None = None  # Slack's error when the send failed (it is not retried)
+
+
+class HandoverSent(SQLModel, table=True):
+    """A handover message claimed before it is posted: one per schedule and handoff time."""
+
+    __table_args__ = (UniqueConstraint("schedule_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    schedule_id: int = Field(foreign_key="schedule.id", index=True)
+    at: datetime = _dt(nullable=False)
+    claimed_at: datetime = _created()
+    channel_id: str | None = None
+    message_ts: str | None = None
+    error: str | None = None
 
 
 from bot.store import slack_oauth  # noqa: E402,F401  (Slack OAuth tables: migrations 0002, 0005)

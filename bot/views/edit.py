@@ -41,6 +41,20 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
     return dest
 
 
+HANDOVER_ON = "on"
+
+
+def handover_input(on: bool) -> Block:
+    """Issue 14: a message in the channel at each handoff (who is on call now, until when, who is next)."""
+    choice = {"text": plain("Post a handover message in the channel at each handoff"), "value": HANDOVER_ON}
+    element: dict = {"type": "checkboxes", "action_id": FormBlock.INPUT, "options": [choice]}
+    if on:
+        element["initial_options"] = [choice]
+    return {"type": "input", "block_id": FormBlock.EDIT_HANDOVER, "optional": True, "label": plain("Handover"),
+            "hint": plain("Who is on call now, until when, and who is next. Needs a channel.", 150),
+            "element": element}
+
+
 def edit_modal(data: EditData, groups: Sequence[ProviderSchedules], private_metadata: str = "") -> dict:
     blocks: list[Block] = [
         horizon_input(FormBlock.EDIT_HORIZON, data.horizon_days),
@@ -62,5 +76,6 @@ def edit_modal(data: EditData, groups: Sequence[ProviderSchedules], private_meta
         if SECONDARY not in data.roles:
             blocks.append(context(f"The secondary role is off (`/oncall pattern {data.name} roles primary`): these "
                                   "destinations keep what was exported and get nothing new. Remove them here."))
+    blocks.append(handover_input(data.handover_messages))
     return modal(CallbackId.EDIT, f"Edit {data.name}"[:24], blocks, submit="Save", close="Cancel",
                  private_metadata=private_metadata)

@@ -49,9 +49,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 from tests.slack import rules
 
@@ -147,11 +149,17 @@ class SlackStub:
 
     @staticmethod
     def user(user_id: str, *, email: str | None = None, name: str | None = None, is_admin: bool = False,
-             is_owner: bool = False, deleted: bool = False, is_bot: bool = False) -> dict:
+             is_owner: bool = False, deleted: bool = False, is_bot: bool = False, tz: str | None = None) -> dict:
+        """A users.info `user`; `tz` (e.g. "Europe/Berlin") is served with `tz_label` and `tz_offset` (seconds
+        east of UTC, now) as Slack does: https://docs.slack.dev/reference/objects/user-object """
         name = name or user_id.lower()
-        return {"id": user_id, "name": name, "real_name": name.title(), "deleted": deleted, "is_bot": is_bot,
+        user = {"id": user_id, "name": name, "real_name": name.title(), "deleted": deleted, "is_bot": is_bot,
                 "is_admin": is_admin, "is_owner": is_owner,
                 "profile": {"email": email, "real_name": name.title()}}
+        if tz:
+            offset = datetime.now(ZoneInfo(tz)).utcoffset()
+            user.update(tz=tz, tz_label=tz, tz_offset=int(offset.total_seconds()) if offset else 0)
+        return user
 
     def add_user(self, user_id: str, **kw: Any) -> dict:
         self.users[user_id] = self.user(user_id, **kw)

@@ -15,13 +15,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import bot.views
+from bot.notify.handover import handover_message
+from bot.notify.reminders import reminder_dm
 from bot.providers import ProviderKind, RemoteRotation, RemoteSchedule, RemoteUser
 from bot.providers.base import WriteCheck
 from bot.services.connect import Connected
 from bot.services.connections import ConnectionInfo
 from bot.services.fairness import FairnessData, FairnessLine
+from bot.services.handover import Handover, RoleLine
 from bot.services.link import LinkResult, Target, Unmapped
 from bot.services.manage import EditData
+from bot.services.reminder_times import Slot
+from bot.services.reminders import Reminder
 from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.services.status import DestinationLine, MemberLine, ScheduleStatus, ShiftLine
 from bot.services.swaps import Choice, Ready, Refused, SwapInfo, SwapQuery
@@ -41,6 +46,7 @@ from bot.views import (
     help,
     home,
     link,
+    remind,
     schedules,
     status,
     swap,
@@ -294,7 +300,29 @@ def cases(long: bool) -> dict[str, Callable[[], dict]]:
         "moved_dm": lambda: swap.moved_dm(swap_info(long), "U1", undone=long),
         "schedule_picker": lambda: swap.schedule_picker(schedule_choice(long), "x" * (3500 if long else 2)),
         "shift_picker": lambda: swap.shift_picker(choice(long), "{}"),
+        # issue 14: reminders and handover messages (the notify builders too)
+        "settings_message": lambda: remind.settings_message(("1d", "1h") if long else (), changed=long),
+        "pick_modal": lambda: remind.pick_modal("cover" if long else "swap", LONG if long else "P",
+                                                "x" * (3500 if long else 2)),
+        "reminder_dm": lambda: reminder_dm(reminder(long)),
+        "handover_message": lambda: handover_message(handover(n, long)),
     }
+
+
+def slot(i: int, long: bool, member: bool = True) -> Slot:
+    return Slot(i, 1, "secondary", T0 + timedelta(days=i), T0 + timedelta(days=i + 1), i if member else None,
+                None if long else f"U{i}", LONG if long else "Person")
+
+
+def reminder(long: bool) -> Reminder:
+    return Reminder("T1", slot(1, long), "1d", T0, ZONE if long else "UTC", LONG if long else "Platform", 2,
+                    slot(0, long), slot(2, long, member=not long))
+
+
+def handover(n: int, long: bool) -> Handover:
+    lines = tuple(RoleLine(f"role{i}" if long else "primary", slot(i, long), slot(i + 1, long),
+                           tuple(names(n, long)) if long else ()) for i in range(n if long else 1))
+    return Handover("T1", 1, LONG if long else "Platform", "C1", T0, lines)
 
 
 def check(payload: dict) -> list[str]:
