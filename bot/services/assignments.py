@@ -21,7 +21,8 @@ from bot.rota import model as rota
 from bot.rota.generate import generate
 from bot.rota.pattern import ShiftPattern, kind_of, pattern_from_rotation, slots
 from bot.rota.timeoff import Replacement, replace_for_time_off
-from bot.store.models import AuditEvent, ExportedOverride, Member, Schedule, Shift, TimeOff
+from bot.store import audit
+from bot.store.models import ExportedOverride, Member, Schedule, Shift, TimeOff
 from bot.store.shifts import reassign_shift
 
 HISTORY_DAYS = 90
@@ -210,9 +211,9 @@ def replace_after_time_off(ctx: Context, session: Session, schedule: Schedule, a
             continue  # changed meanwhile (a swap won): it is re-checked on the next sync
         session.refresh(row)
         changed.append((row, before))
-        session.add(AuditEvent(team_id=schedule.team_id, actor=actor, action="shift.replace",
-                               schedule_id=schedule.id,
-                               detail=f"shift {row.id} {row.start.isoformat()}: member {before} -> {row.member_id} (time off)"))
+        audit.record(session, schedule.team_id, actor, "shift.replace",
+                     schedule_id=schedule.id,
+                     detail=f"shift {row.id} {row.start.isoformat()}: member {before} -> {row.member_id} (time off)")
     session.flush()
     uncovered = [inputs.current[s.key] for s in rep.uncovered]
     return ReplacementResult(changed, uncovered, [int(m) for m in rep.affected_member_ids])

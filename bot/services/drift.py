@@ -20,9 +20,8 @@ from sqlmodel import Session, select
 from bot.context import Context
 from bot.services import lookup
 from bot.services.errors import UserError
-from bot.store import session_scope
+from bot.store import audit, session_scope
 from bot.store.models import (
-    AuditEvent,
     Destination,
     DriftAlert,
     DriftMode,
@@ -130,8 +129,8 @@ def keep_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: i
                 reexport.append(shift.id)
             changes.append(f"shift {shift.id}: member {before} → {member.id} ({member.name or member.email})")
         alert.status, alert.updated_at = alerts.KEPT, utcnow()
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="drift.keep", schedule_id=schedule.id,
-                               detail=json.dumps({"alert": alert.id, "assigned": changes})))
+        audit.record(session, team_id, actor, "drift.keep", schedule_id=schedule.id,
+                     detail=json.dumps({"alert": alert.id, "assigned": changes}))
         _refresh_message(client, alert, schedule, actor)
         schedule_id = schedule.id
     if reexport:
@@ -155,6 +154,6 @@ def set_drift_mode(ctx: Context, team_id: str, name: str, mode: str | None, acto
             raise UserError(f"Only the managers of `{schedule.name}` ({who}) and workspace admins can change "
                             "its drift mode.")
         schedule.drift_mode = value
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.drift_mode",
-                               schedule_id=schedule.id, detail=value))
+        audit.record(session, team_id, actor, "schedule.drift_mode",
+                     schedule_id=schedule.id, detail=value)
         return schedule.name, value

@@ -17,7 +17,6 @@ from bot.services.directory import Directory
 from bot.services.errors import FieldError
 from bot.services.link import HORIZON_MAX, HORIZON_MIN, Target
 from bot.store import (
-    AuditEvent,
     Connection,
     Destination,
     DestinationStatus,
@@ -28,6 +27,7 @@ from bot.store import (
     Schedule,
     Shift,
     SwapRequest,
+    audit,
     session_scope,
 )
 
@@ -171,9 +171,9 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
         _set_destinations(session, sched, SECONDARY, secondary)
         sched.horizon_days = req.horizon_days
         sched.channel_id = req.channel_id
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.edit", schedule_id=sched.id,
-                               detail=f"horizon={req.horizon_days} channel={req.channel_id} "
-                                      f"members={','.join(req.member_slack_ids)}"))
+        audit.record(session, team_id, actor, "schedule.edit", schedule_id=sched.id,
+                     detail=f"horizon={req.horizon_days} channel={req.channel_id} "
+                            f"members={','.join(req.member_slack_ids)}")
         return sched.name
 
 
@@ -251,6 +251,6 @@ def unlink_schedule(ctx: Context, team_id: str, schedule_id: int, actor: str) ->
         session.flush()
         name = sched.name
         session.delete(sched)
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.unlink", schedule_id=schedule_id,
-                               detail=name))
+        audit.record(session, team_id, actor, "schedule.unlink", schedule_id=schedule_id,
+                     detail=name)
         return name
