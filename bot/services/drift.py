@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.context import Context
-from bot.services import lookup
+from bot.services import lookup, oncall_group
 from bot.services.errors import UserError
 from bot.store import audit, session_scope
 from bot.store.models import (
@@ -87,6 +87,7 @@ def reapply_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id
         alert.status, alert.updated_at = alerts.REAPPLIED, utcnow()
         _refresh_message(client, alert, schedule, actor)
         schedule_id = schedule.id
+    oncall_group.refresh_quietly(ctx, client, schedule_id)
     return sync_schedule(ctx, schedule_id, client=client, only_shift_ids=bumped, wait=REEXPORT_WAIT_SECONDS)
 
 
@@ -133,6 +134,7 @@ def keep_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: i
                      detail=json.dumps({"alert": alert.id, "assigned": changes}))
         _refresh_message(client, alert, schedule, actor)
         schedule_id = schedule.id
+    oncall_group.refresh_quietly(ctx, client, schedule_id)  # a kept hand edit may change who is on call now
     if reexport:
         sync_schedule(ctx, schedule_id, client=client, only_shift_ids=reexport, wait=REEXPORT_WAIT_SECONDS)
     return changes

@@ -47,6 +47,8 @@ class EditData:
     destinations: tuple[Target, ...]  # of the primary role
     roles: tuple[str, ...] = (PRIMARY,)
     secondary: tuple[Target, ...] = ()  # destinations of the secondary role
+    usergroup_handle: str | None = None  # the on-call user group (bot.services.oncall_group)
+    usergroup_status: str | None = None
 
     @property
     def shows_secondary(self) -> bool:
@@ -83,6 +85,7 @@ def edit_data(ctx: Context, team_id: str, schedule_id: int) -> EditData:
             tuple(m.slack_user_id for m in members if m.slack_user_id),
             tuple(m.name or m.email for m in members if not m.slack_user_id),
             targets(PRIMARY), schedule_roles(sched), targets(SECONDARY),
+            sched.usergroup_handle, sched.usergroup_status,
         )
 
 
