@@ -191,6 +191,13 @@ class ReplacementResult:
     affected_member_ids: list[int]
 
 
+def _mention(session: Session, member_id: int | None) -> str:
+    member = session.get(Member, member_id) if member_id is not None else None
+    if member is None:
+        return "nobody"
+    return f"<@{member.slack_user_id}>" if member.slack_user_id else (member.name or member.email)
+
+
 def replace_after_time_off(ctx: Context, session: Session, schedule: Schedule, actor: str,
                            now: datetime | None = None) -> ReplacementResult:
     """Give every future shift clashing with time off to the best available person (version bumped)."""
@@ -213,7 +220,8 @@ def replace_after_time_off(ctx: Context, session: Session, schedule: Schedule, a
         changed.append((row, before))
         audit.record(session, schedule.team_id, actor, "shift.replace",
                      schedule_id=schedule.id,
-                     detail=f"shift {row.id} {row.start.isoformat()}: member {before} -> {row.member_id} (time off)")
+                     detail=f"shift #{row.id} from {row.start:%Y-%m-%d %H:%M} UTC: "
+                            f"{_mention(session, before)} → {_mention(session, row.member_id)}")
     session.flush()
     uncovered = [inputs.current[s.key] for s in rep.uncovered]
     return ReplacementResult(changed, uncovered, [int(m) for m in rep.affected_member_ids])

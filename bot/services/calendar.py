@@ -114,7 +114,7 @@ def set_feed(session: Session, keys: KeyBox, team_id: str, actor: str, target: s
             session.delete(t)
     action = "calendar.set" if url else "calendar.off"
     audit.record(session, team_id, actor, action,
-                 detail=f"calendar feed of {target}: {url_hint(url)}")
+                 detail=f"of <@{target}>: {url_hint(url)}")
     session.flush()
     return len(rows)
 

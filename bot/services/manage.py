@@ -175,8 +175,9 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
         sched.horizon_days = req.horizon_days
         sched.channel_id = req.channel_id
         audit.record(session, team_id, actor, "schedule.edit", schedule_id=sched.id,
-                     detail=f"horizon={req.horizon_days} channel={req.channel_id} "
-                            f"members={','.join(req.member_slack_ids)}")
+                     detail=f"horizon {req.horizon_days} days, channel "
+                            f"{f'<#{req.channel_id}>' if req.channel_id else 'none'}, members "
+                            f"{', '.join(f'<@{u}>' for u in req.member_slack_ids)}")
         return sched.name
 
 

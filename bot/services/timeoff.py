@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -177,7 +177,8 @@ def add_time_off(ctx: Context, session: Session, team_id: str, actor: str, targe
     session.add(row)
     session.flush()
     audit.record(session, team_id, actor, "timeoff.add",
-                 detail=f"time off {row.id} for {target}: {start.isoformat()} - {end.isoformat()}")
+                 detail=f"#{row.id} for <@{target}>, {start.astimezone(UTC):%Y-%m-%d %H:%M} – "
+                        f"{end.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
     outcome = replace_for_user(ctx, session, team_id, target, actor, now)
     return AwayResult(_entry(row), outcome)
 
@@ -215,7 +216,7 @@ def cancel_time_off(session: Session, team_id: str, actor: str, time_off_id: int
     row = session.get(TimeOff, time_off_id)
     row.cancelled_at = now
     audit.record(session, team_id, actor, "timeoff.cancel",
-                 detail=f"time off {row.id} for {row.slack_user_id} cancelled")
+                 detail=f"#{row.id} for <@{row.slack_user_id}>")
     session.flush()
     return entry
 
