@@ -118,3 +118,13 @@ class SwapBlockId(StrEnum):
 
 class RotaBlockId(StrEnum):
     FAIRNESS_TABLE = "fairness_table"  # + "_<report>_<n>" per schedule and chunk of rows
+
+
+# ---- issue 14 (history): paging buttons
+
+
+class HistoryButtonId(StrEnum):
+    """action_ids of the history paging buttons; the value is "<schedule id or 0>.<days>.<page>"."""
+
+    NEWER = "history_newer"
+    OLDER = "history_older"

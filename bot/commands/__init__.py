@@ -30,6 +30,7 @@ MODULES = [
     "swap",  # issue 6 (swaps): swap, cover, undo
     "cover",
     "undo",
+    "history",  # issue 14: the audit trail
     "oncall",  # the /oncall router itself
 ]
 
