@@ -74,7 +74,7 @@ def run(req: Request, cmd: SyncCmd) -> None:
     reports = [sync_schedule(req.ctx, sid, client=req.client, wait=5.0) for sid, _ in targets]
     for report in reports:
         audit.record_now(req.ctx.engine, req.team_id, req.user_id, "sync.manual", schedule_id=report.schedule_id,
-                         detail=manual_sync_detail(report))
+                         detail=manual_sync_detail(report), at=req.ctx.clock())
     req.reply(sync_message(reports))
 
 

@@ -221,7 +221,7 @@ def replace_after_time_off(ctx: Context, session: Session, schedule: Schedule, a
         audit.record(session, schedule.team_id, actor, "shift.replace",
                      schedule_id=schedule.id,
                      detail=f"shift #{row.id} from {row.start:%Y-%m-%d %H:%M} UTC: "
-                            f"{_mention(session, before)} → {_mention(session, row.member_id)}")
+                            f"{_mention(session, before)} → {_mention(session, row.member_id)}", at=now)
     session.flush()
     uncovered = [inputs.current[s.key] for s in rep.uncovered]
     return ReplacementResult(changed, uncovered, [int(m) for m in rep.affected_member_ids])

@@ -155,7 +155,7 @@ def save_connection(ctx: Context, team_id: str, user_id: str, form: ConnectForm,
         session.add(conn)
         session.flush()
         audit.record(session, team_id, user_id, "connection.create",
-                     detail=f"{form.provider.label} {form.name} ({conn.key_hint})")
+                     detail=f"{form.provider.label} {form.name} ({conn.key_hint})", at=ctx.clock())
         return Connected(conn.id, conn.name, form.provider, conn.key_hint, schedules)
 
 

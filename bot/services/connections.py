@@ -63,5 +63,5 @@ def remove_connection(ctx: Context, team_id: str, connection_id: int, actor: str
             session.delete(cached)
         session.flush()  # no relationship orders these deletes: the cached users must go first
         session.delete(conn)
-        audit.record(session, team_id, actor, "connection.remove", detail=conn.name)
+        audit.record(session, team_id, actor, "connection.remove", detail=conn.name, at=ctx.clock())
         return conn.name

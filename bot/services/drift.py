@@ -131,7 +131,7 @@ def keep_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: i
             changes.append(f"shift {shift.id}: member {before} → {member.id} ({member.name or member.email})")
         alert.status, alert.updated_at = alerts.KEPT, utcnow()
         audit.record(session, team_id, actor, "drift.keep", schedule_id=schedule.id,
-                     detail=json.dumps({"alert": alert.id, "assigned": changes}))
+                     detail=json.dumps({"alert": alert.id, "assigned": changes}), at=ctx.clock())
         _refresh_message(client, alert, schedule, actor)
         schedule_id = schedule.id
     oncall_group.refresh_quietly(ctx, client, schedule_id)  # a kept hand edit may change who is on call now
@@ -157,5 +157,5 @@ def set_drift_mode(ctx: Context, team_id: str, name: str, mode: str | None, acto
                             "its drift mode.")
         schedule.drift_mode = value
         audit.record(session, team_id, actor, "schedule.drift_mode",
-                     schedule_id=schedule.id, detail=value)
+                     schedule_id=schedule.id, detail=value, at=ctx.clock())
         return schedule.name, value

@@ -91,20 +91,22 @@ def _member_ids(row: AuditEvent) -> set[int]:
     """Member ids named by swap/undo moves ([shift, from, to, version])."""
     if not row.action.endswith((".execute", ".undo")):
         return set()
-    moves = _json(row.detail).get("moves") or []
-    return {int(x) for m in moves if isinstance(m, list) and len(m) >= 3 for x in m[1:3] if isinstance(x, int)}
+    return {x for pair in _pairs(row.action, _json(row.detail)) for x in pair if isinstance(x, int)}
 
 
-def _who(ids: list, people: Mapping[int, str]) -> str:
-    return ", ".join(people.get(i, "someone") for i in dict.fromkeys(ids))
+def _pairs(action: str, detail: dict) -> list[tuple]:
+    """(from member, to member) per move: executions store [shift, from, to, version], undos
+    [shift, from, version, to]."""
+    to = 3 if action.endswith(".undo") else 2
+    return [(m[1], m[to]) for m in detail.get("moves") or [] if isinstance(m, list) and len(m) >= 4]
 
 
-def _moves(detail: dict, people: Mapping[int, str]) -> str:
-    moves = [m for m in detail.get("moves") or [] if isinstance(m, list) and len(m) >= 3]
+
+def _moves(action: str, detail: dict, people: Mapping[int, str]) -> str:
+    moves = _pairs(action, detail)
     if not moves:
         return ""
-    pairs = dict.fromkeys((m[1], m[2]) for m in moves)
-    text = "; ".join(f"{people.get(a, 'someone')} → {people.get(b, 'someone')}" for a, b in pairs)
+    text = "; ".join(f"{people.get(a, 'someone')} → {people.get(b, 'someone')}" for a, b in dict.fromkeys(moves))
     return f"{len(moves)} shift{'s' if len(moves) != 1 else ''} ({text})"
 
 
@@ -114,7 +116,7 @@ def describe(action: str, detail: str, people: Mapping[int, str]) -> str:
     if kind in ("swap", "cover") and verb in ("execute", "undo"):
         data = _json(detail)
         ref = f"{kind} #{data.get('request', '?')}"
-        moved = _moves(data, people)
+        moved = _moves(action, data, people)
         if verb == "undo":
             return f"undid {ref}: {moved or 'shifts put back'}"
         accepted = [u for u in data.get("accepted_by") or [] if isinstance(u, str)]

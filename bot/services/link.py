@@ -239,7 +239,7 @@ def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
                               end=entry.end, member_id=member_id, source="history"))
             count += 1
         audit.record(session, team_id, actor, "schedule.link", schedule_id=schedule.id,
-                     detail=f"{conn.name}:{remote.id} {len(mapped)} mapped, {len(unmapped)} unmapped")
+                     detail=f"{conn.name}:{remote.id} {len(mapped)} mapped, {len(unmapped)} unmapped", at=now)
         result = LinkResult(schedule.id, schedule.name, tuple(mapped), tuple(unmapped), tuple(labels), read_only,
                             count, history_error)
     assigned = after_link(ctx, result.schedule_id)

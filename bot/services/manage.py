@@ -177,7 +177,7 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
         audit.record(session, team_id, actor, "schedule.edit", schedule_id=sched.id,
                      detail=f"horizon {req.horizon_days} days, channel "
                             f"{f'<#{req.channel_id}>' if req.channel_id else 'none'}, members "
-                            f"{', '.join(f'<@{u}>' for u in req.member_slack_ids)}")
+                            f"{', '.join(f'<@{u}>' for u in req.member_slack_ids)}", at=now)
         return sched.name
 
 
@@ -256,5 +256,5 @@ def unlink_schedule(ctx: Context, team_id: str, schedule_id: int, actor: str) ->
         name = sched.name
         session.delete(sched)
         audit.record(session, team_id, actor, "schedule.unlink", schedule_id=schedule_id,
-                     detail=name)
+                     detail=name, at=ctx.clock())
         return name

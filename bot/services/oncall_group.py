@@ -107,7 +107,7 @@ def choose(ctx: Context, team_id: str, schedule_id: int, handle: str | None, act
         sched.usergroup_status = f"pending: setting up @{handle}…" if handle else None
         session.add(sched)
         audit.record(session, team_id, actor, "schedule.usergroup", schedule_id=schedule_id,
-                     detail=f"@{handle}" if handle else f"off (was @{before})")
+                     detail=f"@{handle}" if handle else f"off (was @{before})", at=ctx.clock())
         return True
 
 

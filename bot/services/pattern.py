@@ -131,7 +131,7 @@ def edit_pattern(ctx: Context, session: Session, schedule: Schedule, actor: str,
         return PatternResult(schedule.name, (), 0, summary(after, schedule.holidays))
     session.add(schedule)
     audit.record(session, schedule.team_id, actor, "schedule.pattern", schedule_id=schedule.id,
-                 detail="; ".join(changes))
+                 detail="; ".join(changes), at=now)
     session.flush()
     secondary_before = _live_count(session, schedule, SECONDARY, now)
     replanned = extend_assignments(ctx, session, schedule, now)

@@ -178,7 +178,7 @@ def add_time_off(ctx: Context, session: Session, team_id: str, actor: str, targe
     session.flush()
     audit.record(session, team_id, actor, "timeoff.add",
                  detail=f"#{row.id} for <@{target}>, {start.astimezone(UTC):%Y-%m-%d %H:%M} – "
-                        f"{end.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+                        f"{end.astimezone(UTC):%Y-%m-%d %H:%M} UTC", at=now)
     outcome = replace_for_user(ctx, session, team_id, target, actor, now)
     return AwayResult(_entry(row), outcome)
 
@@ -216,7 +216,7 @@ def cancel_time_off(session: Session, team_id: str, actor: str, time_off_id: int
     row = session.get(TimeOff, time_off_id)
     row.cancelled_at = now
     audit.record(session, team_id, actor, "timeoff.cancel",
-                 detail=f"#{row.id} for <@{row.slack_user_id}>")
+                 detail=f"#{row.id} for <@{row.slack_user_id}>", at=now)
     session.flush()
     return entry
 

@@ -37,7 +37,7 @@ def env(slack, slack_http, conformant_respx):
                              ("UMGR", "boss", False)):
         slack.stub.add_user(uid, name=name, email=f"{name}@example.com", is_admin=admin)
     slack.stub.add_channel("C1")
-    pd = FakePagerDuty(conformant_respx, clock)
+    FakePagerDuty(conformant_respx, clock)
     world = add_world(slack.ctx, weeks=5, managers="UMGR")
     sync_schedule(slack.ctx, world.schedule_id)
     return slack, slack_http, world, clock
