@@ -56,6 +56,7 @@ class FormBlock(StrEnum):
     EDIT_DESTINATIONS = "edit_destinations"
     EDIT_SECONDARY = "edit_secondary_destinations"
     EDIT_HANDOVER = "edit_handover"  # issue 14: handover messages on/off (checkbox)
+    EDIT_USERGROUP = "edit_usergroup"  # issue 14: the on-call user group's handle
     INPUT = "input"
 
 
@@ -137,3 +138,11 @@ class RemindId(StrEnum):
     PERSON = "remind_person"  # block_id of its person field (action_id `RemindId.INPUT`)
     HOME = "remind_home"  # the App Home select (action_id)
     INPUT = "input"
+# ---- issue 14 (history): paging buttons
+
+
+class HistoryButtonId(StrEnum):
+    """action_ids of the history paging buttons; the value is "<schedule id or 0>.<days>.<page>"."""
+
+    NEWER = "history_newer"
+    OLDER = "history_older"

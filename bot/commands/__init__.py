@@ -31,6 +31,7 @@ MODULES = [
     "cover",
     "undo",
     "remind",  # issue 14: reminders (and the reminder DM's swap/cover buttons)
+    "history",  # issue 14: the audit trail
     "oncall",  # the /oncall router itself
 ]
 

@@ -1,5 +1,6 @@
 """`/oncall edit <schedule>` (and the Edit button of the status modal): horizon, channel, members, destinations
-(primary, and secondary when the schedule has that role)."""
+(primary, and secondary when the schedule has that role), the on-call user group (set up after the ack, on
+the work pool: `bot.services.oncall_group`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, admin_submission, guard_submission, state_value
+from bot.commands.common import Request, admin_submission, guard_submission, later, state_value
 from bot.commands.link import target_of
 from bot.commands.values import button_id, meta_id
 from bot.ids import ButtonId, CallbackId, FormBlock
-from bot.services import lookup
+from bot.services import lookup, oncall_group
 from bot.services import schedules as schedules_service
 from bot.services.errors import FieldError, UserError
 from bot.services.home import refresh_homes_later
@@ -20,6 +21,7 @@ from bot.services.manage import EditRequest, edit_data, edit_schedule
 from bot.store import session_scope
 from bot.views.common import loading_modal, message, notice_modal
 from bot.views.edit import edit_modal
+from bot.views.group import group_reply
 
 ACTION = "edit schedules"
 NOT_IN_CHANNEL = "I am not a member of that channel: invite me there first (/invite @oncall) or pick another one."
@@ -65,6 +67,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         channel = state_value(view, FormBlock.EDIT_CHANNEL, FormBlock.INPUT)
         if channel and not req.directory.bot_in_channel(channel):
             raise FieldError(FormBlock.EDIT_CHANNEL, NOT_IN_CHANNEL)
+        group = _group_field(view)
         targets = _targets(view, FormBlock.EDIT_DESTINATIONS)
         if targets is None:  # the block was not shown: keep the current destinations
             targets = edit_data(req.ctx, req.team_id, schedule_id).destinations
@@ -81,10 +84,26 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         ack(response_action="update", view=notice_modal("Edit schedule", exc.message))
         return
     ack()
+    group_changed = group is not KEEP and oncall_group.choose(req.ctx, req.team_id, schedule_id, group, req.user_id)
     assigned = after_link(req.ctx, schedule_id)
     extra = f" Assigned {assigned} shifts." if assigned else ""
+    if group_changed and group:
+        extra += f" Setting up @{group}…"
     req.reply(message(f":pencil2: Saved *{name}*.{extra} See `/oncall status {name}`."))
     refresh_homes_later(req.ctx, client, req.team_id, [req.user_id])
+    if group_changed and group:
+        later(req, lambda: req.reply(group_reply(oncall_group.set_up(req.ctx, client, schedule_id))),
+              what="set up the on-call user group")
+
+
+KEEP = object()  # the user group field was not in the submitted view: leave the group as it is
+
+
+def _group_field(view: dict):
+    """The handle typed (None: no group), or KEEP when the field was not shown."""
+    if FormBlock.EDIT_USERGROUP not in ((view.get("state") or {}).get("values") or {}):
+        return KEEP
+    return oncall_group.parse_handle(state_value(view, FormBlock.EDIT_USERGROUP, FormBlock.INPUT))
 
 
 def _targets(view: dict, block_id: str) -> tuple[Target, ...] | None:

@@ -15,8 +15,9 @@ from bot.services import lookup
 from bot.services.auth import manager_refusal
 from bot.services.errors import UserError
 from bot.services.timeoff import is_manager
-from bot.store import Schedule, session_scope
+from bot.store import Schedule, audit, session_scope
 from bot.sync.engine import sync_schedule
+from bot.sync.report import SyncReport
 from bot.views.common import message
 from bot.views.sync import sync_message, syncing_message
 
@@ -54,6 +55,15 @@ def managed(req: Request, targets: list[tuple[int, str]]) -> list[tuple[int, str
     return targets if len(mine) == len(targets) or req.is_admin() else mine
 
 
+def manual_sync_detail(report: SyncReport) -> str:
+    """What a manual sync did, for the audit trail."""
+    if report.skipped:
+        return f"skipped ({report.skipped})"
+    parts = [f"{d.label}: {d.created} created, {d.deleted} deleted" + (f", {d.error}" if d.error else "")
+             for d in report.destinations]
+    return "; ".join(parts)[:500] or "no destinations"
+
+
 def run(req: Request, cmd: SyncCmd) -> None:
     # the router runs this on the work pool after ack(): it never holds a listener thread
     targets = managed(req, target_schedules(req, cmd.schedule))
@@ -62,6 +72,9 @@ def run(req: Request, cmd: SyncCmd) -> None:
         return
     req.reply(syncing_message([n for _, n in targets]))
     reports = [sync_schedule(req.ctx, sid, client=req.client, wait=5.0) for sid, _ in targets]
+    for report in reports:
+        audit.record_now(req.ctx.engine, req.team_id, req.user_id, "sync.manual", schedule_id=report.schedule_id,
+                         detail=manual_sync_detail(report), at=req.ctx.clock())
     req.reply(sync_message(reports))
 
 

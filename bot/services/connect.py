@@ -37,7 +37,7 @@ from bot.providers.jsm import JsmCredentials, site_name
 from bot.redact import register_secret
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
 from bot.services.errors import FieldError
-from bot.store import AuditEvent, Connection, session_scope
+from bot.store import Connection, audit, session_scope
 from bot.sync.access import probe_write
 
 # The whole check (schedule list, then write check) runs after the ack; this bounds it. It is
@@ -199,8 +199,8 @@ def save_connection(ctx: Context, team_id: str, user_id: str, form: ConnectForm,
         )
         session.add(conn)
         session.flush()
-        session.add(AuditEvent(team_id=team_id, actor=user_id, action="connection.create",
-                               detail=f"{form.provider.label} {form.name} ({conn.key_hint})"))
+        audit.record(session, team_id, user_id, "connection.create",
+                     detail=f"{form.provider.label} {form.name} ({conn.key_hint})", at=ctx.clock())
         return Connected(conn.id, conn.name, form.provider, conn.key_hint, schedules)
 
 

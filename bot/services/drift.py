@@ -18,11 +18,10 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.context import Context
-from bot.services import lookup
+from bot.services import lookup, oncall_group
 from bot.services.errors import UserError
-from bot.store import session_scope
+from bot.store import audit, session_scope
 from bot.store.models import (
-    AuditEvent,
     Destination,
     DriftAlert,
     DriftMode,
@@ -88,6 +87,7 @@ def reapply_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id
         alert.status, alert.updated_at = alerts.REAPPLIED, utcnow()
         _refresh_message(client, alert, schedule, actor)
         schedule_id = schedule.id
+    oncall_group.refresh_quietly(ctx, client, schedule_id)
     return sync_schedule(ctx, schedule_id, client=client, only_shift_ids=bumped, wait=REEXPORT_WAIT_SECONDS)
 
 
@@ -130,10 +130,11 @@ def keep_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: i
                 reexport.append(shift.id)
             changes.append(f"shift {shift.id}: member {before} → {member.id} ({member.name or member.email})")
         alert.status, alert.updated_at = alerts.KEPT, utcnow()
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="drift.keep", schedule_id=schedule.id,
-                               detail=json.dumps({"alert": alert.id, "assigned": changes})))
+        audit.record(session, team_id, actor, "drift.keep", schedule_id=schedule.id,
+                     detail=json.dumps({"alert": alert.id, "assigned": changes}), at=ctx.clock())
         _refresh_message(client, alert, schedule, actor)
         schedule_id = schedule.id
+    oncall_group.refresh_quietly(ctx, client, schedule_id)  # a kept hand edit may change who is on call now
     if reexport:
         sync_schedule(ctx, schedule_id, client=client, only_shift_ids=reexport, wait=REEXPORT_WAIT_SECONDS)
     return changes
@@ -155,6 +156,6 @@ def set_drift_mode(ctx: Context, team_id: str, name: str, mode: str | None, acto
             raise UserError(f"Only the managers of `{schedule.name}` ({who}) and workspace admins can change "
                             "its drift mode.")
         schedule.drift_mode = value
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.drift_mode",
-                               schedule_id=schedule.id, detail=value))
+        audit.record(session, team_id, actor, "schedule.drift_mode",
+                     schedule_id=schedule.id, detail=value, at=ctx.clock())
         return schedule.name, value

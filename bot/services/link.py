@@ -18,7 +18,6 @@ from bot.services import lookup
 from bot.services.directory import Directory
 from bot.services.errors import FieldError, UserError
 from bot.store import (
-    AuditEvent,
     Connection,
     Destination,
     DestinationStatus,
@@ -26,6 +25,7 @@ from bot.store import (
     ProviderUser,
     Schedule,
     Shift,
+    audit,
     session_scope,
 )
 
@@ -245,8 +245,8 @@ def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
             session.add(Shift(team_id=team_id, schedule_id=schedule.id, role="primary", start=entry.start,
                               end=entry.end, member_id=member_id, source="history"))
             count += 1
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.link", schedule_id=schedule.id,
-                               detail=f"{conn.name}:{remote.id} {len(mapped)} mapped, {len(unmapped)} unmapped"))
+        audit.record(session, team_id, actor, "schedule.link", schedule_id=schedule.id,
+                     detail=f"{conn.name}:{remote.id} {len(mapped)} mapped, {len(unmapped)} unmapped", at=now)
         result = LinkResult(schedule.id, schedule.name, tuple(mapped), tuple(unmapped), tuple(labels), read_only,
                             count, history_error)
     assigned = after_link(ctx, result.schedule_id)

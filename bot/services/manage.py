@@ -17,7 +17,6 @@ from bot.services.directory import Directory
 from bot.services.errors import FieldError
 from bot.services.link import HORIZON_MAX, HORIZON_MIN, Target
 from bot.store import (
-    AuditEvent,
     Connection,
     Destination,
     DestinationStatus,
@@ -28,6 +27,7 @@ from bot.store import (
     Schedule,
     Shift,
     SwapRequest,
+    audit,
     session_scope,
 )
 
@@ -47,7 +47,9 @@ class EditData:
     destinations: tuple[Target, ...]  # of the primary role
     roles: tuple[str, ...] = (PRIMARY,)
     secondary: tuple[Target, ...] = ()  # destinations of the secondary role
-    handover_messages: bool = True  # issue 14
+    handover_messages: bool = True
+    usergroup_handle: str | None = None  # the on-call user group (bot.services.oncall_group)
+    usergroup_status: str | None = None
 
     @property
     def shows_secondary(self) -> bool:
@@ -85,6 +87,7 @@ def edit_data(ctx: Context, team_id: str, schedule_id: int) -> EditData:
             tuple(m.slack_user_id for m in members if m.slack_user_id),
             tuple(m.name or m.email for m in members if not m.slack_user_id),
             targets(PRIMARY), schedule_roles(sched), targets(SECONDARY), sched.handover_messages,
+            sched.usergroup_handle, sched.usergroup_status,
         )
 
 
@@ -175,10 +178,11 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
         sched.channel_id = req.channel_id
         if req.handover_messages is not None:
             sched.handover_messages = req.handover_messages
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.edit", schedule_id=sched.id,
-                               detail=f"horizon={req.horizon_days} channel={req.channel_id} "
-                                      f"members={','.join(req.member_slack_ids)} "
-                                      f"handover={'on' if sched.handover_messages else 'off'}"))
+        audit.record(session, team_id, actor, "schedule.edit", schedule_id=sched.id,
+                     detail=f"horizon {req.horizon_days} days, channel "
+                            f"{f'<#{req.channel_id}>' if req.channel_id else 'none'}, members "
+                            f"{', '.join(f'<@{u}>' for u in req.member_slack_ids)}, "
+                            f"handover messages {'on' if sched.handover_messages else 'off'}", at=now)
         return sched.name
 
 
@@ -256,6 +260,6 @@ def unlink_schedule(ctx: Context, team_id: str, schedule_id: int, actor: str) ->
         session.flush()
         name = sched.name
         session.delete(sched)
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.unlink", schedule_id=schedule_id,
-                               detail=name))
+        audit.record(session, team_id, actor, "schedule.unlink", schedule_id=schedule_id,
+                     detail=name, at=ctx.clock())
         return name

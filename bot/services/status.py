@@ -56,6 +56,7 @@ class ScheduleStatus:
     members: tuple[MemberLine, ...]
     next_shifts: tuple[ShiftLine, ...]
     destinations: tuple[DestinationLine, ...]
+    usergroup: str | None = None  # the on-call user group's state (`ok: …`, `error: …`), None: no group
 
 
 def _label(provider: str) -> str:
@@ -139,6 +140,8 @@ def _status(schedule: Schedule, conns: dict[int, Connection], dests: list[Destin
             )
             for d in dests
         ),
+        usergroup=(schedule.usergroup_status or f"pending: @{schedule.usergroup_handle}")
+        if schedule.usergroup_handle else None,
     )
 
 

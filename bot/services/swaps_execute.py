@@ -29,8 +29,8 @@ from bot.services.swaps_store import (
     status_words,
     time_off,
 )
-from bot.store import session_scope
-from bot.store.models import AuditEvent, Member, Schedule, Shift, SwapRequest, SwapStatus
+from bot.store import audit, session_scope
+from bot.store.models import Member, Schedule, Shift, SwapRequest, SwapStatus
 from bot.store.shifts import reassign_shift
 
 Move = tuple[int, int, int, int]  # (shift id, from member, expected version, to member)
@@ -102,8 +102,10 @@ def execute(session: Session, req: SwapRequest, actor: str, now: datetime) -> No
     req.decided_by = actor
     release_claims(session, req)
     detail = [[sid, frm, to, new[sid]] for sid, frm, _, to in todo]
-    session.add(AuditEvent(team_id=req.team_id, actor=actor, action=f"{req.kind}.execute", schedule_id=req.schedule_id,
-                           at=now, detail=json.dumps({"request": req.id, "moves": detail})))
+    audit.record(session, req.team_id, actor, f"{req.kind}.execute", schedule_id=req.schedule_id,
+                 at=now, detail=json.dumps({"request": req.id, "moves": detail, "requested_by": req.requested_by,
+                                            "accepted_by": [u for u in (req.accepted_by or "").split(",") if u],
+                                            "forced": bool(req.forced)}))
     session.flush()
 
 
@@ -136,8 +138,8 @@ def undo(engine: Engine, team_id: str, user: str, request_id: int | None, *, adm
             raise SwapConflict(f"Swap #{req.id} cannot be undone: one of its shifts changed since (another swap "
                                "or a reassignment).") from None
         req.shift_versions = ",".join(f"{k}:{v}" for k, v in new.items())
-        session.add(AuditEvent(team_id=team_id, actor=user, action=f"{req.kind}.undo", schedule_id=req.schedule_id,
-                               at=now, detail=json.dumps({"request": req.id, "moves": [list(m) for m in back]})))
+        audit.record(session, team_id, user, f"{req.kind}.undo", schedule_id=req.schedule_id,
+                     at=now, detail=json.dumps({"request": req.id, "moves": [list(m) for m in back]}))
         session.flush()
         return info(session, req)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -18,7 +18,8 @@ from bot.services.assignments import replace_after_time_off
 from bot.services.auth import is_admin
 from bot.services.directory import Directory
 from bot.services.errors import UserError
-from bot.store.models import AuditEvent, Member, Schedule, TimeOff
+from bot.store import audit
+from bot.store.models import Member, Schedule, TimeOff
 
 MAX_DAYS = 366
 
@@ -175,8 +176,9 @@ def add_time_off(ctx: Context, session: Session, team_id: str, actor: str, targe
                   source="manual", created_by=actor)
     session.add(row)
     session.flush()
-    session.add(AuditEvent(team_id=team_id, actor=actor, action="timeoff.add",
-                           detail=f"time off {row.id} for {target}: {start.isoformat()} - {end.isoformat()}"))
+    audit.record(session, team_id, actor, "timeoff.add",
+                 detail=f"#{row.id} for <@{target}>, {start.astimezone(UTC):%Y-%m-%d %H:%M} – "
+                        f"{end.astimezone(UTC):%Y-%m-%d %H:%M} UTC", at=now)
     outcome = replace_for_user(ctx, session, team_id, target, actor, now)
     return AwayResult(_entry(row), outcome)
 
@@ -213,8 +215,8 @@ def cancel_time_off(session: Session, team_id: str, actor: str, time_off_id: int
                         "(it disappears at the next fetch), or turn the feed off with `/oncall calendar off`.")
     row = session.get(TimeOff, time_off_id)
     row.cancelled_at = now
-    session.add(AuditEvent(team_id=team_id, actor=actor, action="timeoff.cancel",
-                           detail=f"time off {row.id} for {row.slack_user_id} cancelled"))
+    audit.record(session, team_id, actor, "timeoff.cancel",
+                 detail=f"#{row.id} for <@{row.slack_user_id}>", at=now)
     session.flush()
     return entry
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.types import UTCDateTime, utcnow
@@ -89,6 +89,11 @@ class Schedule(SQLModel, table=True):
     handover_messages: bool = True  # a channel message at each handoff (issue 14; off in /oncall edit)
     created_by: str = ""
     created_at: datetime = _created()
+    # the on-call user group (issue 14, migration 0007): who is on call now, kept by bot.services.oncall_group
+    usergroup_handle: str | None = None  # as typed in /oncall edit, without "@"; None: no group
+    usergroup_id: str | None = None  # Slack's id (S…) once found or created
+    usergroup_members: str = ""  # comma-separated Slack ids the group was last set to ("" : not set yet)
+    usergroup_status: str | None = None  # the last outcome in words ("ok: …", or what Slack refused)
 
 
 class Member(SQLModel, table=True):
@@ -215,6 +220,11 @@ class SwapClaim(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
+    """One change, written by `bot.store.audit.record` in the change's transaction; read newest first
+    per workspace by `/oncall history` (index on team_id, at)."""
+
+    __table_args__ = (Index("ix_auditevent_team_id_at", "team_id", "at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True)
     at: datetime = _created()

@@ -10,6 +10,7 @@ from bot.services.link import Target
 from bot.services.manage import EditData
 from bot.services.schedules import ProviderSchedules
 from bot.views.common import OPTIONS_MAX, Block, clip, context, modal, option, plain
+from bot.views.group import group_status_text
 from bot.views.link import DESTINATIONS_HINT, channel_input, destination_select, horizon_input
 
 SECONDARY_HINT = ("Provider schedules that page the secondary person, never one of the primary destinations: a "
@@ -53,6 +54,22 @@ def handover_input(on: bool) -> Block:
     return {"type": "input", "block_id": FormBlock.EDIT_HANDOVER, "optional": True, "label": plain("Handover"),
             "hint": plain("Who is on call now, until when, and who is next. Needs a channel.", 150),
             "element": element}
+def usergroup_field(data: EditData) -> list[Block]:
+    """The on-call user group's handle (optional), with its current state underneath."""
+    element: dict = {"type": "plain_text_input", "action_id": FormBlock.INPUT, "max_length": 22,
+                     "placeholder": plain("platform-oncall")}
+    if data.usergroup_handle:
+        element["initial_value"] = data.usergroup_handle
+    blocks: list[Block] = [{
+        "type": "input", "block_id": FormBlock.EDIT_USERGROUP, "optional": True,
+        "label": plain("On-call user group"),
+        "hint": plain("A Slack handle such as platform-oncall: the bot keeps that group's members to whoever is on "
+                      "call now (an existing group is taken over, a missing one created). Empty: no group.", 2000),
+        "element": element,
+    }]
+    if data.usergroup_status:
+        blocks.append(context(clip(group_status_text(data.usergroup_status), 2000)))
+    return blocks
 
 
 def edit_modal(data: EditData, groups: Sequence[ProviderSchedules], private_metadata: str = "") -> dict:
@@ -77,5 +94,6 @@ def edit_modal(data: EditData, groups: Sequence[ProviderSchedules], private_meta
             blocks.append(context(f"The secondary role is off (`/oncall pattern {data.name} roles primary`): these "
                                   "destinations keep what was exported and get nothing new. Remove them here."))
     blocks.append(handover_input(data.handover_messages))
+    blocks.extend(usergroup_field(data))
     return modal(CallbackId.EDIT, f"Edit {data.name}"[:24], blocks, submit="Save", close="Cancel",
                  private_metadata=private_metadata)

@@ -9,6 +9,7 @@ from bot.services.status import DestinationLine, ScheduleStatus
 from bot.views.common import (
     Block,
     button,
+    clip,
     context,
     divider,
     header,
@@ -19,6 +20,7 @@ from bot.views.common import (
     section,
     when,
 )
+from bot.views.group import group_status_text
 
 STATUS_ICONS = {"ok": ":large_green_circle:", "pending": ":white_circle:", "warning": ":large_yellow_circle:",
                 "error": ":red_circle:", "read_only": ":lock:",
@@ -54,6 +56,8 @@ def status_blocks(s: ScheduleStatus, with_buttons: bool = False) -> list[Block]:
         blocks.append(section("*Destinations*\n" + joined([destination_text(d) for d in s.destinations])))
     else:
         blocks.append(section("*Destinations*\nnone: shifts are not exported anywhere."))
+    if s.usergroup:
+        blocks.append(section(clip(group_status_text(s.usergroup), 3000)))
     if with_buttons:
         blocks.append({"type": "actions", "elements": [button("Edit", ButtonId.EDIT, str(s.id))]})
     return blocks

@@ -35,6 +35,10 @@ It refuses what Slack refuses, as Slack does, and the test fails for it:
   id the stub knows, answered with its `D…` channel as Slack does) always works;
 - `chat.update` needs the channel and `ts` a `chat.postMessage` answered, else
   `message_not_found` (https://docs.slack.dev/reference/methods/chat.update ).
+- `usergroups.*` answer from `stub.usergroups` (`bot/sandbox/slack_usergroups.py`, shared with the
+  sandbox, rules cited there): `stub.usergroups.restricted = "permission_denied"` makes every write
+  refused as on a workspace where only admins manage user groups; a call the bot should never make
+  (no users, unknown or bot users, no name) is also kept as a refusal.
 
 Every refusal is kept in `stub.refusals`; the `slack_stub` fixture fails the test at teardown
 when there is one the test did not announce with `stub.expect_refusal("not_in_channel")`
@@ -55,9 +59,13 @@ from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+from bot.sandbox.slack_usergroups import METHODS as USERGROUP_METHODS
+from bot.sandbox.slack_usergroups import Usergroups
 from tests.slack import rules
 
 Answer = dict | Callable[[dict], dict]
+# usergroups.* errors that only a wrong call gets (not the workspace's settings or state)
+BOT_MISTAKES = frozenset({"no_users_provided", "invalid_users", "invalid_user", "missing_argument"})
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,8 @@ class SlackStub:
         self._expected: list[str] = []
         self._triggers: set[str] = set()
         self.trigger_ttl: float | None = None
+        self.usergroups = Usergroups(team_id, users=lambda: self.users,
+                                     channel_names=lambda: {c["name"] for c in self.channels.values()})
 
     # ------------------------------------------------------------ set-up
 
@@ -332,6 +342,11 @@ class SlackStub:
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{time.time():.6f}"}
+        if method in USERGROUP_METHODS:
+            answer = self.usergroups.handle(method, body)
+            if answer.get("error") in BOT_MISTAKES:
+                self._refuse(method, answer["error"], [])
+            return answer
         return {"ok": True}
 
 

@@ -23,6 +23,7 @@ from bot.services.connect import Connected
 from bot.services.connections import ConnectionInfo
 from bot.services.fairness import FairnessData, FairnessLine
 from bot.services.handover import Handover, RoleLine
+from bot.services.history import HistoryEntry, HistoryPage
 from bot.services.link import LinkResult, Target, Unmapped
 from bot.services.manage import EditData
 from bot.services.reminder_times import Slot
@@ -44,6 +45,7 @@ from bot.views import (
     edit,
     fairness,
     help,
+    history,
     home,
     link,
     remind,
@@ -54,6 +56,7 @@ from bot.views import (
     unlink,
     who,
 )
+from bot.views import group as group_view
 from tests.slack import rules
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -104,7 +107,8 @@ def status_of(i: int, long: bool) -> ScheduleStatus:
     members = tuple(MemberLine(nm, f"{i}@example.com", f"U{i}" if i % 2 else None) for i, nm in enumerate(names(n, long)))
     return ScheduleStatus(i, (LONG if long else "Platform") + f" {i}", "PagerDuty · Acme", ZONE,
                           LONG * 3 if long else "weekly", 365, "C1", members,
-                          tuple(shift_line(j, long) for j in range(n)), tuple(dest_line(j, long) for j in range(n)))
+                          tuple(shift_line(j, long) for j in range(n)), tuple(dest_line(j, long) for j in range(n)),
+                          usergroup=("error: " + LONG * 20) if long else "ok: @platform-oncall is <@U1>")
 
 
 def party(i: int, long: bool) -> Party:
@@ -199,7 +203,8 @@ def edit_data(long: bool) -> EditData:
     current = tuple(Target(1, f"P{i:0>40}" if long else f"P{i}", LONG if long else "Platform") for i in range(n))
     gone = tuple(Target(9, f"GONE{i}", LONG if long else "Old") for i in range(n))
     return EditData(1, LONG if long else "Platform", 30, "C1", tuple(f"U{i}" for i in range(n)),
-                    tuple(names(n, long)), current + gone, ("primary",), current[:1] + gone[:1])
+                    tuple(names(n, long)), current + gone, ("primary",), current[:1] + gone[:1],
+                    "platform-oncall", ("warning: " + LONG * 20) if long else "ok: @platform-oncall is <@U1>")
 
 
 def home_model(long: bool, admin: bool = True) -> home.HomeModel:
@@ -231,6 +236,13 @@ def connected(long: bool, n: int, write: WriteCheck | None = None) -> Connected:
 
 
 @functools.cache
+def history_page(long: bool, page: int = 1) -> HistoryPage:
+    entries = tuple(HistoryEntry(T0 - timedelta(hours=5 * i), f"U{i}" if i % 3 else "",
+                                 (LONG * 10 if long else "edited the schedule") + f" {i}",
+                                 (LONG if long else "Platform") if i % 2 else None) for i in range(15))
+    return HistoryPage(3, LONG if long else "Platform", 30, page, 100, entries)
+
+
 def cases(long: bool) -> dict[str, Callable[[], dict]]:
     n = N if long else 2
     groups = [group(i, long, n, can_write=i != 1) for i in range(3)]
@@ -306,6 +318,9 @@ def cases(long: bool) -> dict[str, Callable[[], dict]]:
                                                 "x" * (3500 if long else 2)),
         "reminder_dm": lambda: reminder_dm(reminder(long)),
         "handover_message": lambda: handover_message(handover(n, long)),
+        "history_message": lambda: history.history_message(history_page(long), ZONE),
+        "history_message (empty)": lambda: history.history_message(HistoryPage(None, None, 7, 0, 0, ()), ZONE),
+        "group_reply": lambda: group_view.group_reply(("error: " + LONG * 20) if long else "ok: @x is <@U1>"),
     }
 
 
