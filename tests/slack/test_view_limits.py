@@ -204,7 +204,8 @@ def edit_data(long: bool) -> EditData:
     gone = tuple(Target(9, f"GONE{i}", LONG if long else "Old") for i in range(n))
     return EditData(1, LONG if long else "Platform", 30, "C1", tuple(f"U{i}" for i in range(n)),
                     tuple(names(n, long)), current + gone, ("primary",), current[:1] + gone[:1],
-                    "platform-oncall", ("warning: " + LONG * 20) if long else "ok: @platform-oncall is <@U1>")
+                    handover_messages=not long, usergroup_handle="platform-oncall",
+                    usergroup_status=("warning: " + LONG * 20) if long else "ok: @platform-oncall is <@U1>")
 
 
 def home_model(long: bool, admin: bool = True) -> home.HomeModel:
