@@ -51,6 +51,7 @@ class FormBlock(StrEnum):
     EDIT_MEMBERS = "edit_members"
     EDIT_DESTINATIONS = "edit_destinations"
     EDIT_SECONDARY = "edit_secondary_destinations"
+    EDIT_MANAGERS = "edit_managers"
     INPUT = "input"
 
 

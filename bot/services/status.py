@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.context import Context
 from bot.providers import ProviderKind
-from bot.services import lookup
+from bot.services import authz, lookup
 from bot.store import Connection, Destination, Member, Schedule, Shift, session_scope
 
 
@@ -56,6 +56,7 @@ class ScheduleStatus:
     members: tuple[MemberLine, ...]
     next_shifts: tuple[ShiftLine, ...]
     destinations: tuple[DestinationLine, ...]
+    managers: tuple[str, ...] = ()  # Slack user ids
 
 
 def _label(provider: str) -> str:
@@ -139,6 +140,7 @@ def _status(schedule: Schedule, conns: dict[int, Connection], dests: list[Destin
             )
             for d in dests
         ),
+        managers=authz.managers(schedule),
     )
 
 

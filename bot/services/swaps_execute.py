@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
+from bot.services.authz import Action
 from bot.services.errors import UserError
 from bot.services.swaps import SwapConflict, SwapInfo, SwapRefused
 from bot.services.swaps_select import Check, Proposal, check, span
@@ -18,9 +19,9 @@ from bot.services.swaps_store import (
     claims,
     given,
     info,
-    is_manager,
     live_shifts,
     load,
+    may,
     parse_versions,
     party,
     release_claims,
@@ -117,9 +118,9 @@ def undo(engine: Engine, team_id: str, user: str, request_id: int | None, *, adm
         schedule = session.get(Schedule, req.schedule_id)
         people = {req.requested_by, *(m.slack_user_id for m in (session.get(Member, req.member_a_id),
                                                               session.get(Member, req.member_b_id)) if m)}
-        if user not in people and not is_manager(schedule, user, admin):
-            raise UserError(f"Only <@{req.requested_by}>, the two people involved or a manager of "
-                            f"*{schedule.name}* can undo swap #{req.id}.")
+        if user not in people and not may(schedule, user, admin, Action.UNDO_OTHERS):
+            raise UserError(f"Only <@{req.requested_by}>, the two people involved, a manager of "
+                            f"*{schedule.name}* or a workspace admin can undo swap #{req.id}.")
         if req.status != SwapStatus.EXECUTED.value:
             raise UserError(f"Swap #{req.id} cannot be undone: it was {status_words(req.status)}"
                             + ("." if req.status != "pending" else " yet: nothing has moved."))
