@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
-from bot.services.authz import Action
+from bot.services import authz
+from bot.services.authz import Action, Person
 from bot.services.errors import UserError
 from bot.services.swaps import SwapConflict, SwapInfo, SwapRefused
 from bot.services.swaps_select import Check, Proposal, check, span
@@ -119,8 +120,9 @@ def undo(engine: Engine, team_id: str, user: str, request_id: int | None, *, adm
         people = {req.requested_by, *(m.slack_user_id for m in (session.get(Member, req.member_a_id),
                                                               session.get(Member, req.member_b_id)) if m)}
         if user not in people and not may(schedule, user, admin, Action.UNDO_OTHERS):
-            raise UserError(f"Only <@{req.requested_by}>, the two people involved, a manager of "
-                            f"*{schedule.name}* or a workspace admin can undo swap #{req.id}.")
+            raise UserError(f"Only <@{req.requested_by}> and the two people involved can undo swap #{req.id}. "
+                            + authz.refusal(Person(user, admin), Action.UNDO_OTHERS, schedule)
+                            .removeprefix(":no_entry: "))
         if req.status != SwapStatus.EXECUTED.value:
             raise UserError(f"Swap #{req.id} cannot be undone: it was {status_words(req.status)}"
                             + ("." if req.status != "pending" else " yet: nothing has moved."))
