@@ -16,6 +16,7 @@ from bot.commands.remind import RemindCmd, parse_remind
 from bot.ids import FormBlock, RemindId
 from bot.notify.job import notify_round
 from bot.services import reminders
+from bot.services.authz import Person
 from bot.services.directory import Directory
 from bot.services.manage import EditRequest, edit_data, edit_schedule
 from bot.store import Member, Schedule, Shift, session_scope
@@ -119,10 +120,11 @@ def test_edit_shows_the_handover_checkbox_and_turns_messages_off(env):
         "type": "checkboxes", "selected_options": []}}}}}
     assert _checked(submitted, FormBlock.EDIT_HANDOVER) is False
     assert _checked({"state": {"values": {}}}, FormBlock.EDIT_HANDOVER) is None  # not shown: kept
-    edit_schedule(slack.ctx, Directory(WebClient(token="x", base_url=slack.stub.api_url)), "T1", "UMGR",
-                  EditRequest(schedule_id, data.horizon_days, data.channel_id, data.member_slack_ids,
+    edit_schedule(slack.ctx, Directory(WebClient(token="x", base_url=slack.stub.api_url)), "T1",
+                  Person("UMGR", admin=lambda: True), EditRequest(schedule_id, data.horizon_days, data.channel_id, data.member_slack_ids,
                               data.destinations, handover_messages=False))
     with session_scope(slack.ctx.engine) as session:
         assert session.get(Schedule, schedule_id).handover_messages is False
-    assert edit_modal(edit_data(slack.ctx, "T1", schedule_id), [])["blocks"][-1]["element"].get(
-        "initial_options") is None
+    (field,) = [b for b in edit_modal(edit_data(slack.ctx, "T1", schedule_id), [])["blocks"]
+                if b.get("block_id") == FormBlock.EDIT_HANDOVER]
+    assert field["element"].get("initial_options") is None

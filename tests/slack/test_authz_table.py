@@ -12,7 +12,16 @@ from datetime import timedelta
 import pytest
 
 from bot.commands import register_all, registry
-from bot.ids import ButtonId, CallbackId, SwapBlockId, SwapButtonId, SwapCallbackId, SyncButtonId
+from bot.ids import (
+    ButtonId,
+    CallbackId,
+    HistoryButtonId,
+    RemindId,
+    SwapBlockId,
+    SwapButtonId,
+    SwapCallbackId,
+    SyncButtonId,
+)
 from bot.services import authz, swaps, swaps_request
 from bot.services.authz import Action
 from bot.services.swaps_select import SWAP, Window
@@ -50,6 +59,8 @@ SUBCOMMANDS: dict[str, Action | str] = {
     "swap": Action.SWAP_OTHERS,  # one's own shifts: with the other person's consent
     "cover": Action.SWAP_OTHERS,
     "undo": Action.UNDO_OTHERS,
+    "remind": open_("one's own reminder settings"),
+    "history": open_("read-only, the asking workspace's events only"),
 }
 
 LISTENERS: dict[tuple[str, str], Action | str] = {
@@ -77,6 +88,12 @@ LISTENERS: dict[tuple[str, str], Action | str] = {
     ("action", SwapButtonId.UNDO): Action.UNDO_OTHERS,
     ("view", SwapCallbackId.PICK_SCHEDULE): Action.SWAP_OTHERS,
     ("view", SwapCallbackId.PICK_SHIFTS): Action.SWAP_OTHERS,
+    ("action", RemindId.SWAP): open_("a reminder's own shift: the service checks it is still the presser's"),
+    ("action", RemindId.COVER): open_("a reminder's own shift: the service checks it is still the presser's"),
+    ("view", RemindId.PICK): open_("one's own shift; the swap/cover then asks consent like /oncall swap"),
+    ("action", RemindId.HOME): open_("one's own reminder settings"),
+    ("action", HistoryButtonId.NEWER): open_("read-only paging; the schedule is looked up in the workspace"),
+    ("action", HistoryButtonId.OLDER): open_("read-only paging; the schedule is looked up in the workspace"),
 }
 
 
