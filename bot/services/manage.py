@@ -16,6 +16,15 @@ from bot.services.deadline import DeadlineExceeded, run_with_deadline
 from bot.services.directory import Directory
 from bot.services.errors import FieldError
 from bot.services.link import HORIZON_MAX, HORIZON_MIN, Target
+from bot.services.mapping import (
+    MissingUser,
+    NotInSlack,
+    SlackPick,
+    UserPick,
+    apply_picks,
+    missing_users,
+    not_in_slack,
+)
 from bot.store import (
     Connection,
     Destination,
@@ -50,6 +59,8 @@ class EditData:
     handover_messages: bool = True
     usergroup_handle: str | None = None  # the on-call user group (bot.services.oncall_group)
     usergroup_status: str | None = None
+    not_in_slack: tuple[NotInSlack, ...] = ()  # a Slack account may be picked for each (bot.services.mapping)
+    missing_users: tuple[MissingUser, ...] = ()  # a provider user may be picked for each
 
     @property
     def shows_secondary(self) -> bool:
@@ -66,6 +77,8 @@ class EditRequest:
     destinations: tuple[Target, ...]
     secondary: tuple[Target, ...] | None = None  # None: keep the secondary destinations as they are
     handover_messages: bool | None = None  # None: keep as it is
+    slack_picks: tuple[SlackPick, ...] = ()  # hand mappings (bot.services.mapping)
+    user_picks: tuple[UserPick, ...] = ()
 
 
 def edit_data(ctx: Context, team_id: str, schedule_id: int) -> EditData:
@@ -88,6 +101,7 @@ def edit_data(ctx: Context, team_id: str, schedule_id: int) -> EditData:
             tuple(m.name or m.email for m in members if not m.slack_user_id),
             targets(PRIMARY), schedule_roles(sched), targets(SECONDARY), sched.handover_messages,
             sched.usergroup_handle, sched.usergroup_status,
+            not_in_slack(members), missing_users(session, sched, members),
         )
 
 
@@ -155,6 +169,7 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
                 if (t.connection_id, t.schedule_id) not in current:  # a current one may stay until removed
                     lookup.ensure_writable(session, team_id, block, t.connection_id, t.name or t.schedule_id)
         conn = session.get(Connection, sched.connection_id) if sched.connection_id else None
+        apply_picks(session, directory, sched, actor, req.slack_picks, req.user_picks, now)
         members = list(session.exec(select(Member).where(Member.schedule_id == sched.id)))
         by_slack = {m.slack_user_id: m for m in members if m.slack_user_id}
         ordered: list[Member] = []
@@ -163,6 +178,8 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
             if member is None:
                 member = _new_member(ctx, session, directory, sched, conn, uid, now)
             ordered.append(member)
+        picked = {p.member_id for p in req.slack_picks}  # mapped just now: they keep their turn at the end
+        ordered.extend(m for m in sorted(members, key=lambda m: m.position) if m.id in picked and m.id not in {o.id for o in ordered})
         chosen = {m.id for m in ordered if m.id is not None}
         unmapped = sorted((m for m in members if not m.slack_user_id and m.left_at is None), key=lambda m: m.position)
         for position, member in enumerate([*ordered, *unmapped]):

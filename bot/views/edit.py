@@ -8,6 +8,7 @@ from bot.ids import CallbackId, FormBlock
 from bot.rota.model import SECONDARY
 from bot.services.link import Target
 from bot.services.manage import EditData
+from bot.services.mapping import PICKS_MAX, slack_block, user_block
 from bot.services.schedules import ProviderSchedules
 from bot.views.common import OPTIONS_MAX, Block, clip, context, modal, option, plain
 from bot.views.group import group_status_text
@@ -72,6 +73,36 @@ def usergroup_field(data: EditData) -> list[Block]:
     return blocks
 
 
+MAPPING_HINT = "Never matched by name: pick who this is, or leave it empty."
+
+
+def mapping_fields(data: EditData) -> list[Block]:
+    """Issue 13: a Slack account for each member not in Slack, a provider user (among the connection's users
+    without a visible email) for each member a destination has none for; at most `PICKS_MAX` at a time."""
+    blocks: list[Block] = []
+    for who in data.not_in_slack:
+        blocks.append({"type": "input", "block_id": slack_block(who.member_id), "optional": True,
+                       "label": plain(f"Slack account of {who.name}", 2000),
+                       "hint": plain(f"Not in Slack ({who.reason}): kept at the end of the order. {MAPPING_HINT}",
+                                     2000),
+                       "element": {"type": "users_select", "action_id": FormBlock.INPUT,
+                                   "placeholder": plain("Pick a person")}})
+    for gap in data.missing_users:
+        shown = gap.candidates[:OPTIONS_MAX]
+        more = (f" Showing {OPTIONS_MAX} of {len(gap.candidates)}: Slack lists at most {OPTIONS_MAX}."
+                if len(gap.candidates) > OPTIONS_MAX else "")
+        blocks.append({"type": "input", "block_id": user_block(gap.member_id, gap.connection_id), "optional": True,
+                       "label": plain(f"{gap.name} in {gap.connection_label}", 2000),
+                       "hint": plain(f"No user there has {gap.name}'s email (it may be hidden): the users listed "
+                                     f"show none. {MAPPING_HINT}{more}", 2000),
+                       "element": {"type": "static_select", "action_id": FormBlock.INPUT,
+                                   "placeholder": plain("Pick their account"),
+                                   "options": [option(f"{c.name} ({c.user_id[-6:]})", c.user_id) for c in shown]}})
+    if len(blocks) > PICKS_MAX:
+        blocks = [*blocks[:PICKS_MAX], context(f"{len(blocks) - PICKS_MAX} more people to map: save, then edit again.")]
+    return blocks
+
+
 def edit_modal(data: EditData, groups: Sequence[ProviderSchedules], private_metadata: str = "") -> dict:
     blocks: list[Block] = [
         horizon_input(FormBlock.EDIT_HORIZON, data.horizon_days),
@@ -82,8 +113,9 @@ def edit_modal(data: EditData, groups: Sequence[ProviderSchedules], private_meta
          "element": {"type": "multi_users_select", "action_id": FormBlock.INPUT,
                      "initial_users": list(data.member_slack_ids), "placeholder": plain("People")}},
     ]
-    if data.unmapped:
+    if data.unmapped and not data.not_in_slack:
         blocks.append(context("Not in Slack (kept at the end of the order): " + ", ".join(data.unmapped)))
+    blocks.extend(mapping_fields(data))
     primary_label = "Primary destinations" if data.shows_secondary else "Destinations"
     blocks.append(_destinations_field(FormBlock.EDIT_DESTINATIONS, groups, data.destinations, primary_label,
                                       optional=False))
