@@ -30,6 +30,7 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
         names = ", ".join(t.name or t.schedule_id for t in current) or "none"
         return context(f"{label}: {names} (no writable account could be listed to change them).")
     dest["optional"] = optional
+    _suggest_first(dest["element"], same_name_successors(groups, current))
     missing = [t for t in current if t.value not in known]
     if missing:
         why = {True: "read-only key", False: "account unavailable"}
@@ -41,6 +42,34 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
         offered = [o for g in element["option_groups"] for o in g["options"]]
         element["initial_options"] = [o for o in [*element.get("initial_options", []), *extra] if o in offered]
     return dest
+
+
+SAME_NAME = "Same name as the Opsgenie destination"
+
+
+def same_name_successors(groups: Sequence[ProviderSchedules], current: Sequence[Target]) -> list[str]:
+    """Issue 13, moving from Opsgenie to JSM: the values of JSM schedules named like a current Opsgenie
+    destination (case-insensitively), suggested first."""
+    kinds = {g.connection.id: g.connection.provider for g in groups}
+    names = {(t.name or "").casefold() for t in current if kinds.get(t.connection_id) == "opsgenie"} - {""}
+    return [f"{g.connection.id}:{s.id}" for g in groups if g.connection.provider == "jsm"
+            for s in g.schedules if s.name.casefold() in names]
+
+
+def _suggest_first(element: dict, values: Sequence[str]) -> None:
+    """Move the options of `values` into a first group marked as the same name (options keep their text,
+    which is the name saved)."""
+    if not values:
+        return
+    moved, groups = [], []
+    for group in element["option_groups"]:
+        keep = [o for o in group["options"] if o["value"] not in values]
+        moved.extend(o for o in group["options"] if o["value"] in values)
+        if keep:
+            groups.append({**group, "options": keep})
+    if moved:
+        element["option_groups"] = [{"label": plain(SAME_NAME), "options": moved[:OPTIONS_MAX]},
+                                    *groups][:OPTIONS_MAX]
 
 
 HANDOVER_ON = "on"

@@ -14,13 +14,16 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.ids import CallbackId, FormBlock
-from bot.providers.base import RemoteUser
+from bot.providers.base import RemoteSchedule, RemoteUser
 from bot.services.directory import Directory
-from bot.services.link import LinkRequest, link_schedule
+from bot.services.link import LinkRequest, Target, link_schedule
+from bot.services.manage import EditData
 from bot.services.mapping import slack_block, user_block
+from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.store import AuditEvent, Connection, Destination, Member, ProviderUser, session_scope
 from bot.sync.engine import sync_schedule
 from bot.sync.inputs import cache_users
+from bot.views.edit import edit_modal
 from tests.slack.blockkit import assert_view
 from tests.slack.payloads import conversation, multi, number, users, view_submission
 from tests.slack.payloads import select as sel
@@ -181,3 +184,24 @@ def test_a_member_linked_from_jsm_without_an_email_gets_a_slack_account_picked(t
         assert cached.email == "bob@example.com", "other schedules on this site find Bob by his Slack email"
     assert audit_details(team) == ["Bob Brown is <@U2>"]
     assert block(open_modal(team, slack_http), slack_block(bob.id)) is None
+
+
+def test_a_jsm_schedule_named_like_the_opsgenie_destination_is_suggested_first():
+    og, jsm = ConnectionRef(1, "Acme OG", "opsgenie", True), ConnectionRef(2, "Acme JSM", "jsm", True)
+    groups = [ProviderSchedules(og, (RemoteSchedule("og-1", "Platform primary", "UTC"),)),
+              ProviderSchedules(jsm, tuple(RemoteSchedule(f"j{i}", n, "UTC") for i, n in
+                                           enumerate(["Database", "PLATFORM PRIMARY", "Web"])))]
+    data = EditData(7, "Platform", 30, "C1", ("U1",), (), (Target(1, "og-1", "Platform primary"),))
+    view = edit_modal(data, groups)
+    assert_view(view)
+    element = block(view, FormBlock.EDIT_DESTINATIONS)["element"]
+    first, *rest = element["option_groups"]
+    assert first["label"]["text"] == "Same name as the Opsgenie destination"
+    assert [(o["text"]["text"], o["value"]) for o in first["options"]] == [("PLATFORM PRIMARY", "2:j1")]
+    assert [[o["value"] for o in g["options"]] for g in rest] == [["1:og-1"], ["2:j0", "2:j2"]]
+    assert [o["value"] for o in element["initial_options"]] == ["1:og-1"], "the Opsgenie one stays until removed"
+
+    # nothing to suggest without an Opsgenie destination of that name
+    plain_view = edit_modal(EditData(7, "Platform", 30, "C1", ("U1",), (), (Target(2, "j0", "Database"),)), groups)
+    labels = [g["label"]["text"] for g in block(plain_view, FormBlock.EDIT_DESTINATIONS)["element"]["option_groups"]]
+    assert "Same name as the Opsgenie destination" not in labels
