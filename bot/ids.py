@@ -55,6 +55,7 @@ class FormBlock(StrEnum):
     EDIT_MEMBERS = "edit_members"
     EDIT_DESTINATIONS = "edit_destinations"
     EDIT_SECONDARY = "edit_secondary_destinations"
+    EDIT_MANAGERS = "edit_managers"
     EDIT_HANDOVER = "edit_handover"  # issue 14: handover messages on/off (checkbox)
     EDIT_USERGROUP = "edit_usergroup"  # issue 14: the on-call user group's handle
     EDIT_MAP_SLACK = "edit_map_slack"  # issue 13: "<prefix>.<member id>": a Slack account for a member not in Slack

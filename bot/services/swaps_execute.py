@@ -10,6 +10,8 @@ from datetime import datetime
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
+from bot.services import authz
+from bot.services.authz import Action, Person
 from bot.services.errors import UserError
 from bot.services.swaps import SwapConflict, SwapInfo, SwapRefused
 from bot.services.swaps_select import Check, Proposal, check, span
@@ -18,9 +20,9 @@ from bot.services.swaps_store import (
     claims,
     given,
     info,
-    is_manager,
     live_shifts,
     load,
+    may,
     parse_versions,
     party,
     release_claims,
@@ -119,9 +121,10 @@ def undo(engine: Engine, team_id: str, user: str, request_id: int | None, *, adm
         schedule = session.get(Schedule, req.schedule_id)
         people = {req.requested_by, *(m.slack_user_id for m in (session.get(Member, req.member_a_id),
                                                               session.get(Member, req.member_b_id)) if m)}
-        if user not in people and not is_manager(schedule, user, admin):
-            raise UserError(f"Only <@{req.requested_by}>, the two people involved or a manager of "
-                            f"*{schedule.name}* can undo swap #{req.id}.")
+        if user not in people and not may(schedule, user, admin, Action.UNDO_OTHERS):
+            raise UserError(f"Only <@{req.requested_by}> and the two people involved can undo swap #{req.id}. "
+                            + authz.refusal(Person(user, admin), Action.UNDO_OTHERS, schedule)
+                            .removeprefix(":no_entry: "))
         if req.status != SwapStatus.EXECUTED.value:
             raise UserError(f"Swap #{req.id} cannot be undone: it was {status_words(req.status)}"
                             + ("." if req.status != "pending" else " yet: nothing has moved."))

@@ -39,12 +39,14 @@ def destination_text(d: DestinationLine) -> str:
 
 
 def status_blocks(s: ScheduleStatus, with_buttons: bool = False) -> list[Block]:
-    members = joined([person(m.name or m.email, m.slack_user_id) for m in s.members], ", ", 2000) or "none"
+    members = joined([person(m.name or m.email, m.slack_user_id) for m in s.members], ", ", 1800) or "none"
+    managers = joined([f"<@{u}>" for u in s.managers], ", ", 400) or "none (workspace admins decide)"
     channel = f"<#{s.channel_id}>" if s.channel_id else "none (direct messages)"
     blocks: list[Block] = [
         header(s.name),
         section(f"*Source:* {s.source} · *Time zone:* {s.time_zone}\n*Rotation:* {s.rotation}\n"
-                f"*Horizon:* {s.horizon_days} days · *Channel:* {channel}\n*Members ({len(s.members)}):* {members}"),
+                f"*Horizon:* {s.horizon_days} days · *Channel:* {channel}\n*Members ({len(s.members)}):* {members}\n"
+                f"*Managers:* {managers}"),
     ]
     if s.next_shifts:
         lines = [f"• {when(x.start)} → {when(x.end)}: {person(x.member_name, x.slack_user_id)}"
