@@ -15,6 +15,7 @@ from sqlmodel import select
 
 import bot.sync.apply as apply_module
 from bot.context import Context
+from bot.services.authz import Person
 from bot.services.link import Target
 from bot.services.manage import EditRequest, edit_schedule
 from bot.store import Connection, Destination, ExportedOverride, Shift, session_scope
@@ -167,7 +168,7 @@ def test_moving_an_opsgenie_destination_to_jsm_adopts_what_the_migration_copied(
     og.log.clear()
 
     conn_id = _jsm_connection(ctx)
-    edit_schedule(ctx, None, "T1", "U1", EditRequest(
+    edit_schedule(ctx, None, "T1", Person("U1", lambda: True), EditRequest(
         world.schedule_id, 28, "C1", tuple(p[0] for p in PEOPLE),
         (Target(conn_id, jsm.schedule_id, "Platform primary"),)))
     d = sync_schedule(ctx, world.schedule_id, client=client).destinations[0]
