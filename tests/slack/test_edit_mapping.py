@@ -205,3 +205,24 @@ def test_a_jsm_schedule_named_like_the_opsgenie_destination_is_suggested_first()
     plain_view = edit_modal(EditData(7, "Platform", 30, "C1", ("U1",), (), (Target(2, "j0", "Database"),)), groups)
     labels = [g["label"]["text"] for g in block(plain_view, FormBlock.EDIT_DESTINATIONS)["element"]["option_groups"]]
     assert "Same name as the Opsgenie destination" not in labels
+
+
+def test_a_refresh_keeps_an_email_the_provider_hides_and_takes_a_shown_one(any_engine):
+    from sqlmodel import Session
+
+    with Session(any_engine) as session:
+        conn = Connection(team_id="T", provider="jsm", name="J", api_key_encrypted="x", key_hint="…")
+        session.add(conn)
+        session.commit()
+        conn_id = conn.id
+    with Session(any_engine) as session:
+        cache_users(session, "T", conn_id, [RemoteUser(BOB, "", "Bob"), RemoteUser("A", "", "Ann")])
+        session.exec(select(ProviderUser).where(ProviderUser.user_id == BOB)).one().email = "bob@example.com"
+        session.commit()
+    with Session(any_engine) as session:
+        cache_users(session, "T", conn_id, [RemoteUser(BOB, "", "Bob B"), RemoteUser("A", "ann@example.com", "Ann")])
+        session.commit()
+    with Session(any_engine) as session:
+        rows = session.exec(select(ProviderUser).order_by(ProviderUser.user_id)).all()
+        assert sorted((r.user_id, r.email, r.name) for r in rows) == sorted(
+            [(BOB, "bob@example.com", "Bob B"), ("A", "ann@example.com", "Ann")])
