@@ -58,6 +58,8 @@ class FormBlock(StrEnum):
     EDIT_MANAGERS = "edit_managers"
     EDIT_HANDOVER = "edit_handover"  # issue 14: handover messages on/off (checkbox)
     EDIT_USERGROUP = "edit_usergroup"  # issue 14: the on-call user group's handle
+    EDIT_MAP_SLACK = "edit_map_slack"  # issue 13: "<prefix>.<member id>": a Slack account for a member not in Slack
+    EDIT_MAP_USER = "edit_map_user"  # issue 13: "<prefix>.<member id>.<connection id>": a provider user by hand
     INPUT = "input"
 
 

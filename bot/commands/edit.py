@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.commands import parser, registry
 from bot.commands.common import Request, allowed_submission, guard_submission, later, state_value
 from bot.commands.link import target_of
-from bot.commands.values import button_id, meta_id
+from bot.commands.values import StaleInput, button_id, id_value, meta_id
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.services import lookup, oncall_group
 from bot.services import schedules as schedules_service
@@ -20,6 +20,7 @@ from bot.services.errors import FieldError, UserError
 from bot.services.home import refresh_homes_later
 from bot.services.link import Target, after_link
 from bot.services.manage import EditRequest, EditResult, edit_data, edit_schedule
+from bot.services.mapping import SlackPick, UserPick
 from bot.store import Schedule, session_scope
 from bot.views.common import loading_modal, message, notice_modal
 from bot.views.edit import edit_modal
@@ -85,6 +86,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
             secondary=_targets(view, FormBlock.EDIT_SECONDARY),
             managers=_managers(view),
             handover_messages=_checked(view, FormBlock.EDIT_HANDOVER),
+            slack_picks=slack_picks(view), user_picks=user_picks(view),
         ))
     except FieldError as exc:
         ack(response_action="errors", errors={exc.block_id: exc.message})
@@ -136,6 +138,34 @@ def _targets(view: dict, block_id: str) -> tuple[Target, ...] | None:
     """The provider schedules picked in a destinations field; None when the field was not shown."""
     selected = state_value(view, block_id, FormBlock.INPUT)
     return None if selected is None else tuple(target_of(v, name) for v, name in selected)
+
+
+def _picked(view: dict, prefix: str, parts: int) -> list[tuple[tuple[int, ...], object]]:
+    """(ids in the block id, value) of each hand-mapping picker with something picked."""
+    out = []
+    for block_id in ((view.get("state") or {}).get("values") or {}):
+        head, _, rest = block_id.partition(".")
+        if head != prefix:
+            continue
+        ids = rest.split(".")
+        if len(ids) != parts:
+            raise StaleInput("block id")
+        value = state_value(view, block_id, FormBlock.INPUT)
+        if value:
+            if not isinstance(value, str):
+                raise StaleInput("picked value")
+            out.append((tuple(id_value(i) for i in ids), value))
+    return out
+
+
+def slack_picks(view: dict) -> tuple[SlackPick, ...]:
+    """A Slack account picked for a member not in Slack (`bot.services.mapping`)."""
+    return tuple(SlackPick(ids[0], value) for ids, value in _picked(view, FormBlock.EDIT_MAP_SLACK, 1))
+
+
+def user_picks(view: dict) -> tuple[UserPick, ...]:
+    """A provider user picked for a member at a connection."""
+    return tuple(UserPick(ids[0], ids[1], value) for ids, value in _picked(view, FormBlock.EDIT_MAP_USER, 2))
 
 
 def _checked(view: dict, block_id: str) -> bool | None:

@@ -72,6 +72,11 @@ class HttpProvider:
         return secret
 
     @classmethod
+    def site(cls, secret: str) -> str | None:
+        """The account's own host when it has one (shown beside the connection; never a secret part)."""
+        return None
+
+    @classmethod
     def secrets(cls, secret: str) -> tuple[str, ...]:
         """Every form of the secret that must be masked in logs (by default the secret itself)."""
         return (secret,)

@@ -169,6 +169,11 @@ class JsmProvider(HttpProvider):
         return JsmCredentials.unpack(secret).basic
 
     @classmethod
+    def site(cls, secret: str) -> str | None:
+        """`acme.atlassian.net`: the site only, never the email or token."""
+        return f"{JsmCredentials.unpack(secret).site}.atlassian.net"
+
+    @classmethod
     def secrets(cls, secret: str) -> tuple[str, ...]:
         creds = JsmCredentials.unpack(secret)
         return secret, creds.token, creds.basic

@@ -32,6 +32,7 @@ from bot.providers import (
     WriteCheck,
     any_of,
     kinds,
+    spec_for,
 )
 from bot.providers.jsm import JsmCredentials, site_name
 from bot.redact import register_secret
@@ -78,6 +79,7 @@ class Connected:
     key_hint: str
     schedules: list[RemoteSchedule]
     write: WriteCheck = WriteCheck(None)
+    site: str | None = None  # the account's own host (JSM: acme.atlassian.net)
 
     @property
     def can_write(self) -> bool | None:
@@ -201,7 +203,8 @@ def save_connection(ctx: Context, team_id: str, user_id: str, form: ConnectForm,
         session.flush()
         audit.record(session, team_id, user_id, "connection.create",
                      detail=f"{form.provider.label} {form.name} ({conn.key_hint})", at=ctx.clock())
-        return Connected(conn.id, conn.name, form.provider, conn.key_hint, schedules)
+        return Connected(conn.id, conn.name, form.provider, conn.key_hint, schedules,
+                         site=spec_for(form.provider).site(form.secret))
 
 
 def detect_write(ctx: Context, connection_id: int, schedules: list[RemoteSchedule],

@@ -137,6 +137,7 @@ def describe(action: str, detail: str, people: Mapping[int, str]) -> str:
         "schedule.pattern": "changed the pattern: {}",
         "schedule.drift_mode": "set the drift mode to {}",
         "schedule.usergroup": "set the on-call user group: {}",
+        "member.map": "mapped a person by hand: {}",
         "drift.reapply": "re-applied the bot's assignments after a drift ({})",
         "drift.auto_reapply": "re-applied the bot's assignments automatically ({})",
         "shift.replace": "reassigned a shift for time off ({})",

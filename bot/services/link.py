@@ -275,8 +275,8 @@ def _cache_user(session, team_id: str, connection_id: int, user) -> None:
     if row is None:
         session.add(ProviderUser(team_id=team_id, connection_id=connection_id, user_id=user.id,
                                  email=user.email, name=user.name))
-    else:
-        row.email, row.name = user.email, user.name
+    else:  # an email now hidden keeps the stored one (it may be a hand mapping: bot.services.mapping)
+        row.email, row.name = user.email or row.email, user.name
 
 
 def after_link(ctx: Context, schedule_id: int) -> int | None:

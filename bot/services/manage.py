@@ -18,6 +18,17 @@ from bot.services.deadline import DeadlineExceeded, run_with_deadline
 from bot.services.directory import Directory
 from bot.services.errors import FieldError
 from bot.services.link import HORIZON_MAX, HORIZON_MIN, Target
+from bot.services.mapping import (
+    MissingUser,
+    NotInSlack,
+    SlackPick,
+    UserPick,
+    apply_picks,
+    missing_users,
+    not_in_slack,
+    slack_block,
+    user_block,
+)
 from bot.store import (
     Connection,
     Destination,
@@ -54,6 +65,8 @@ class EditData:
     usergroup_status: str | None = None
     managers: tuple[str, ...] = ()  # Slack user ids
     may_change_destinations: bool = True  # workspace admins only: the fields are shown to them alone
+    not_in_slack: tuple[NotInSlack, ...] = ()  # a Slack account may be picked for each (bot.services.mapping)
+    missing_users: tuple[MissingUser, ...] = ()  # a provider user may be picked for each
 
     @property
     def shows_secondary(self) -> bool:
@@ -71,6 +84,8 @@ class EditRequest:
     secondary: tuple[Target, ...] | None = None  # None: keep the secondary destinations as they are
     handover_messages: bool | None = None  # None: keep as it is
     managers: tuple[str, ...] | None = None  # None: keep the managers as they are
+    slack_picks: tuple[SlackPick, ...] = ()  # hand mappings (bot.services.mapping)
+    user_picks: tuple[UserPick, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,8 @@ def edit_data(ctx: Context, team_id: str, schedule_id: int, *, may_change_destin
             tuple(m.name or m.email for m in members if not m.slack_user_id),
             targets(PRIMARY), schedule_roles(sched), targets(SECONDARY), sched.handover_messages,
             sched.usergroup_handle, sched.usergroup_status, authz.managers(sched), may_change_destinations,
+            not_in_slack(members) if may_change_destinations else (),
+            missing_users(session, sched, members) if may_change_destinations else (),
         )
 
 
@@ -170,6 +187,12 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Pers
                 if (t.connection_id, t.schedule_id) not in current:  # a current one may stay until removed
                     lookup.ensure_writable(session, team_id, block, t.connection_id, t.name or t.schedule_id)
         conn = session.get(Connection, sched.connection_id) if sched.connection_id else None
+        if (req.slack_picks or req.user_picks) and not authz.may(person, Action.CHANGE_DESTINATIONS, sched):
+            first = req.slack_picks[0] if req.slack_picks else None
+            block = (slack_block(first.member_id) if first else
+                     user_block(req.user_picks[0].member_id, req.user_picks[0].connection_id))
+            raise FieldError(block, authz.refusal(person, Action.CHANGE_DESTINATIONS, sched))
+        apply_picks(session, directory, sched, actor, req.slack_picks, req.user_picks, now)
         members = list(session.exec(select(Member).where(Member.schedule_id == sched.id)))
         by_slack = {m.slack_user_id: m for m in members if m.slack_user_id}
         ordered: list[Member] = []
@@ -178,6 +201,8 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Pers
             if member is None:
                 member = _new_member(ctx, session, directory, sched, conn, uid, now)
             ordered.append(member)
+        picked = {p.member_id for p in req.slack_picks}  # mapped just now: they keep their turn at the end
+        ordered.extend(m for m in sorted(members, key=lambda m: m.position) if m.id in picked and m.id not in {o.id for o in ordered})
         chosen = {m.id for m in ordered if m.id is not None}
         unmapped = sorted((m for m in members if not m.slack_user_id and m.left_at is None), key=lambda m: m.position)
         for position, member in enumerate([*ordered, *unmapped]):

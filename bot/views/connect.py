@@ -133,7 +133,8 @@ def write_access_text(can_write: bool | None, provider: str, note: str = "") -> 
 def _connected_blocks(result: Connected, link_buttons: bool) -> list[Block]:
     label = result.provider.label
     blocks = [
-        section(f":electric_plug: Connected *{result.name}* ({label}, key {result.key_hint})."),
+        section(f":electric_plug: Connected *{result.name}* ({label}"
+                f"{f' on {result.site}' if result.site else ''}, key {result.key_hint})."),
         context(write_access_text(result.can_write, label, result.write.note)),
     ]
     if result.schedules:

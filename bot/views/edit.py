@@ -8,6 +8,7 @@ from bot.ids import CallbackId, FormBlock
 from bot.rota.model import SECONDARY
 from bot.services.link import Target
 from bot.services.manage import EditData
+from bot.services.mapping import PICKS_MAX, slack_block, user_block
 from bot.services.schedules import ProviderSchedules
 from bot.views.common import OPTIONS_MAX, Block, clip, context, modal, option, plain
 from bot.views.group import group_status_text
@@ -32,6 +33,7 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
         names = ", ".join(t.name or t.schedule_id for t in current) or "none"
         return context(f"{label}: {names} (no writable account could be listed to change them).")
     dest["optional"] = optional
+    _suggest_first(dest["element"], same_name_successors(groups, current))
     missing = [t for t in current if t.value not in known]
     if missing:
         why = {True: "read-only key", False: "account unavailable"}
@@ -43,6 +45,34 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
         offered = [o for g in element["option_groups"] for o in g["options"]]
         element["initial_options"] = [o for o in [*element.get("initial_options", []), *extra] if o in offered]
     return dest
+
+
+SAME_NAME = "Same name as the Opsgenie destination"
+
+
+def same_name_successors(groups: Sequence[ProviderSchedules], current: Sequence[Target]) -> list[str]:
+    """Issue 13, moving from Opsgenie to JSM: the values of JSM schedules named like a current Opsgenie
+    destination (case-insensitively), suggested first."""
+    kinds = {g.connection.id: g.connection.provider for g in groups}
+    names = {(t.name or "").casefold() for t in current if kinds.get(t.connection_id) == "opsgenie"} - {""}
+    return [f"{g.connection.id}:{s.id}" for g in groups if g.connection.provider == "jsm"
+            for s in g.schedules if s.name.casefold() in names]
+
+
+def _suggest_first(element: dict, values: Sequence[str]) -> None:
+    """Move the options of `values` into a first group marked as the same name (options keep their text,
+    which is the name saved)."""
+    if not values:
+        return
+    moved, groups = [], []
+    for group in element["option_groups"]:
+        keep = [o for o in group["options"] if o["value"] not in values]
+        moved.extend(o for o in group["options"] if o["value"] in values)
+        if keep:
+            groups.append({**group, "options": keep})
+    if moved:
+        element["option_groups"] = [{"label": plain(SAME_NAME), "options": moved[:OPTIONS_MAX]},
+                                    *groups][:OPTIONS_MAX]
 
 
 HANDOVER_ON = "on"
@@ -77,6 +107,36 @@ def usergroup_field(data: EditData) -> list[Block]:
     return blocks
 
 
+MAPPING_HINT = "Never matched by name: pick who this is, or leave it empty."
+
+
+def mapping_fields(data: EditData) -> list[Block]:
+    """Issue 13: a Slack account for each member not in Slack, a provider user (among the connection's users
+    without a visible email) for each member a destination has none for; at most `PICKS_MAX` at a time."""
+    blocks: list[Block] = []
+    for who in data.not_in_slack:
+        blocks.append({"type": "input", "block_id": slack_block(who.member_id), "optional": True,
+                       "label": plain(f"Slack account of {who.name}", 2000),
+                       "hint": plain(f"Not in Slack ({who.reason}): kept at the end of the order. {MAPPING_HINT}",
+                                     2000),
+                       "element": {"type": "users_select", "action_id": FormBlock.INPUT,
+                                   "placeholder": plain("Pick a person")}})
+    for gap in data.missing_users:
+        shown = gap.candidates[:OPTIONS_MAX]
+        more = (f" Showing {OPTIONS_MAX} of {len(gap.candidates)}: Slack lists at most {OPTIONS_MAX}."
+                if len(gap.candidates) > OPTIONS_MAX else "")
+        blocks.append({"type": "input", "block_id": user_block(gap.member_id, gap.connection_id), "optional": True,
+                       "label": plain(f"{gap.name} in {gap.connection_label}", 2000),
+                       "hint": plain(f"No user there has {gap.name}'s email (it may be hidden): the users listed "
+                                     f"show none. {MAPPING_HINT}{more}", 2000),
+                       "element": {"type": "static_select", "action_id": FormBlock.INPUT,
+                                   "placeholder": plain("Pick their account"),
+                                   "options": [option(f"{c.name} ({c.user_id[-6:]})", c.user_id) for c in shown]}})
+    if len(blocks) > PICKS_MAX:
+        blocks = [*blocks[:PICKS_MAX], context(f"{len(blocks) - PICKS_MAX} more people to map: save, then edit again.")]
+    return blocks
+
+
 def managers_input(managers: Sequence[str]) -> Block:
     """Optional: a schedule may have no managers (then its admins decide). Slack documents no maximum
     for `initial_users` (only `max_selected_items` ≥ 1), so every current manager is preset."""
@@ -102,9 +162,10 @@ def edit_modal(data: EditData, groups: Sequence[ProviderSchedules], private_meta
          "element": {"type": "multi_users_select", "action_id": FormBlock.INPUT,
                      "initial_users": list(data.member_slack_ids), "placeholder": plain("People")}},
     ]
-    if data.unmapped:
+    if data.unmapped and not data.not_in_slack:
         blocks.append(context("Not in Slack (kept at the end of the order): " + ", ".join(data.unmapped)))
     blocks.append(managers_input(data.managers))
+    blocks.extend(mapping_fields(data))
     primary_label = "Primary destinations" if data.shows_secondary else "Destinations"
     if not data.may_change_destinations:
         blocks.append(_read_only_destinations(primary_label, data.destinations))

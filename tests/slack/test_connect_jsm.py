@@ -95,3 +95,13 @@ def test_an_unknown_site_is_named_under_the_site_field(slack, slack_http, admin,
     submit(slack, slack_http, values(site="nosuchsite"))
     shown = result(slack)
     assert "nosuchsite.atlassian.net" in shown
+
+
+def test_the_site_is_shown_with_the_connection_never_the_email_or_token(slack, slack_http, admin, jsm):
+    submit(slack, slack_http, values())
+    assert "Connected *Acme JSM* (JSM on acme.atlassian.net, key " in result(slack)
+    slack_http.command("connections", user_id="U1", response_url=slack.stub.response_url("connections"))
+    (answer,) = slack.stub.wait_for("response_url")
+    listed = json.dumps(answer.body, ensure_ascii=False)
+    assert "*Acme JSM* · JSM acme.atlassian.net · key …wxyz" in listed, listed
+    assert "ops@example.com" not in listed and TOKEN not in listed
