@@ -11,13 +11,16 @@ from bot.sandbox.http import LoopbackServer
 from bot.sandbox.provider import SimResponse
 
 
-def test_a_loopback_server_answers_then_stops_at_once():
-    server = LoopbackServer(lambda request: SimResponse(200, {"path": request.path})).start()
-    url = server.url
-    assert httpx.get(f"{url}/ping", trust_env=False).json() == {"path": "/ping"}
+def test_loopback_servers_answer_then_stop_at_once():
+    servers = [LoopbackServer(lambda request: SimResponse(200, {"path": request.path})).start() for _ in range(5)]
+    urls = [server.url for server in servers]
+    for url in urls:
+        assert httpx.get(f"{url}/ping", trust_env=False).json() == {"path": "/ping"}
     started = time.monotonic()
-    server.stop()
-    assert time.monotonic() - started < 0.2  # serve_forever's shutdown() waited up to 0.5 s
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{url}/ping", trust_env=False)
-    server.stop()  # twice is harmless
+    for server in servers:
+        server.stop()
+    assert time.monotonic() - started < 0.5  # serve_forever's shutdown() waited 0-0.5 s each: 1.25 s on average
+    for url in urls:
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{url}/ping", trust_env=False)
+    servers[0].stop()  # twice is harmless
