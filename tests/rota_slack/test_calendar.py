@@ -19,7 +19,7 @@ from bot.commands.parser import UsageError, tokenize
 from bot.services import calendar_jobs, resync
 from bot.services.calendar import refresh_calendar_feeds, url_hint
 from bot.store import AuditEvent, Member, TimeOff, session_scope
-from tests.rota_slack.world import NOW, add_people, add_platform, member_ids, shifts
+from tests.plugins.world import NOW, add_people, add_platform, member_ids, shifts
 from tests.services.feed_server import FeedServer
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -15,11 +15,11 @@ from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
 from bot.services.swaps_flow import expire_swap_requests
 from bot.store import SwapRequest, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world
 from tests.slack.payloads import block_actions, view_submission
 from tests.swaps.conftest import NOW
 from tests.swaps.helpers import add_time_off, owners
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.sync_io.world import install_fake_assignments
+from tests.plugins.world import install_fake_assignments
 
 
 @pytest.fixture(autouse=True)
