@@ -8,6 +8,7 @@ where they fail instead.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 
 import pytest
@@ -66,10 +67,24 @@ def _migrated(url: str):
     eng.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory) -> str:
+    """A SQLite file migrated to head once per run: copying it (about 2 ms) instead of migrating
+    every test's database (about 250 ms of Alembic) saved minutes over the suite."""
+    path = tmp_path_factory.mktemp("template") / "oncall.db"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    eng.dispose()  # the last connection checkpoints the WAL into the file
+    return str(path)
+
+
 @pytest.fixture
-def engine(sqlite_url):
-    """A migrated SQLite engine (the default backend)."""
-    yield from _migrated(sqlite_url)
+def engine(sqlite_url, migrated_sqlite_file):
+    """A migrated SQLite engine (the default backend): a copy of the session's migrated file."""
+    shutil.copyfile(migrated_sqlite_file, sqlite_url.removeprefix("sqlite:///"))
+    eng = make_engine(sqlite_url)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture
