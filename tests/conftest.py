@@ -10,3 +10,10 @@ pytest_plugins = [*pytest_plugins, "tests.plugins.slack"]
 
 # The work pool: inline unless a test takes `work_pool` (see tests/plugins/work.py).
 pytest_plugins = [*pytest_plugins, "tests.plugins.work"]
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """The order is random (pytest-randomly); its seed also under -q, where the header is hidden."""
+    if config.pluginmanager.hasplugin("randomly"):
+        seed = config.getoption("randomly_seed")
+        terminalreporter.write_line(f"random order: rerun it with --randomly-seed={seed}")
