@@ -38,33 +38,46 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'oncall.db'}"
 
 
-@pytest.fixture
-def pg_url():
-    """URL of a new, empty PostgreSQL database, dropped after the test."""
+def _pg_database(template: str | None = None):
+    """URL of a new PostgreSQL database (a copy of `template`, else empty), dropped afterwards."""
     admin = _pg_admin()
     name = f"oncall_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
-        yield url
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
+@pytest.fixture
+def pg_url():
+    """URL of a new, empty PostgreSQL database, dropped after the test."""
+    yield from _pg_database()
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_template():
+    """A PostgreSQL database migrated to head once per run, the template of `pg_migrated_url`."""
+    for url in _pg_database():
+        eng = make_engine(url)
+        upgrade(eng)
+        eng.dispose()  # CREATE DATABASE … TEMPLATE needs it without connections
+        yield url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def pg_migrated_url(pg_migrated_template):
+    """URL of a new PostgreSQL database migrated to head (a copy of the template), dropped after the test."""
+    yield from _pg_database(pg_migrated_template)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request) -> str:
     """Each storage test runs on SQLite and on PostgreSQL."""
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
-
-
-def _migrated(url: str):
-    eng = make_engine(url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -87,13 +100,15 @@ def engine(sqlite_url, migrated_sqlite_file):
     eng.dispose()
 
 
-@pytest.fixture
-def any_engine(db_url):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine(request):
     """A migrated engine, on SQLite and on PostgreSQL."""
-    yield from _migrated(db_url)
+    return request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
 
 
 @pytest.fixture
-def pg_engine(pg_url):
-    """A migrated engine on a fresh PostgreSQL database."""
-    yield from _migrated(pg_url)
+def pg_engine(pg_migrated_url):
+    """A migrated engine on a fresh PostgreSQL database (`pg_migrated_url`)."""
+    eng = make_engine(pg_migrated_url)
+    yield eng
+    eng.dispose()
