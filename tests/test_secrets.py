@@ -26,9 +26,8 @@ def _forms(key: str) -> set[str]:
 
 @pytest.fixture
 def everything_logged(caplog):
-    caplog.set_level(logging.DEBUG)
     for name in ("", "httpx", "httpcore", "slack_bolt", "slack_sdk", "bot", "apscheduler", "sqlalchemy"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger=name or None)  # restored after the test
     return caplog
 
 
