@@ -114,6 +114,12 @@ def start_scheduler(ctx: Context, client: WebClient | None, *, start: bool = Tru
     from bot.services.swaps_flow import add_expiry_job  # issue 6: pending swap requests expire
 
     add_expiry_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
+    from bot.notify.job import add_notify_job  # issue 14: reminders and handover messages
+
+    add_notify_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
+    from bot.services.oncall_group import add_usergroup_job  # issue 14: on-call user groups follow handoffs
+
+    add_usergroup_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
     if start:
         scheduler.start()
     return scheduler

@@ -60,18 +60,12 @@ def pg_url():
 
 @pytest.fixture(scope="session")
 def pg_migrated_template():
-    """A PostgreSQL database migrated to head once per run, the template of `pg_migrated_url`."""
+    """A PostgreSQL database migrated to head once per run: `pg_engine`'s databases are copies of it."""
     for url in _pg_database():
         eng = make_engine(url)
         upgrade(eng)
         eng.dispose()  # CREATE DATABASE … TEMPLATE needs it without connections
         yield url.rsplit("/", 1)[1]
-
-
-@pytest.fixture
-def pg_migrated_url(pg_migrated_template):
-    """URL of a new PostgreSQL database migrated to head (a copy of the template), dropped after the test."""
-    yield from _pg_database(pg_migrated_template)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -107,8 +101,15 @@ def any_engine(request):
 
 
 @pytest.fixture
-def pg_engine(pg_migrated_url):
-    """A migrated engine on a fresh PostgreSQL database (`pg_migrated_url`)."""
-    eng = make_engine(pg_migrated_url)
+def pg_engine(pg_url, pg_migrated_template):
+    """A migrated engine on `pg_url`'s database, made again as a copy of the migrated template
+    (~1.1 s instead of ~2.2 s for migrating it), so tests may open more engines on `pg_url`."""
+    name = pg_url.rsplit("/", 1)[1]
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_migrated_template}"'))
+    admin.dispose()
+    eng = make_engine(pg_url)
     yield eng
     eng.dispose()

@@ -1,9 +1,10 @@
 """The one test world: a team's Slack people in the stub, a provider account, linked schedules
 (members, destinations, shifts) in the database, and a settable clock.
 
-People: Alice (U1), Bob (U2), Carol (U3) (`PEOPLE`), known at PagerDuty as PU1-PU3 and at
-Opsgenie as og-u1-og-u3; `add_people` also adds Dave (U4, in no schedule), Mia (U9, manager of
-Platform) and root (UADM, workspace admin), and channel C1. Schedules, by what a test needs:
+People: Alice (U1), Bob (U2), Carol (U3) (`PEOPLE`), known at PagerDuty as PU1-PU3, at Opsgenie
+as og-u1-og-u3 and at JSM by Atlassian account ids (`ACCOUNTS`); `add_people` also adds Dave (U4,
+in no schedule), Mia (U9, manager of Platform) and root (UADM, workspace admin), and channel C1.
+Schedules, by what a test needs:
 
 - `add_world`: as linking leaves it (source = destination, three members), `weeks` weekly shifts
   round-robin from `shifts_from` (T0, a Monday); the sync, swap and journey tests;
@@ -27,18 +28,27 @@ from sqlmodel import Session, select
 from bot.config import Settings
 from bot.context import Context
 from bot.crypto import KeyBox
+from bot.providers import JsmCredentials
 from bot.services.assignments import extend_assignments  # bound here: fakes of it never reach add_platform
 from bot.store import Connection, Destination, Member, Schedule, Shift, session_scope
 from tests.providers.fixtures import pd_entry, pd_error, pd_layer, pd_schedule, pd_user, pd_users_page
-from tests.sync_io.fakes import T0
+from tests.sync_io.fakes import JSM_CLOUD, JSM_SITE, T0
 
 PD = "https://api.pagerduty.com"
 PD_KEY = "u+pdKEY/secret-0123456789abcdef"  # has characters that URL-encoding changes
 OG_KEY = "00000000-fake-og-key-0000-aaaabbbbcccc"
+JSM_SECRET = JsmCredentials(JSM_SITE, "ops@example.com", "ATATT3x-fake-jsm-token-0000cdef", JSM_CLOUD).pack()
 PEOPLE = [("U1", "Alice Adams", "alice@example.com"), ("U2", "Bob Brown", "bob@example.com"),
           ("U3", "Carol Chen", "carol@example.com")]
 PD_USERS = ("PU1", "PU2", "PU3")
 OG_USERS = ("og-u1", "og-u2", "og-u3")
+JSM_USERS = ("5b10a2844c20165700ede21g", "5b10ac8d82e05b22cc7d4ef5", "5b109f2e9729b51b54dc274d")
+# per provider: its people's ids, the key, the connection's name, the schedule id linking leaves
+ACCOUNTS = {
+    "pagerduty": (PD_USERS, PD_KEY, "Acme PD", "PSCHED1"),
+    "opsgenie": (OG_USERS, OG_KEY, "Acme OG", "og-sched-1"),
+    "jsm": (JSM_USERS, JSM_SECRET, "Acme JSM", "jsm-sched-1"),
+}
 USERS = {pid: (name, email) for pid, (_, name, email) in zip(PD_USERS, PEOPLE, strict=True)}  # PagerDuty's view
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)  # Platform's clock (a Friday)
 
@@ -57,9 +67,10 @@ class Clock:
         return self.now
 
 
-def make_ctx(engine, clock: Clock, http, settings: Settings | None = None) -> Context:
+def make_ctx(engine, clock: Clock, transport: httpx.BaseTransport | None = None,
+             settings: Settings | None = None) -> Context:
     settings = settings or Settings(secret_key=Fernet.generate_key().decode())
-    return Context(settings=settings, engine=engine, keys=KeyBox(settings.secret_key), http_client=http,
+    return Context(settings=settings, engine=engine, keys=KeyBox(settings.secret_key), transport=transport,
                    clock=clock, sleep=lambda _s: None)
 
 
@@ -91,12 +102,10 @@ def platform_team(slack):
 
 def add_connection(ctx: Context, team_id: str = "T1", name: str | None = None, can_write: bool | None = True,
                    provider: str = "pagerduty") -> int:
-    pd = provider == "pagerduty"
+    _, key, default_name, _ = ACCOUNTS[provider]
     with session_scope(ctx.engine) as session:
-        conn = Connection(team_id=team_id, provider=provider, region="us",
-                          name=name or ("Acme PD" if pd else "Acme OG"),
-                          api_key_encrypted=ctx.keys.encrypt(PD_KEY if pd else OG_KEY), key_hint="…cdef",
-                          can_write=can_write)
+        conn = Connection(team_id=team_id, provider=provider, region="us", name=name or default_name,
+                          api_key_encrypted=ctx.keys.encrypt(key), key_hint="…cdef", can_write=can_write)
         session.add(conn)
         session.flush()
         return conn.id
@@ -137,16 +146,16 @@ def add_world(ctx: Context, *, provider: str = "pagerduty", weeks: int = 5, name
               can_write: bool | None = True, people: int = 2, shifts_from: datetime = T0) -> World:
     """A schedule as linking leaves it (source = destination), with `weeks` weekly shifts round-robin
     among the first `people` members."""
-    pd = provider == "pagerduty"
+    users, _, _, default_sid = ACCOUNTS[provider]
     conn_id = add_connection(ctx, team_id, can_write=can_write, provider=provider)
     with session_scope(ctx.engine) as session:
         sched = Schedule(team_id=team_id, name=name, connection_id=conn_id,
-                         source_schedule_id=provider_schedule_id or ("PSCHED1" if pd else "og-sched-1"),
+                         source_schedule_id=provider_schedule_id or default_sid,
                          time_zone="Europe/Berlin", channel_id=channel_id, managers=managers,
                          horizon_days=horizon_days)
         session.add(sched)
         session.flush()
-        members = _add_members(session, sched, PEOPLE, provider_users or (PD_USERS if pd else OG_USERS))
+        members = _add_members(session, sched, PEOPLE, provider_users or users)
         dest = Destination(team_id=team_id, schedule_id=sched.id, connection_id=conn_id,
                            provider_schedule_id=sched.source_schedule_id, provider_schedule_name=name)
         session.add(dest)
