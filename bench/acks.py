@@ -45,11 +45,11 @@ from bot.services import background
 from bot.store import DriftAlert, session_scope
 from bot.store.db import make_engine, upgrade
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import PD_KEY, Clock, add_world, install_fake_assignments, shifts
 from tests.slack.loopback import loopback, post
 from tests.slack.payloads import SIGNING_SECRET, block_actions, form, interactive, sign, slash_command
 from tests.slack.stub import SlackStub
 from tests.sync_io.fakes import PD, T0, FakePagerDuty
-from tests.sync_io.world import PD_KEY, Clock, add_world, install_fake_assignments, shifts
 
 LATENCY = 0.05  # seconds per provider request (the issue measured with 50 ms)
 COMMANDS = 100

@@ -27,6 +27,7 @@ from bot.ids import ActionId, BlockId, ButtonId, CallbackId, FormBlock, SwapButt
 from bot.providers.timefmt import parse
 from bot.services import resync
 from bot.store import Destination, DriftAlert, Member, Schedule, Shift, session_scope
+from tests.plugins.world import OG_KEY, PD_KEY, Clock
 from tests.slack.payloads import (
     app_home_opened,
     block_actions,
@@ -41,7 +42,6 @@ from tests.slack.payloads import (
     select as sel,
 )
 from tests.sync_io.fakes import JSM_SITE, T0, FakeJsm, FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import OG_KEY, PD_KEY, Clock
 
 NOW = T0 + timedelta(days=2, hours=3)  # Wednesday 4 Nov 2026, 12:00 UTC: Bob's week at the provider
 WEEK = timedelta(days=7)

@@ -19,10 +19,10 @@ from bot.services import oncall_group
 from bot.services.history import PAGE_SIZE, describe
 from bot.store import AuditEvent, audit, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world, install_fake_assignments
 from tests.slack.payloads import block_actions
 from tests.swaps.conftest import NOW
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, install_fake_assignments
 
 
 @pytest.fixture(autouse=True)

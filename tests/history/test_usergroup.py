@@ -16,11 +16,11 @@ from bot.services import oncall_group
 from bot.store import Schedule, Shift, session_scope
 from bot.store.shifts import reassign_shift
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world, install_fake_assignments
 from tests.slack.blockkit import assert_view
 from tests.slack.payloads import block_actions, conversation, multi, number, text, users, view_submission
 from tests.swaps.conftest import NOW
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, install_fake_assignments
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.store import Member, Shift, session_scope
-from tests.sync_io.world import Clock, add_world, make_ctx
+from tests.plugins.world import Clock, add_world, make_ctx
 
 WEEKS = [datetime(2026, 3, 23, 8, tzinfo=UTC), datetime(2026, 3, 30, 7, tzinfo=UTC),
          datetime(2026, 4, 6, 7, tzinfo=UTC), datetime(2026, 4, 13, 7, tzinfo=UTC)]

@@ -16,7 +16,7 @@ from bot.services.handover import Handover, RoleLine
 from bot.services.reminder_times import Slot
 from bot.store import Destination, DriftAlert, HandoverSent, Schedule, make_engine, session_scope
 from tests.notify.conftest import add_platform
-from tests.sync_io.world import Clock, make_ctx
+from tests.plugins.world import Clock, make_ctx
 
 
 def utc(*args) -> datetime:

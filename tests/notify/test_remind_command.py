@@ -22,8 +22,8 @@ from bot.services.manage import EditRequest, edit_data, edit_schedule
 from bot.store import Member, Schedule, Shift, session_scope
 from bot.views.edit import edit_modal
 from tests.notify.conftest import ZONES, add_platform
+from tests.plugins.world import Clock
 from tests.slack.payloads import block_actions, view_submission
-from tests.sync_io.world import Clock
 
 
 @pytest.mark.parametrize(("text", "offsets"), [("", None), ("off", ()), ("1h", ("1h",)), ("1h 1d", ("1d", "1h")),

@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 from sqlalchemy import event
 
 from bot.services.home import publish_homes
+from tests.plugins.world import PEOPLE, Clock, add_world, install_fake_assignments, make_ctx
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import PEOPLE, Clock, add_world, install_fake_assignments, make_ctx
 
 SCHEDULES = 3
 

@@ -59,6 +59,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+from bot.sandbox.http import serve_in_thread
 from bot.sandbox.slack_usergroups import METHODS as USERGROUP_METHODS
 from bot.sandbox.slack_usergroups import Usergroups
 from tests.slack import rules
@@ -96,6 +97,7 @@ class SlackStub:
         self._calls: list[Call] = []
         self._lock = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
+        self._stop: Callable[[], None] | None = None
         self._members: dict[str, set[str] | None] = {}
         self._messages: set[tuple[str, str]] = set()  # (channel, ts) of every message posted
         self._ts = 0
@@ -133,13 +135,12 @@ class SlackStub:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="slack-stub", daemon=True).start()
+        self._stop = serve_in_thread(self._server, "slack-stub")
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._stop:
+            self._stop()
 
     @property
     def base_url(self) -> str:

@@ -26,10 +26,10 @@ from bot.services import authz, swaps, swaps_request
 from bot.services.authz import Action
 from bot.services.swaps_select import SWAP, Window
 from bot.store import DriftAlert, session_scope
+from tests.plugins.world import Clock, add_world, shifts
 from tests.slack.payloads import block_actions, multi, view_submission
 from tests.slack.payloads import select as sel
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, shifts
 
 SCHED = "Platform primary"
 BOB = "U2"

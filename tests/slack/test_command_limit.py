@@ -11,7 +11,7 @@ import pytest
 
 from bot.commands.command_limit import CommandLimiter
 from bot.config import ConfigError, Settings
-from tests.slack.world import PD, PD_KEY, add_connection, pd_account
+from tests.plugins.world import PD, PD_KEY, add_connection, pd_account
 
 
 def test_limiter_counts_a_sliding_minute_per_person():

@@ -13,9 +13,9 @@ from sqlmodel import select
 
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.store import Connection, session_scope
+from tests.plugins.world import PD, PD_KEY, pd_account
 from tests.slack.blockkit import assert_view
 from tests.slack.payloads import block_actions, radio, text, view_submission
-from tests.slack.world import PD, PD_KEY, pd_account
 
 # the key check runs on the real work pool here, as in production (the tests wait for its answer)
 pytestmark = pytest.mark.usefixtures("work_pool")

@@ -24,11 +24,11 @@ from bot.store import AuditEvent, Connection, Destination, Member, ProviderUser,
 from bot.sync.engine import sync_schedule
 from bot.sync.inputs import cache_users
 from bot.views.edit import edit_modal
+from tests.plugins.world import JSM_SECRET, JSM_USERS, PEOPLE, Clock, add_world
 from tests.slack.blockkit import assert_view
 from tests.slack.payloads import conversation, multi, number, users, view_submission
 from tests.slack.payloads import select as sel
 from tests.sync_io.fakes import T0, FakeJsm, FakePagerDuty
-from tests.sync_io.world import JSM_SECRET, JSM_USERS, PEOPLE, Clock, add_world
 
 NOW = T0 + timedelta(days=2, hours=3)
 BOB = JSM_USERS[1]

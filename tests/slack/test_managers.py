@@ -15,9 +15,9 @@ from sqlmodel import select
 from bot.ids import CallbackId, FormBlock, SwapButtonId, SyncButtonId
 from bot.store import DriftAlert, Schedule, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world, shifts
 from tests.slack.payloads import block_actions, conversation, multi, number, users, view_submission
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, shifts
 
 SCHED = "Platform primary"
 

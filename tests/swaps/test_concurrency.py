@@ -13,9 +13,9 @@ from bot.services import swaps, swaps_answer, swaps_request
 from bot.services.errors import UserError
 from bot.store import AuditEvent, session_scope
 from bot.store.models import SwapClaim, SwapRequest
+from tests.plugins.world import Clock, add_world, make_ctx
 from tests.swaps.conftest import NOW
 from tests.swaps.helpers import owners, ready, submit
-from tests.sync_io.world import Clock, add_world, make_ctx
 
 THREADS = 6
 

@@ -12,9 +12,9 @@ from bot.services.errors import UserError
 from bot.services.swaps_select import Window
 from bot.store import AuditEvent, Schedule, SwapRequest, session_scope
 from bot.store.models import SwapClaim
+from tests.plugins.world import add_world
 from tests.swaps.helpers import add_time_off, owners, prepare, query, ready, shift_rows, submit
 from tests.sync_io.fakes import T0
-from tests.sync_io.world import add_world
 
 ALICE_BOB = ["U1", "U2", "U1", "U2", "U1"]
 

@@ -13,9 +13,9 @@ from sqlmodel import select
 from bot.ids import SyncButtonId
 from bot.store import AuditEvent, DriftAlert, ExportedOverride, Schedule, Shift, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world, destination, shifts
 from tests.slack.payloads import block_actions
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, destination, shifts
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world, destination, make_ctx
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, destination, make_ctx
 
 
 @pytest.fixture

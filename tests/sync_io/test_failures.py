@@ -16,9 +16,9 @@ from bot.store import Connection, Destination, ExportedOverride, Schedule, sessi
 from bot.sync.engine import sync_schedule
 from bot.sync.inputs import destination_inputs, destination_key, exported_records
 from bot.sync.plan import plan_export
+from tests.plugins.world import OG_KEY, PD_KEY, Clock, add_world, destination
 from tests.providers.fixtures import og_error, pd_error
 from tests.sync_io.fakes import PD, T0, FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import OG_KEY, PD_KEY, Clock, add_world, destination
 
 
 @pytest.fixture

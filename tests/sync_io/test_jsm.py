@@ -20,8 +20,8 @@ from bot.services.link import Target
 from bot.services.manage import EditRequest, edit_schedule
 from bot.store import Connection, Destination, ExportedOverride, Shift, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import JSM_SECRET, JSM_USERS, PEOPLE, Clock, add_world, destination
 from tests.sync_io.fakes import T0, FakeJsm, FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import JSM_SECRET, JSM_USERS, PEOPLE, Clock, add_world, destination
 
 NOW = T0 + timedelta(days=2, hours=3)
 

@@ -16,8 +16,8 @@ import bot.sync.engine as engine_mod
 from bot.config import Settings
 from bot.store import ExportedOverride, session_scope
 from bot.store.db import make_engine
+from tests.plugins.world import Clock, add_world, make_ctx
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, make_ctx
 
 SCHEDULES = 4
 ROUNDS = 3

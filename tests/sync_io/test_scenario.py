@@ -16,9 +16,9 @@ from sqlmodel import select
 from bot.ids import SyncButtonId
 from bot.store import AuditEvent, DriftAlert, ExportedOverride, Shift, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world, destination, shifts
 from tests.slack.payloads import block_actions
 from tests.sync_io.fakes import JSM_CLOUD, T0, FakeJsm, FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, destination, shifts
 
 NOW = T0 + timedelta(days=2, hours=3)
 

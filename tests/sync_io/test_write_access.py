@@ -6,10 +6,10 @@ import httpx
 
 from bot.store import Connection, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import add_world
 from tests.providers.fixtures import og_error
 from tests.sync_io import test_failures
 from tests.sync_io.fakes import OG, FakeOpsgenie
-from tests.sync_io.world import add_world
 
 env = test_failures.env  # the fixture: (Slack env, respx router, clock, Slack client)
 
