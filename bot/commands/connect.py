@@ -26,10 +26,10 @@ from bot.commands.common import (
     state_value,
 )
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId
+from bot.notify.home import refresh_homes
 from bot.services import background
 from bot.services import connect as service
 from bot.services.errors import FieldError
-from bot.services.home import refresh_homes
 from bot.views.common import error_message, message, notice_modal
 from bot.views.connect import checking_modal, connect_modal, connected_message, connected_modal
 

@@ -11,7 +11,9 @@ from bot.commands import parser, registry
 from bot.commands.common import Request, later
 from bot.commands.values import button_id
 from bot.ids import SyncButtonId
-from bot.services.drift import alert_info, keep_drift, reapply_drift, set_drift_mode
+from bot.notify.slack import slack_notify
+from bot.notify.sync import sync_and_notify
+from bot.services.drift import REEXPORT_WAIT_SECONDS, alert_info, keep_drift, reapply_drift, set_drift_mode
 from bot.services.errors import UserError
 from bot.views.common import message
 from bot.views.drift import refusal_text
@@ -52,11 +54,14 @@ def _decide(body: dict, client: WebClient, context, action: dict, reapply: bool)
         if req.user_id not in info.managers and not req.is_admin():
             req.reply(message(refusal_text(info.managers)))
             return
-        if reapply:
-            report = reapply_drift(req.ctx, client, req.team_id, info.alert_id, req.user_id)
+        decide = reapply_drift if reapply else keep_drift
+        done = decide(req.ctx, slack_notify(client), req.team_id, info.alert_id, req.user_id)
+        report = (sync_and_notify(req.ctx, done.schedule_id, client=client, only_shift_ids=done.reexport,
+                                  wait=REEXPORT_WAIT_SECONDS) if reapply or done.reexport else None)
+        if report is not None and reapply:
             req.reply(sync_message([report]))
         else:
-            changes = keep_drift(req.ctx, client, req.team_id, info.alert_id, req.user_id)
+            changes = done.changes
             extra = f" {len(changes)} shift(s) now assigned to whoever the provider pages." if changes else ""
             req.reply(message(":ballot_box_with_check: Kept the provider's version; this drift will not be "
                               f"alerted again.{extra}"))

@@ -11,10 +11,10 @@ from bot.commands.common import Request, admin_submission, guard_submission, sta
 from bot.commands.link import target_of
 from bot.commands.values import button_id, meta_id
 from bot.ids import ButtonId, CallbackId, FormBlock
+from bot.notify.home import refresh_homes_later
 from bot.services import lookup
 from bot.services import schedules as schedules_service
 from bot.services.errors import FieldError, UserError
-from bot.services.home import refresh_homes_later
 from bot.services.link import Target, after_link
 from bot.services.manage import EditRequest, edit_data, edit_schedule
 from bot.store import session_scope

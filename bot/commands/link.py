@@ -20,10 +20,10 @@ from bot.commands.common import (
 )
 from bot.commands.values import StaleInput, id_value, pair_value
 from bot.ids import ButtonId, CallbackId, FormBlock
+from bot.notify.home import refresh_homes
 from bot.services import lookup
 from bot.services import schedules as schedules_service
 from bot.services.errors import FieldError, UserError
-from bot.services.home import refresh_homes
 from bot.services.link import LinkRequest, Target, check_link, link_schedule
 from bot.services.schedules import ConnectionRef
 from bot.store import session_scope

@@ -11,12 +11,12 @@ from slack_bolt import App
 
 from bot.commands import parser, registry
 from bot.commands.common import Request
+from bot.notify.sync import sync_and_notify
 from bot.services import lookup
 from bot.services.auth import manager_refusal
 from bot.services.errors import UserError
 from bot.services.timeoff import is_manager
 from bot.store import Schedule, session_scope
-from bot.sync.engine import sync_schedule
 from bot.views.common import message
 from bot.views.sync import sync_message, syncing_message
 
@@ -61,7 +61,7 @@ def run(req: Request, cmd: SyncCmd) -> None:
         req.reply(message(manager_refusal(req.ctx, ACTION)))
         return
     req.reply(syncing_message([n for _, n in targets]))
-    reports = [sync_schedule(req.ctx, sid, client=req.client, wait=5.0) for sid, _ in targets]
+    reports = [sync_and_notify(req.ctx, sid, client=req.client, wait=5.0) for sid, _ in targets]
     req.reply(sync_message(reports))
 
 

@@ -45,6 +45,7 @@ def slack_notify(client: WebClient | None) -> Notify | None:
     def notify(event: Event) -> Delivered | None:
         if not event.channel:
             return None
-        return post(client, event.channel, render(event), getattr(event, "ts", None))
+        ts = event.ts if isinstance(event, DriftAlertChanged) else None
+        return post(client, event.channel, render(event), ts)
 
     return notify

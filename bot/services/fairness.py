@@ -17,9 +17,9 @@ from bot.context import Context
 from bot.rota.fairness import fairness_report
 from bot.rota.model import Window
 from bot.services import lookup
-from bot.services.assignments import load_inputs, to_rota
 from bot.services.errors import UserError
 from bot.store import Member, Schedule, Shift, session_scope
+from bot.sync.assignments import load_inputs, to_rota
 
 DEFAULT_DAYS = 90
 MAX_SCHEDULES = 3

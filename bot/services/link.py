@@ -273,17 +273,17 @@ def _cache_user(session, team_id: str, connection_id: int, user) -> None:
 
 
 def after_link(ctx: Context, schedule_id: int) -> int | None:
-    """Seam to assignment generation: `bot.services.assignments.extend_assignments` (written by the lead).
+    """Seam to assignment generation: `bot.sync.assignments.extend_assignments` (written by the lead).
 
     Returns the number of shifts it assigned, or None when the module is not there yet or failed
     (the next sync run assigns them then).
     """
     try:
-        assignments = importlib.import_module("bot.services.assignments")
+        assignments = importlib.import_module("bot.sync.assignments")
     except ModuleNotFoundError as exc:
-        if exc.name != "bot.services.assignments":
+        if exc.name != "bot.sync.assignments":
             raise
-        log.info("bot.services.assignments is not available yet: schedule %s gets shifts on the next sync", schedule_id)
+        log.info("bot.sync.assignments is not available yet: schedule %s gets shifts on the next sync", schedule_id)
         return None
     try:
         with session_scope(ctx.engine) as session:

@@ -11,7 +11,6 @@ from bot.ids import FormBlock
 from bot.providers import ProviderError
 from bot.rota.model import PRIMARY, SECONDARY
 from bot.services import lookup
-from bot.services.assignments import schedule_roles
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
 from bot.services.directory import Directory
 from bot.services.errors import FieldError
@@ -30,6 +29,7 @@ from bot.store import (
     SwapRequest,
     session_scope,
 )
+from bot.sync.assignments import schedule_roles
 
 EDIT_DEADLINE_SECONDS = 2.0
 

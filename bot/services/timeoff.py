@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.context import Context
-from bot.services.assignments import replace_after_time_off
 from bot.services.auth import is_admin
 from bot.services.directory import Directory
 from bot.services.errors import UserError
 from bot.store.models import AuditEvent, Member, Schedule, TimeOff
+from bot.sync.assignments import replace_after_time_off
 
 MAX_DAYS = 366
 

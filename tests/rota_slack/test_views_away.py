@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.services import resync
+from bot.notify import sync as resync
 from bot.services.timeoff import AwayResult, Entry, Holder, MovedShift, OpenShift, ReplacementOutcome
 from bot.views.away import (
     away_confirmation,

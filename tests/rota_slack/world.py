@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from bot.context import Context
-from bot.services.assignments import extend_assignments
 from bot.store import Connection, Member, Schedule, Shift, session_scope
+from bot.sync.assignments import extend_assignments
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)  # a Friday
 PEOPLE = [("U1", "Alice Adams", "alice@example.com"), ("U2", "Bob Brown", "bob@example.com"),

@@ -1,4 +1,4 @@
-"""The sync I/O tests run against a deterministic stand-in for `bot.services.assignments`
+"""The sync I/O tests run against a deterministic stand-in for `bot.sync.assignments`
 (weekly round-robin of the first two members), so export behaviour is tested on its own."""
 
 import pytest
@@ -13,14 +13,7 @@ def fake_assignments(monkeypatch):
 
 @pytest.fixture
 def job_module():
-    """`bot.sync.job`, forgotten again afterwards: tests/slack/test_server.py fakes that module in
-    sys.modules, which only works while the package attribute `bot.sync.job` is absent."""
-    import sys
+    """`bot.jobs`: the sync round that tells Slack, and the scheduler."""
+    from bot import jobs
 
-    import bot.sync
-    from bot.sync import job
-
-    yield job
-    sys.modules.pop("bot.sync.job", None)
-    if hasattr(bot.sync, "job"):
-        delattr(bot.sync, "job")
+    return jobs

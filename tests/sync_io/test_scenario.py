@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.ids import SyncButtonId
+from bot.notify.sync import sync_and_notify
 from bot.store import AuditEvent, DriftAlert, ExportedOverride, Shift, session_scope
-from bot.sync.engine import sync_schedule
 from tests.slack.payloads import block_actions
 from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
 from tests.sync_io.world import Clock, add_world, destination, shifts
@@ -56,7 +56,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
     rows = shifts(ctx, world.schedule_id)
 
     # 1. first export: one override per shift; PagerDuty in one bulk request, Opsgenie one per override
-    d = sync_schedule(ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client).destinations[0]
     assert (d.created, d.deleted, d.status) == (5, 0, "ok")
     assert len(fake.requests("POST")) == (1 if kind == "pagerduty" else 5)
     assert destination(ctx, world.destination_id).exported_until == rows[-1].end
@@ -66,7 +66,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
     second = rows[1]
     fake.hand_override(carol, second.start, second.end)
     fake.log.clear()
-    d = sync_schedule(ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client).destinations[0]
     assert fake.writes() == [], "a hand edit before the mark is kept"
     assert d.drifting == 1
     posted = slack.stub.bodies("chat.postMessage")
@@ -79,7 +79,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
     assert alert.status == "open" and alert.message_ts
 
     # 3. the next run does not alert the same drift again
-    sync_schedule(ctx, world.schedule_id, client=client)
+    sync_and_notify(ctx, world.schedule_id, client=client)
     assert len(slack.stub.calls("chat.postMessage")) == 1
     assert slack.stub.calls("chat.update") == []
 
@@ -102,7 +102,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
         assert session.get(DriftAlert, alert.id).status == "reapplied"
         assert session.exec(select(AuditEvent).where(AuditEvent.action == "drift.reapply")).first()
     fake.log.clear()
-    d = sync_schedule(ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client).destinations[0]
     assert fake.writes() == [] and d.drifting == 0
     assert len(slack.stub.calls("chat.postMessage")) == 1
 
@@ -113,7 +113,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
         row.member_id, row.version = world.member_ids[2], row.version + 1
         before = {o.override_id for o in session.exec(select(ExportedOverride))}
     fake.log.clear()
-    d = sync_schedule(ctx, world.schedule_id, client=client, only_shift_ids=[fourth.id]).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client, only_shift_ids=[fourth.id]).destinations[0]
     assert (d.created, d.deleted) == (1, 1)
     created = _posted_overrides(fake)
     assert len(created) == 1
@@ -138,7 +138,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
     mark = destination(ctx, world.destination_id).exported_until
     clock.advance(days=9)
     fake.log.clear()
-    report = sync_schedule(ctx, world.schedule_id, client=client)
+    report = sync_and_notify(ctx, world.schedule_id, client=client)
     d = report.destinations[0]
     new = [s for s in shifts(ctx, world.schedule_id) if s.start >= mark]
     assert report.assigned == len(new) >= 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -98,7 +96,7 @@ def destination(ctx: Context, destination_id: int) -> Destination:
 
 
 def install_fake_assignments(monkeypatch, people: int = 2) -> None:
-    """A stand-in for `bot.services.assignments` (the lead's module): weekly round-robin shifts up
+    """A stand-in for `bot.sync.assignments` : weekly round-robin shifts up
     to the horizon, like the real one fills them."""
 
     def extend_assignments(ctx, session, schedule, now=None):
@@ -119,12 +117,6 @@ def install_fake_assignments(monkeypatch, people: int = 2) -> None:
         session.flush()
         return added
 
-    try:
-        import bot.services.assignments as real
-    except ModuleNotFoundError:
-        real = types.ModuleType("bot.services.assignments")
-        monkeypatch.setitem(sys.modules, "bot.services.assignments", real)
-        import bot.services
+    import bot.sync.assignments as real
 
-        monkeypatch.setattr(bot.services, "assignments", real, raising=False)
-    monkeypatch.setattr(real, "extend_assignments", extend_assignments, raising=False)
+    monkeypatch.setattr(real, "extend_assignments", extend_assignments)

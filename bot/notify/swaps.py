@@ -16,8 +16,9 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.context import Context
+from bot.notify.home import publish_home
+from bot.notify.sync import sync_and_notify
 from bot.providers import ProviderKind
-from bot.services.home import publish_home
 from bot.services.swaps import SwapInfo
 from bot.services.swaps_answer import expire_due
 from bot.services.swaps_select import COVER
@@ -36,10 +37,8 @@ EXPIRY_SWEEP_MINUTES = 5
 
 def reexport(ctx: Context, client: WebClient | None, info: SwapInfo) -> list[str]:
     """Export the moved shifts now (only their overrides change); one line per destination."""
-    from bot.sync.engine import sync_schedule
-
     try:
-        report = sync_schedule(ctx, info.schedule_id, client=client, only_shift_ids=info.shift_ids,
+        report = sync_and_notify(ctx, info.schedule_id, client=client, only_shift_ids=info.shift_ids,
                                wait=EXPORT_WAIT_SECONDS)
     except Exception:
         log.exception("re-export after swap %s failed", info.id)
