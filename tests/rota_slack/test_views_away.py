@@ -53,10 +53,8 @@ def test_dms_list_and_cancel_validate():
 
 
 def test_sync_now_exports_only_the_changed_shifts(monkeypatch):
-    import bot.sync.engine as engine
-
     calls = []
-    monkeypatch.setattr(engine, "sync_schedule", lambda ctx, sid, **kw: calls.append((sid, kw)))
+    monkeypatch.setattr(resync, "sync_and_notify", lambda ctx, sid, **kw: calls.append((sid, kw)))
     launched = []
     monkeypatch.setattr(resync, "launch", launched.append)
     resync.after_change(None, None, {})
