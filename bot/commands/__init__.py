@@ -19,7 +19,7 @@ MODULES = [
     "who",
     "unlink",
     "edit",
-    "away",  # issue 4 (rota): time off, calendar feeds, fairness, pattern
+    "away",  # rota: time off, calendar feeds, fairness, pattern
     "fairness",
     "calendar",
     "pattern",
@@ -27,7 +27,7 @@ MODULES = [
     "sync",
     "plan",
     "drift",
-    "swap",  # issue 6 (swaps): swap, cover, undo
+    "swap",  # swaps: swap, cover, undo
     "cover",
     "undo",
     "oncall",  # the /oncall router itself

@@ -14,12 +14,12 @@ from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.notify.home import refresh_homes_later
 from bot.services import lookup
 from bot.services import schedules as schedules_service
-from bot.services.errors import FieldError, UserError
+from bot.services.errors import Field, FieldError, UserError
 from bot.services.link import Target, after_link
 from bot.services.manage import EditRequest, edit_data, edit_schedule
 from bot.store import session_scope
 from bot.views.common import loading_modal, message, notice_modal
-from bot.views.edit import edit_modal
+from bot.views.edit import FIELD_BLOCKS, edit_modal
 
 ACTION = "edit schedules"
 NOT_IN_CHANNEL = "I am not a member of that channel: invite me there first (/invite @oncall) or pick another one."
@@ -61,10 +61,10 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         try:
             horizon = int(state_value(view, FormBlock.EDIT_HORIZON, FormBlock.INPUT) or 0)
         except ValueError:
-            raise FieldError(FormBlock.EDIT_HORIZON, "Type a whole number of days, e.g. 30.") from None
+            raise FieldError(Field.HORIZON, "Type a whole number of days, e.g. 30.") from None
         channel = state_value(view, FormBlock.EDIT_CHANNEL, FormBlock.INPUT)
         if channel and not req.directory.bot_in_channel(channel):
-            raise FieldError(FormBlock.EDIT_CHANNEL, NOT_IN_CHANNEL)
+            raise FieldError(Field.CHANNEL, NOT_IN_CHANNEL)
         targets = _targets(view, FormBlock.EDIT_DESTINATIONS)
         if targets is None:  # the block was not shown: keep the current destinations
             targets = edit_data(req.ctx, req.team_id, schedule_id).destinations
@@ -74,7 +74,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
             secondary=_targets(view, FormBlock.EDIT_SECONDARY),
         ))
     except FieldError as exc:
-        ack(response_action="errors", errors={exc.block_id: exc.message})
+        ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: exc.message})
         return
     except UserError as exc:
         ack(response_action="update", view=notice_modal("Edit schedule", exc.message))

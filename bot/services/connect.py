@@ -17,7 +17,6 @@ from sqlmodel import select
 
 from bot.context import Context
 from bot.crypto import key_hint
-from bot.ids import BlockId
 from bot.providers import (
     AuthError,
     NotFound,
@@ -32,7 +31,7 @@ from bot.providers import (
 )
 from bot.redact import register_secret
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
-from bot.services.errors import FieldError
+from bot.services.errors import Field, FieldError
 from bot.store import AuditEvent, Connection, session_scope
 from bot.sync.access import probe_write
 
@@ -70,16 +69,16 @@ def read_form(team_id: str, provider: str | None, region: str | None, name: str 
     key = (api_key or "").strip()
     register_secret(key)
     if provider not in {k.value for k in ProviderKind}:
-        raise FieldError(BlockId.CONNECT_PROVIDER, "Pick PagerDuty or Opsgenie.")
+        raise FieldError(Field.PROVIDER, "Pick PagerDuty or Opsgenie.")
     name = (name or "").strip()
     if not name:
-        raise FieldError(BlockId.CONNECT_NAME, "Give the account a name, e.g. `Acme PagerDuty`.")
+        raise FieldError(Field.NAME, "Give the account a name, e.g. `Acme PagerDuty`.")
     if len(name) > NAME_MAX:
-        raise FieldError(BlockId.CONNECT_NAME, f"Keep the name under {NAME_MAX} characters.")
+        raise FieldError(Field.NAME, f"Keep the name under {NAME_MAX} characters.")
     if not key:
-        raise FieldError(BlockId.CONNECT_API_KEY, "Paste the API key.")
+        raise FieldError(Field.API_KEY, "Paste the API key.")
     if any(c.isspace() for c in key) or len(key) < 8:
-        raise FieldError(BlockId.CONNECT_API_KEY, "That does not look like an API key: paste it whole, without spaces.")
+        raise FieldError(Field.API_KEY, "That does not look like an API key: paste it whole, without spaces.")
     with session_scope(ctx.engine) as session:
         _check_name_free(session, team_id, name)
     return ConnectForm(ProviderKind(provider), Region(region or "us"), name, key)
@@ -88,7 +87,7 @@ def read_form(team_id: str, provider: str | None, region: str | None, name: str 
 def _check_name_free(session, team_id: str, name: str) -> None:
     taken = session.exec(select(Connection).where(Connection.team_id == team_id, Connection.name == name)).first()
     if taken:
-        raise FieldError(BlockId.CONNECT_NAME, f"A connection called `{name}` exists already: pick another name.")
+        raise FieldError(Field.NAME, f"A connection called `{name}` exists already: pick another name.")
 
 
 def deadline_for(ctx: Context) -> float:
@@ -99,16 +98,16 @@ def _refusal(form: ConnectForm, exc: ProviderError) -> FieldError:
     """A failed key check, in words, under the field the person should look at."""
     region = f"Check the region ({form.region.value.upper()})"
     if isinstance(exc, AuthError):
-        return FieldError(BlockId.CONNECT_API_KEY, str(exc))
+        return FieldError(Field.API_KEY, str(exc))
     if isinstance(exc, PermissionDenied):
-        return FieldError(BlockId.CONNECT_API_KEY, f"{exc} The key must be allowed to read schedules.")
+        return FieldError(Field.API_KEY, f"{exc} The key must be allowed to read schedules.")
     if isinstance(exc, NotFound):
-        return FieldError(BlockId.CONNECT_REGION, f"{exc} {region}: the account may live in the other one.")
+        return FieldError(Field.REGION, f"{exc} {region}: the account may live in the other one.")
     if isinstance(exc, Unavailable) and exc.status is None:  # timeouts and unreachable hosts
-        return FieldError(BlockId.CONNECT_REGION, f"{exc} {region} and try again in a moment.")
+        return FieldError(Field.REGION, f"{exc} {region} and try again in a moment.")
     if isinstance(exc, RateLimited | Unavailable):
-        return FieldError(BlockId.CONNECT_API_KEY, f"{exc} Nothing was saved.")
-    return FieldError(BlockId.CONNECT_API_KEY, str(exc))
+        return FieldError(Field.API_KEY, f"{exc} Nothing was saved.")
+    return FieldError(Field.API_KEY, str(exc))
 
 
 def try_key(ctx: Context, form: ConnectForm, deadline: float | None = None) -> list[RemoteSchedule]:
@@ -119,7 +118,7 @@ def try_key(ctx: Context, form: ConnectForm, deadline: float | None = None) -> l
         return run_with_deadline(provider.list_schedules, deadline)
     except DeadlineExceeded:
         raise FieldError(
-            BlockId.CONNECT_REGION,
+            Field.REGION,
             f"{form.provider.label} did not answer within {deadline:g} seconds. Check the region "
             f"({form.region.value.upper()}) and try again in a moment.",
         ) from None

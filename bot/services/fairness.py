@@ -107,7 +107,7 @@ def schedule_fairness(session: Session, schedule: Schedule, spec: WindowSpec, no
 
 
 def target_line(since: datetime, later: list[tuple[datetime, str]], zone: ZoneInfo) -> str:
-    """What the fair target is based on, in one line (issue 17)."""
+    """What the fair target is based on, in one line."""
     text = (f"Target: an equal share of every shift since {since.astimezone(zone):%a %d %b %Y} in this rotation, "
             "among the people who were members then")
     if later:

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from bot.context import Context
-from bot.ids import FormBlock
 from bot.providers import ProviderError
 from bot.rota.model import PRIMARY, SECONDARY
 from bot.services import lookup
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
 from bot.services.directory import Directory
-from bot.services.errors import FieldError
+from bot.services.errors import Field, FieldError
 from bot.services.link import HORIZON_MAX, HORIZON_MIN, Target
 from bot.store import (
     AuditEvent,
@@ -91,7 +90,7 @@ def check_roles_apart(primary: tuple[Target, ...], secondary: tuple[Target, ...]
     both = {t.value for t in primary} & {t.value for t in secondary}
     if both:
         names = ", ".join(sorted({t.name or t.schedule_id for t in secondary if t.value in both}))
-        raise FieldError(FormBlock.EDIT_SECONDARY,
+        raise FieldError(Field.SECONDARY,
                          f"{names} is already a primary destination: a provider schedule pages everyone in it, so "
                          "it would page both people. Give the secondary role a provider schedule of its own.")
 
@@ -106,9 +105,9 @@ def _provider_user_for(ctx: Context, session, conn: Connection, email: str) -> P
         users = run_with_deadline(ctx.provider_for(conn, timeout=EDIT_DEADLINE_SECONDS).list_users,
                                   EDIT_DEADLINE_SECONDS)
     except DeadlineExceeded:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"`{conn.name}` did not answer in time: try again.") from None
+        raise FieldError(Field.MEMBERS, f"`{conn.name}` did not answer in time: try again.") from None
     except ProviderError as exc:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"Could not read users from `{conn.name}`: {exc}") from None
+        raise FieldError(Field.MEMBERS, f"Could not read users from `{conn.name}`: {exc}") from None
     match = None
     for user in users:
         if user.email and user.email.lower() == email.lower():
@@ -123,11 +122,11 @@ def _provider_user_for(ctx: Context, session, conn: Connection, email: str) -> P
 def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, req: EditRequest) -> str:
     """Validate and apply; FieldError (nothing written) when an input is wrong. Returns the name."""
     if not HORIZON_MIN <= req.horizon_days <= HORIZON_MAX:
-        raise FieldError(FormBlock.EDIT_HORIZON, f"Pick between {HORIZON_MIN} and {HORIZON_MAX} days.")
+        raise FieldError(Field.HORIZON, f"Pick between {HORIZON_MIN} and {HORIZON_MAX} days.")
     if not req.member_slack_ids:
-        raise FieldError(FormBlock.EDIT_MEMBERS, "Keep at least one member.")
+        raise FieldError(Field.MEMBERS, "Keep at least one member.")
     if not req.destinations:
-        raise FieldError(FormBlock.EDIT_DESTINATIONS, "Keep at least one destination.")
+        raise FieldError(Field.DESTINATIONS, "Keep at least one destination.")
     now = ctx.clock()
     with session_scope(ctx.engine) as session:
         sched: Schedule = lookup.get_schedule(session, team_id, req.schedule_id)
@@ -137,12 +136,12 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
                               for d in session.exec(select(Destination).where(Destination.schedule_id == sched.id,
                                                                               Destination.role == SECONDARY)))
         elif SECONDARY not in schedule_roles(sched) and _added(session, sched, SECONDARY, secondary):
-            raise FieldError(FormBlock.EDIT_SECONDARY,
+            raise FieldError(Field.SECONDARY,
                              f"This schedule has no secondary role: turn it on first with "
                              f"`/oncall pattern {sched.name} roles primary,secondary`.")
         check_roles_apart(req.destinations, secondary)
-        for block, role, targets in ((FormBlock.EDIT_DESTINATIONS, PRIMARY, req.destinations),
-                                     (FormBlock.EDIT_SECONDARY, SECONDARY, secondary)):
+        for block, role, targets in ((Field.DESTINATIONS, PRIMARY, req.destinations),
+                                     (Field.SECONDARY, SECONDARY, secondary)):
             current = _current(session, sched, role)
             for t in targets:
                 lookup.ensure_unshared(session, team_id, block, t.connection_id, t.schedule_id,
@@ -180,18 +179,18 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
 def _new_member(ctx, session, directory: Directory, sched: Schedule, conn: Connection | None, uid: str, now) -> Member:
     user = directory.user(uid)
     if user is None:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"Slack does not know <@{uid}>.")
+        raise FieldError(Field.MEMBERS, f"Slack does not know <@{uid}>.")
     if user.deleted:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"{user.name} is deactivated in Slack: remove them from the list.")
+        raise FieldError(Field.MEMBERS, f"{user.name} is deactivated in Slack: remove them from the list.")
     if user.is_bot:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"{user.name} is a bot: remove it from the list.")
+        raise FieldError(Field.MEMBERS, f"{user.name} is a bot: remove it from the list.")
     if not user.email:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"Slack shows no email for {user.name}: the bot needs users:read.email.")
+        raise FieldError(Field.MEMBERS, f"Slack shows no email for {user.name}: the bot needs users:read.email.")
     source_id = None
     if conn is not None:
         pu = _provider_user_for(ctx, session, conn, user.email)
         if pu is None:
-            raise FieldError(FormBlock.EDIT_MEMBERS, f"{user.name} ({user.email}) has no user with that email in "
+            raise FieldError(Field.MEMBERS, f"{user.name} ({user.email}) has no user with that email in "
                                                      f"`{conn.name}`: add them there first.")
         source_id = pu.user_id
     member = Member(team_id=sched.team_id, schedule_id=sched.id, slack_user_id=uid, email=user.email,

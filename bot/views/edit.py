@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.ids import CallbackId, FormBlock
 from bot.rota.model import SECONDARY
+from bot.services.errors import Field
 from bot.services.link import Target
 from bot.services.manage import EditData
 from bot.services.schedules import ProviderSchedules
@@ -14,6 +15,11 @@ from bot.views.link import DESTINATIONS_HINT, channel_input, destination_select,
 
 SECONDARY_HINT = ("Provider schedules that page the secondary person, never one of the primary destinations: a "
                   "provider schedule pages everyone in it.")
+
+
+FIELD_BLOCKS = {Field.HORIZON: FormBlock.EDIT_HORIZON, Field.CHANNEL: FormBlock.EDIT_CHANNEL,
+                Field.MEMBERS: FormBlock.EDIT_MEMBERS, Field.DESTINATIONS: FormBlock.EDIT_DESTINATIONS,
+                Field.SECONDARY: FormBlock.EDIT_SECONDARY}
 
 
 def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], current: Sequence[Target], label: str,
