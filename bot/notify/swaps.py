@@ -211,12 +211,13 @@ EXPIRED = "expired: its first shift started before everyone accepted"
 ClientFor = Callable[[str], WebClient | None]  # team id -> a client for that workspace
 
 
-def expire_swap_requests(ctx: Context, client: WebClient | ClientFor | None, now: datetime | None = None) -> int:
-    """The periodic sweep: expire pending requests whose first shift has started and say so
-    (`client` may be a per-workspace factory, as with OAuth). Returns how many expired."""
+def expire_swap_requests(ctx: Context, client_for: ClientFor, now: datetime | None = None) -> int:
+    """The periodic sweep: expire pending requests whose first shift has started and say so in
+    each workspace (`client_for(team_id)`, one client per workspace with OAuth). Returns how many
+    expired."""
     infos = expire_due(ctx.engine, now or ctx.clock())
     for info in infos:
-        team_client = client if isinstance(client, WebClient) or client is None else client(info.team_id)
+        team_client = client_for(info.team_id)
         if team_client is not None:
             try:
                 after_lapse(ctx, team_client, info, EXPIRED)

@@ -148,7 +148,7 @@ def test_expired_requests_say_so_and_a_late_accept_is_refused(env):
     ask = dms(stub, "U2")[-1]
     clock.now = T0 + timedelta(days=7)
     client = WebClient(token="xoxb-test-token", base_url=stub.api_url)
-    assert expire_swap_requests(slack.ctx, client, clock.now) == 1
+    assert expire_swap_requests(slack.ctx, lambda _team: client, clock.now) == 1
     assert any("expired" in b["text"] for b in dms(stub, "U1"))
     assert any("expired" in dump(b) for b in stub.bodies("chat.update"))
     press(http, stub, ask, SwapButtonId.ACCEPT, "U2", channel="D2")
