@@ -9,6 +9,8 @@ import importlib
 
 from slack_bolt import App
 
+from bot.commands.guard import GuardedApp
+
 MODULES = [
     "help",
     "connect",
@@ -36,8 +38,6 @@ MODULES = [
 
 def register_all(app: App) -> None:
     """Every module registers on a `GuardedApp`: each listener acks and answers whatever it raises."""
-    from bot.commands.guard import GuardedApp
-
     guarded = GuardedApp(app)
     for name in MODULES:
         importlib.import_module(f"bot.commands.{name}").register(guarded)
