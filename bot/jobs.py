@@ -1,5 +1,6 @@
 """The bot's timers (APScheduler): the sync round every `SYNC_INTERVAL_MINUTES`, the calendar
-feed refresh and the swap-request expiry, each telling Slack through `bot.notify`.
+feed refresh, the swap-request expiry, reminders and handover messages, and the on-call user
+groups at each handoff, each telling Slack through `bot.notify`.
 
 - One job per kind (`max_instances=1`, `coalesce=True`): a round never overlaps the previous
   one, and missed rounds collapse into one.
@@ -17,9 +18,11 @@ from slack_sdk import WebClient
 
 from bot.context import Context
 from bot.notify.home import refresh_homes
+from bot.notify.job import add_notify_job
 from bot.notify.slack import slack_notify
 from bot.notify.swaps import add_expiry_job
 from bot.notify.timeoff import calendar_notices
+from bot.notify.usergroup import add_usergroup_job
 from bot.services.calendar import add_calendar_job
 from bot.store.slack_oauth import EncryptedInstallationStore
 from bot.sync.job import WORKERS, sync_round
@@ -86,6 +89,8 @@ def start_scheduler(ctx: Context, client: WebClient | None, *, start: bool = Tru
     client_for = lambda team_id: slack_client_for(ctx, client, team_id)  # noqa: E731
     add_calendar_job(scheduler, ctx, client_for, calendar_notices)
     add_expiry_job(scheduler, ctx, client_for)
+    add_notify_job(scheduler, ctx, client_for)
+    add_usergroup_job(scheduler, ctx, client_for)
     if start:
         scheduler.start()
     return scheduler

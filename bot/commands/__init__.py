@@ -32,6 +32,8 @@ MODULES = [
     "swap",  # swaps: swap, cover, undo
     "cover",
     "undo",
+    "remind",  # issue 14: reminders (and the reminder DM's swap/cover buttons)
+    "history",  # issue 14: the audit trail
     "oncall",  # the /oncall router itself
 ]
 

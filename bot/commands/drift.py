@@ -13,10 +13,11 @@ from bot.commands.values import button_id
 from bot.ids import SyncButtonId
 from bot.notify.slack import slack_notify
 from bot.notify.sync import sync_and_notify
-from bot.services.drift import REEXPORT_WAIT_SECONDS, alert_info, keep_drift, reapply_drift, set_drift_mode
+from bot.notify.usergroup import refresh_quietly
+from bot.services.authz import NotAllowed
+from bot.services.drift import REEXPORT_WAIT_SECONDS, keep_drift, reapply_drift, set_drift_mode
 from bot.services.errors import UserError
 from bot.views.common import message
-from bot.views.drift import refusal_text
 from bot.views.sync import sync_message
 
 USAGE = "drift <schedule> [alert|auto|off]"
@@ -40,8 +41,7 @@ def parse_drift(args: tuple[parser.Arg, ...]) -> DriftCmd:
 
 
 def run(req: Request, cmd: DriftCmd) -> None:
-    is_admin = req.is_admin() if cmd.mode else False
-    name, mode = set_drift_mode(req.ctx, req.team_id, cmd.schedule, cmd.mode, req.user_id, is_admin)
+    name, mode = set_drift_mode(req.ctx, req.team_id, cmd.schedule, cmd.mode, req.person)
     verb = "is now" if cmd.mode else "is"
     req.reply(message(f"Drift mode of *{name}* {verb} `{mode}`: {MODE_WORDS.get(mode, mode)}."))
 
@@ -50,12 +50,9 @@ def _decide(body: dict, client: WebClient, context, action: dict, reapply: bool)
     req = Request.from_body(body, context, client)
     alert_id = button_id(action)
     try:
-        info = alert_info(req.ctx, req.team_id, alert_id)
-        if req.user_id not in info.managers and not req.is_admin():
-            req.reply(message(refusal_text(info.managers)))
-            return
         decide = reapply_drift if reapply else keep_drift
-        done = decide(req.ctx, slack_notify(client), req.team_id, info.alert_id, req.user_id)
+        done = decide(req.ctx, slack_notify(client), req.team_id, alert_id, req.person)
+        refresh_quietly(req.ctx, client, done.schedule_id)  # who is on call now may have changed
         report = (sync_and_notify(req.ctx, done.schedule_id, client=client, only_shift_ids=done.reexport,
                                   wait=REEXPORT_WAIT_SECONDS) if reapply or done.reexport else None)
         if report is not None and reapply:
@@ -65,6 +62,8 @@ def _decide(body: dict, client: WebClient, context, action: dict, reapply: bool)
             extra = f" {len(changes)} shift(s) now assigned to whoever the provider pages." if changes else ""
             req.reply(message(":ballot_box_with_check: Kept the provider's version; this drift will not be "
                               f"alerted again.{extra}"))
+    except NotAllowed as exc:
+        req.reply(message(exc.message))
     except UserError as exc:
         req.reply(message(f":warning: {exc.message}"))
 

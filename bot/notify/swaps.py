@@ -18,6 +18,7 @@ from sqlmodel import select
 from bot.context import Context
 from bot.notify.home import publish_home
 from bot.notify.sync import sync_and_notify
+from bot.notify.usergroup import refresh_quietly
 from bot.providers import ProviderKind
 from bot.services.swaps import SwapInfo
 from bot.services.swaps_answer import expire_due
@@ -37,9 +38,10 @@ EXPIRY_SWEEP_MINUTES = 5
 
 def reexport(ctx: Context, client: WebClient | None, info: SwapInfo) -> list[str]:
     """Export the moved shifts now (only their overrides change); one line per destination."""
+    refresh_quietly(ctx, client, info.schedule_id)  # the holder may have changed: first, it is quick
     try:
         report = sync_and_notify(ctx, info.schedule_id, client=client, only_shift_ids=info.shift_ids,
-                               wait=EXPORT_WAIT_SECONDS)
+                                 wait=EXPORT_WAIT_SECONDS)
     except Exception:
         log.exception("re-export after swap %s failed", info.id)
         return [":warning: The export failed unexpectedly: the bot retries at its next sync."]

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot.context import Context
 from bot.notify.home import refresh_homes
 from bot.notify.slack import slack_notify
+from bot.notify.usergroup import refresh_quietly
 from bot.services import background
 from bot.store import Schedule, session_scope
 from bot.sync.engine import sync_schedule
@@ -48,6 +49,7 @@ def _refresh_homes(ctx: Context, client: WebClient, schedule_id: int) -> None:
 def sync_now(ctx: Context, client: WebClient | None, shift_ids: Mapping[int, Sequence[int]]) -> None:
     """Export these shifts of these schedules (schedule id -> shift ids) now; errors are logged."""
     for schedule_id, ids in shift_ids.items():
+        refresh_quietly(ctx, client, schedule_id)  # a replacement may change who is on call now
         try:
             sync_and_notify(ctx, schedule_id, client=client, only_shift_ids=list(ids), wait=30)
         except Exception:

@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot.context import Context
 from bot.services import lookup
 from bot.services.errors import InUse
-from bot.store import AuditEvent, Connection, Destination, ProviderUser, Schedule, session_scope
+from bot.store import Connection, Destination, ProviderUser, Schedule, audit, session_scope
 
 
 @dataclass(frozen=True)
@@ -63,5 +63,5 @@ def remove_connection(ctx: Context, team_id: str, connection_id: int, actor: str
             session.delete(cached)
         session.flush()  # no relationship orders these deletes: the cached users must go first
         session.delete(conn)
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="connection.remove", detail=conn.name))
+        audit.record(session, team_id, actor, "connection.remove", detail=conn.name, at=ctx.clock())
         return conn.name

@@ -24,6 +24,8 @@ class Field(StrEnum):
     NAME = "name"
     API_KEY = "api_key"
     REGION = "region"
+    SITE = "site"  # JSM: the Atlassian site name
+    EMAIL = "email"  # JSM: the Atlassian account the API token belongs to
     SCHEDULE = "schedule"
     HORIZON = "horizon"
     CHANNEL = "channel"
@@ -31,6 +33,7 @@ class Field(StrEnum):
     SECONDARY = "secondary_destinations"
     MEMBERS = "members"
     MANAGERS = "managers"
+    USERGROUP = "usergroup"
 
 
 class FieldError(UserError):

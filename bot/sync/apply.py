@@ -3,8 +3,8 @@
 Order (see `bot.sync.plan`): adoptions (no provider call), creates, then `deletes_to_run`.
 Each provider batch is followed by a commit of exactly what it did:
 
-- PagerDuty: one bulk POST per `PAGERDUTY_CHUNK` creates; Opsgenie: one POST per override
-  (its alias makes a retried create idempotent).
+- One provider request per `create_batch` creates, the provider's own fact (PagerDuty: one bulk
+  POST per 50; Opsgenie: one POST per override, its alias makes a retried create idempotent).
 - A process dying between a provider call and its commit leaves an override the database
   does not know: the next plan finds it matching its shift and adopts it (plan rule 6), so
   nothing is duplicated. A delete whose commit was lost is planned again and answers MISSING.
@@ -28,15 +28,14 @@ from bot.providers.base import (
     PermissionDenied,
     Provider,
     ProviderError,
-    ProviderKind,
     RateLimited,
     RemoteOverride,
     Unavailable,
 )
+from bot.providers.registry import spec_for
 from bot.store.models import Connection, ExportedOverride
 from bot.sync.plan import Outcomes, Plan, PlannedCreate, deletes_to_run
 
-PAGERDUTY_CHUNK = 50
 # failures that make further calls to the same provider pointless in this run
 _STOP = (Unavailable, RateLimited, AuthError)
 
@@ -70,8 +69,8 @@ def _row(target: Target, shift_id: str, version: int, o: RemoteOverride) -> Expo
                             override_id=o.id, user_id=o.user_id, start=o.start, end=o.end, version=version)
 
 
-def _batches(kind: ProviderKind, creates: Sequence[PlannedCreate]) -> list[list[PlannedCreate]]:
-    size = PAGERDUTY_CHUNK if kind is ProviderKind.PAGERDUTY else 1
+def _batches(kind: str, creates: Sequence[PlannedCreate]) -> list[list[PlannedCreate]]:
+    size = spec_for(kind).create_batch
     return [list(creates[i : i + size]) for i in range(0, len(creates), size)]
 
 

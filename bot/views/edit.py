@@ -1,4 +1,4 @@
-"""The edit modal: horizon, channel, member order, destinations of each role."""
+"""The edit modal: horizon, channel, member order, managers, destinations of each role."""
 
 from __future__ import annotations
 
@@ -11,15 +11,20 @@ from bot.services.link import Target
 from bot.services.manage import EditData
 from bot.services.schedules import ProviderSchedules
 from bot.views.common import OPTIONS_MAX, Block, clip, context, modal, option, plain
+from bot.views.group import group_status_text
 from bot.views.link import DESTINATIONS_HINT, channel_input, destination_select, horizon_input
 
+MANAGERS_HINT = ("Managers may edit this schedule and its pattern, move anyone's shifts, decide about drift and "
+                 "export now. Workspace admins always may.")
+ADMIN_DESTINATIONS = "workspace admins change destinations"
 SECONDARY_HINT = ("Provider schedules that page the secondary person, never one of the primary destinations: a "
                   "provider schedule pages everyone in it.")
 
 
 FIELD_BLOCKS = {Field.HORIZON: FormBlock.EDIT_HORIZON, Field.CHANNEL: FormBlock.EDIT_CHANNEL,
                 Field.MEMBERS: FormBlock.EDIT_MEMBERS, Field.DESTINATIONS: FormBlock.EDIT_DESTINATIONS,
-                Field.SECONDARY: FormBlock.EDIT_SECONDARY}
+                Field.SECONDARY: FormBlock.EDIT_SECONDARY, Field.MANAGERS: FormBlock.EDIT_MANAGERS,
+                Field.USERGROUP: FormBlock.EDIT_USERGROUP}
 
 
 def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], current: Sequence[Target], label: str,
@@ -47,6 +52,53 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
     return dest
 
 
+HANDOVER_ON = "on"
+
+
+def handover_input(on: bool) -> Block:
+    """A message in the channel at each handoff (who is on call now, until when, who is next)."""
+    choice = {"text": plain("Post a handover message in the channel at each handoff"), "value": HANDOVER_ON}
+    element: dict = {"type": "checkboxes", "action_id": FormBlock.INPUT, "options": [choice]}
+    if on:
+        element["initial_options"] = [choice]
+    return {"type": "input", "block_id": FormBlock.EDIT_HANDOVER, "optional": True, "label": plain("Handover"),
+            "hint": plain("Who is on call now, until when, and who is next. Needs a channel.", 150),
+            "element": element}
+
+
+def usergroup_field(data: EditData) -> list[Block]:
+    """The on-call user group's handle (optional), with its current state underneath."""
+    element: dict = {"type": "plain_text_input", "action_id": FormBlock.INPUT, "max_length": 22,
+                     "placeholder": plain("platform-oncall")}
+    if data.usergroup_handle:
+        element["initial_value"] = data.usergroup_handle
+    blocks: list[Block] = [{
+        "type": "input", "block_id": FormBlock.EDIT_USERGROUP, "optional": True,
+        "label": plain("On-call user group"),
+        "hint": plain("A Slack handle such as platform-oncall: the bot keeps that group's members to whoever is on "
+                      "call now (an existing group is taken over, a missing one created). Empty: no group.", 2000),
+        "element": element,
+    }]
+    if data.usergroup_status:
+        blocks.append(context(clip(group_status_text(data.usergroup_status), 2000)))
+    return blocks
+
+
+def managers_input(managers: Sequence[str]) -> Block:
+    """Optional: a schedule may have no managers (then its admins decide). Slack documents no maximum
+    for `initial_users` (only `max_selected_items` ≥ 1), so every current manager is preset."""
+    element: Block = {"type": "multi_users_select", "action_id": FormBlock.INPUT, "placeholder": plain("People")}
+    if managers:
+        element["initial_users"] = list(managers)
+    return {"type": "input", "block_id": FormBlock.EDIT_MANAGERS, "optional": True, "label": plain("Managers"),
+            "hint": plain(MANAGERS_HINT, 150), "element": element}
+
+
+def _read_only_destinations(label: str, current: Sequence[Target]) -> Block:
+    names = ", ".join(t.name or t.schedule_id for t in current) or "none"
+    return context(clip(f"{label}: {names} ({ADMIN_DESTINATIONS}).", 3000))
+
+
 def edit_modal(data: EditData, groups: Sequence[ProviderSchedules], private_metadata: str = "") -> dict:
     blocks: list[Block] = [
         horizon_input(FormBlock.EDIT_HORIZON, data.horizon_days),
@@ -59,14 +111,22 @@ def edit_modal(data: EditData, groups: Sequence[ProviderSchedules], private_meta
     ]
     if data.unmapped:
         blocks.append(context("Not in Slack (kept at the end of the order): " + ", ".join(data.unmapped)))
+    blocks.append(managers_input(data.managers))
     primary_label = "Primary destinations" if data.shows_secondary else "Destinations"
-    blocks.append(_destinations_field(FormBlock.EDIT_DESTINATIONS, groups, data.destinations, primary_label,
-                                      optional=False))
-    if data.shows_secondary:
+    if not data.may_change_destinations:
+        blocks.append(_read_only_destinations(primary_label, data.destinations))
+        if data.shows_secondary:
+            blocks.append(_read_only_destinations("Secondary destinations", data.secondary))
+    else:
+        blocks.append(_destinations_field(FormBlock.EDIT_DESTINATIONS, groups, data.destinations, primary_label,
+                                          optional=False))
+    if data.shows_secondary and data.may_change_destinations:
         blocks.append(_destinations_field(FormBlock.EDIT_SECONDARY, groups, data.secondary, "Secondary destinations",
                                           optional=True, hint=SECONDARY_HINT))
         if SECONDARY not in data.roles:
             blocks.append(context(f"The secondary role is off (`/oncall pattern {data.name} roles primary`): these "
                                   "destinations keep what was exported and get nothing new. Remove them here."))
+    blocks.append(handover_input(data.handover_messages))
+    blocks.extend(usergroup_field(data))
     return modal(CallbackId.EDIT, f"Edit {data.name}"[:24], blocks, submit="Save", close="Cancel",
                  private_metadata=private_metadata)

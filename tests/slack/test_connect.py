@@ -210,7 +210,7 @@ def test_closed_modal_gets_the_result_as_a_message(slack, slack_http, admin, con
         (connect_values(name=""), BlockId.CONNECT_NAME, "name"),
         (connect_values(key=""), BlockId.CONNECT_API_KEY, "Paste"),
         (connect_values(key="has spaces in it"), BlockId.CONNECT_API_KEY, "without spaces"),
-        (connect_values(provider="nagios"), BlockId.CONNECT_PROVIDER, "PagerDuty or Opsgenie"),
+        (connect_values(provider="nagios"), BlockId.CONNECT_PROVIDER, "PagerDuty, Opsgenie or JSM"),
     ],
 )
 def test_bad_fields(slack, slack_http, admin, values, block, words):

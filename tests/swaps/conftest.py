@@ -22,7 +22,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def ctx(engine, clock):
-    with httpx.Client() as http:
+    with httpx.HTTPTransport() as http:
         yield make_ctx(engine, clock, http)
 
 

@@ -22,7 +22,7 @@ THREADS = 6
 
 @pytest.fixture
 def race_ctx(any_engine):
-    with httpx.Client() as http:
+    with httpx.HTTPTransport() as http:
         yield make_ctx(any_engine, Clock(NOW), http)
 
 

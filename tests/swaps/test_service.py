@@ -169,7 +169,7 @@ def test_refused_time_off_unless_a_manager_forces_it(ctx, world, clock):
     assert forced.warnings[0].startswith("Forced by <@UMGR>: <@U2> is on time off")
     info = swaps_request.submit(ctx.engine, "T1", forced.proposal.token(), "UMGR", admin=lambda: False, now=clock())
     assert info.status == "executed" and info.forced and "Forced by <@UMGR>" in info.note
-    assert "Only the schedule's managers" in refusal(ctx, query(force=True, window=Window(date(2026, 11, 23),
+    assert "Only this schedule's managers, workspace admins and owners can force a swap" in refusal(ctx, query(force=True, window=Window(date(2026, 11, 23),
                                                                                         date(2026, 11, 30))))
 
 

@@ -95,7 +95,7 @@ def test_drift_mode_command(env):
     http.command("drift Platform", response_url=slack.stub.response_url("cmd"), user_id="U3")
     assert "is `alert`" in _answers(slack.stub)[-1]["text"]
     http.command("drift Platform off", response_url=slack.stub.response_url("cmd"), user_id="U3")
-    assert "Only the managers" in _answers(slack.stub)[-1]["text"]
+    assert "Only this schedule's managers" in _answers(slack.stub)[-1]["text"]
     http.command("drift Platform auto", response_url=slack.stub.response_url("cmd"), user_id="U1")
     assert "is now `auto`" in _answers(slack.stub)[-1]["text"]
     with session_scope(slack.ctx.engine) as session:

@@ -20,7 +20,7 @@ def clock():
 
 @pytest.fixture
 def ctx(engine, clock):
-    with httpx.Client() as http:
+    with httpx.HTTPTransport() as http:
         yield make_ctx(engine, clock, http)
 
 

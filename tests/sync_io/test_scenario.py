@@ -1,4 +1,4 @@
-"""The whole story on PagerDuty and Opsgenie (respx + conformance) with the Slack stub:
+"""The whole story on PagerDuty, Opsgenie and JSM (respx + conformance) with the Slack stub:
 
 first export → hand edit before the mark (kept, alerted once) → "Re-apply" (non-manager refused)
 → swap-like version bump (only that override touched) → horizon extension over simulated days.
@@ -17,17 +17,21 @@ from bot.ids import SyncButtonId
 from bot.notify.sync import sync_and_notify
 from bot.store import AuditEvent, DriftAlert, ExportedOverride, Shift, session_scope
 from tests.slack.payloads import block_actions
-from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
+from tests.sync_io.fakes import JSM_CLOUD, T0, FakeJsm, FakeOpsgenie, FakePagerDuty
 from tests.sync_io.world import Clock, add_world, destination, shifts
 
 NOW = T0 + timedelta(days=2, hours=3)
 
 
-@pytest.fixture(params=["pagerduty", "opsgenie"])
+FAKES = {"pagerduty": FakePagerDuty, "opsgenie": FakeOpsgenie, "jsm": FakeJsm}
+PREFIX = {"pagerduty": "", "opsgenie": "/v2", "jsm": f"/jsm/ops/api/{JSM_CLOUD}/v1"}
+
+
+@pytest.fixture(params=list(FAKES))
 def story(request, slack, slack_http, conformant_respx):
     clock = Clock(NOW)
     slack.ctx.clock = clock
-    fake_cls = FakePagerDuty if request.param == "pagerduty" else FakeOpsgenie
+    fake_cls = FAKES[request.param]
     fake = fake_cls(conformant_respx, clock)
     for uid, name in (("U1", "alice"), ("U2", "bob"), ("U3", "carol")):
         slack.stub.add_user(uid, name=name, email=f"{name}@example.com")
@@ -129,7 +133,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
     # the exact provider traffic: list overrides, one create, one delete, read back what pages
     calls = [(r.method, r.url.path.rsplit("/", 1)[-1] if r.method == "DELETE" else r.url.path) for r in fake.log]
     sid = fake.schedule_id
-    prefix = "" if kind == "pagerduty" else "/v2"
+    prefix = PREFIX[kind]
     rendered = f"{prefix}/schedules/{sid}" + ("" if kind == "pagerduty" else "/timeline")
     assert [c[0] for c in calls] == ["GET", "POST", "DELETE", "GET"]
     assert calls[0][1] == calls[1][1] == f"{prefix}/schedules/{sid}/overrides" and calls[3][1] == rendered

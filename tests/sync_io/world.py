@@ -5,17 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import httpx
 from cryptography.fernet import Fernet
 from sqlmodel import select
 
 from bot.config import Settings
 from bot.context import Context
 from bot.crypto import KeyBox
+from bot.providers import JsmCredentials
 from bot.store import Connection, Destination, Member, Schedule, Shift, session_scope
-from tests.sync_io.fakes import T0
+from tests.sync_io.fakes import JSM_CLOUD, JSM_SITE, T0
 
 PD_KEY = "u+pdKEY/secret-0123456789abcdef"
 OG_KEY = "00000000-fake-og-key-0000-aaaabbbbcccc"
+JSM_SECRET = JsmCredentials(JSM_SITE, "ops@example.com", "ATATT3x-fake-jsm-token-0000cdef", JSM_CLOUD).pack()
+JSM_USERS = ("5b10a2844c20165700ede21g", "5b10ac8d82e05b22cc7d4ef5", "5b109f2e9729b51b54dc274d")
 PEOPLE = [("U1", "Alice Adams", "alice@example.com"), ("U2", "Bob Brown", "bob@example.com"),
           ("U3", "Carol Chen", "carol@example.com")]
 
@@ -34,9 +38,10 @@ class Clock:
         return self.now
 
 
-def make_ctx(engine, clock: Clock, http, settings: Settings | None = None) -> Context:
+def make_ctx(engine, clock: Clock, transport: httpx.BaseTransport | None = None,
+             settings: Settings | None = None) -> Context:
     settings = settings or Settings(secret_key=Fernet.generate_key().decode())
-    return Context(settings=settings, engine=engine, keys=KeyBox(settings.secret_key), http_client=http,
+    return Context(settings=settings, engine=engine, keys=KeyBox(settings.secret_key), transport=transport,
                    clock=clock, sleep=lambda _s: None)
 
 
@@ -53,16 +58,19 @@ def add_world(ctx: Context, *, provider: str = "pagerduty", weeks: int = 5, name
               team_id: str = "T1", channel_id: str | None = "C1", managers: str = "U1", horizon_days: int = 28,
               can_write: bool | None = True, people: int = 2, shifts_from: datetime = T0) -> World:
     """A schedule as linking leaves it (source = destination), with `weeks` weekly shifts round-robin."""
-    pd = provider == "pagerduty"
-    provider_users = provider_users or (("PU1", "PU2", "PU3") if pd else ("og-u1", "og-u2", "og-u3"))
+    users, key, conn_name, default_sid = {
+        "pagerduty": (("PU1", "PU2", "PU3"), PD_KEY, "Acme PD", "PSCHED1"),
+        "opsgenie": (("og-u1", "og-u2", "og-u3"), OG_KEY, "Acme OG", "og-sched-1"),
+        "jsm": (JSM_USERS, JSM_SECRET, "Acme JSM", "jsm-sched-1"),
+    }[provider]
+    provider_users = provider_users or users
     with session_scope(ctx.engine) as session:
-        conn = Connection(team_id=team_id, provider=provider, region="us", name="Acme PD" if pd else "Acme OG",
-                          api_key_encrypted=ctx.keys.encrypt(PD_KEY if pd else OG_KEY), key_hint="…cdef",
-                          can_write=can_write)
+        conn = Connection(team_id=team_id, provider=provider, region="us", name=conn_name,
+                          api_key_encrypted=ctx.keys.encrypt(key), key_hint="…cdef", can_write=can_write)
         session.add(conn)
         session.flush()
         sched = Schedule(team_id=team_id, name=name, connection_id=conn.id,
-                         source_schedule_id=provider_schedule_id or ("PSCHED1" if pd else "og-sched-1"),
+                         source_schedule_id=provider_schedule_id or default_sid,
                          time_zone="Europe/Berlin", channel_id=channel_id, managers=managers,
                          horizon_days=horizon_days)
         session.add(sched)
