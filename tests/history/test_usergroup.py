@@ -12,6 +12,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.ids import CallbackId, FormBlock, SwapButtonId
+from bot.notify import usergroup
 from bot.services import oncall_group
 from bot.store import Schedule, Shift, session_scope
 from bot.store.shifts import reassign_shift
@@ -64,7 +65,7 @@ def status(slack, schedule_id: int) -> str:
 
 def pick(slack, world, handle: str = "platform-oncall") -> str:
     assert oncall_group.choose(slack.ctx, "T1", world.schedule_id, handle, "U1")
-    return oncall_group.set_up(slack.ctx, client(slack), world.schedule_id)
+    return usergroup.set_up(slack.ctx, client(slack), world.schedule_id)
 
 
 def last_answer(stub) -> dict:
@@ -97,12 +98,12 @@ def test_the_group_follows_the_current_holder_through_a_swap_and_the_handoffs(en
 
     # the handoff on Mon Nov 9 10:00 Berlin: thanks to the swap it is Alice's week again, then Bob's
     clock.now = T0 + timedelta(days=7, minutes=1)
-    assert oncall_group.refresh_all(slack.ctx, lambda team: client(slack)) == 0
+    assert usergroup.refresh_all(slack.ctx, lambda team: client(slack)) == 0
     assert updates(slack) == ["U1"] and group(slack)["users"] == ["U1"]
     clock.now = T0 + timedelta(days=14, minutes=1)
-    assert oncall_group.refresh_all(slack.ctx, lambda team: client(slack)) == 1
+    assert usergroup.refresh_all(slack.ctx, lambda team: client(slack)) == 1
     assert group(slack)["users"] == ["U2"] and updates(slack) == ["U1", "U2"]
-    assert oncall_group.refresh_all(slack.ctx, lambda team: client(slack)) == 0, "unchanged: no second call"
+    assert usergroup.refresh_all(slack.ctx, lambda team: client(slack)) == 0, "unchanged: no second call"
     assert "@platform-oncall is <@U2>" in status(slack, world.schedule_id)
 
 
@@ -113,7 +114,7 @@ def test_a_change_of_the_current_holder_updates_the_group_at_once(env):
         shift = s.exec(Shift.__table__.select().where(Shift.start == T0)).one()
         assert reassign_shift(s, shift.id, from_member=world.member_ids[0], version=shift.version,
                               to_member=world.member_ids[2], now=clock())
-    oncall_group.refresh_quietly(slack.ctx, client(slack), world.schedule_id)
+    usergroup.refresh_quietly(slack.ctx, client(slack), world.schedule_id)
     assert group(slack)["users"] == ["U3"]
 
 
@@ -121,7 +122,7 @@ def test_nobody_on_call_keeps_the_last_members_and_says_so(env):
     slack, _, world, clock = env
     pick(slack, world)
     clock.now = T0 + timedelta(days=40)  # after the last shift
-    assert oncall_group.refresh_all(slack.ctx, lambda team: client(slack)) == 1
+    assert usergroup.refresh_all(slack.ctx, lambda team: client(slack)) == 1
     assert updates(slack) == ["U1"], "Slack refuses an empty list: never sent"
     assert "nobody is on call now; Slack cannot empty a user group, so @platform-oncall keeps <@U1>" in \
         status(slack, world.schedule_id)
@@ -148,7 +149,7 @@ def test_a_disabled_group_is_enabled_and_taken_over_and_a_taken_name_is_worked_a
     assert slack.stub.bodies("usergroups.create") == []
 
     assert oncall_group.choose(slack.ctx, "T1", world.schedule_id, "bob", "U1")  # a person's name
-    answer = oncall_group.set_up(slack.ctx, client(slack), world.schedule_id)
+    answer = usergroup.set_up(slack.ctx, client(slack), world.schedule_id)
     assert answer == ("error: @bob is taken by a person or a channel (Slack: `handle_already_exists`): pick "
                       "another handle in `/oncall edit`.")
 
