@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.ids import CallbackId, FormBlock
 from bot.rota.model import SECONDARY
+from bot.services.errors import Field
 from bot.services.link import Target
 from bot.services.manage import EditData
 from bot.services.mapping import PICKS_MAX, slack_block, user_block
@@ -19,6 +20,12 @@ MANAGERS_HINT = ("Managers may edit this schedule and its pattern, move anyone's
 ADMIN_DESTINATIONS = "workspace admins change destinations"
 SECONDARY_HINT = ("Provider schedules that page the secondary person, never one of the primary destinations: a "
                   "provider schedule pages everyone in it.")
+
+
+FIELD_BLOCKS = {Field.HORIZON: FormBlock.EDIT_HORIZON, Field.CHANNEL: FormBlock.EDIT_CHANNEL,
+                Field.MEMBERS: FormBlock.EDIT_MEMBERS, Field.DESTINATIONS: FormBlock.EDIT_DESTINATIONS,
+                Field.SECONDARY: FormBlock.EDIT_SECONDARY, Field.MANAGERS: FormBlock.EDIT_MANAGERS,
+                Field.USERGROUP: FormBlock.EDIT_USERGROUP}
 
 
 def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], current: Sequence[Target], label: str,
