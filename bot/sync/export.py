@@ -24,6 +24,7 @@ from bot.sync.inputs import (
     exported_records,
     user_namer,
 )
+from bot.sync.intents import claim, settle
 from bot.sync.model import ExportedRecord
 from bot.sync.plan import Plan, advance_mark, listing_window, plan_export
 from bot.sync.provider import destination_label, kind_label, provider_for
@@ -71,9 +72,22 @@ def _inputs(session: Session, provider: Provider, schedule: Schedule, dest: Dest
 
 
 def _listed(provider: Provider, dest: Destination, inputs: DestinationInputs, now: datetime,
-            horizon_end: datetime) -> list[RemoteOverride]:
-    return provider.list_overrides(dest.provider_schedule_id, *listing_window(inputs.shifts, now, horizon_end,
-                                                                               dest.exported_until))
+            horizon_end: datetime) -> tuple[list[RemoteOverride], tuple[datetime, datetime]]:
+    window = listing_window(inputs.shifts, now, horizon_end, dest.exported_until)
+    return provider.list_overrides(dest.provider_schedule_id, *window), window
+
+
+def _claimed(session: Session, dest: Destination, records: list[ExportedRecord], remote: list[RemoteOverride],
+             now: datetime, window: tuple[datetime, datetime], *, write: bool) -> list[ExportedRecord]:
+    """The records plus what the intents left by an interrupted run found (`bot.sync.intents`);
+    with `write`, the intents are settled in the database."""
+    intents = exported_records(session, dest.id, pending=True)
+    if not intents:
+        return records
+    claims = claim(intents, (r.override_id for r in records), remote, now, window)
+    if write:
+        settle(session, dest.id, claims)
+    return [*records, *claims.records]
 
 
 def _plan(inputs: DestinationInputs, records: Sequence[ExportedRecord], remote: Sequence[RemoteOverride],
@@ -112,11 +126,12 @@ def plan_only(ctx: Context, session: Session, schedule: Schedule, dest: Destinat
     with provider_for(ctx, conn) as provider:
         try:
             inputs = _inputs(session, provider, schedule, dest, conn, now)
-            remote = _listed(provider, dest, inputs, now, horizon_end)
+            remote, window = _listed(provider, dest, inputs, now, horizon_end)
         except ProviderError as exc:
             return DestinationReport(dest.id, label, status=dest.status, error=str(exc),
                                      exported_until=dest.exported_until)
-    plan = _plan(inputs, exported_records(session, dest.id), remote, dest, now, horizon_end, only)
+    records = _claimed(session, dest, exported_records(session, dest.id), remote, now, window, write=False)
+    plan = _plan(inputs, records, remote, dest, now, horizon_end, only)
     name = user_namer(session, inputs, conn.id)
     lines = tuple(plan.lines())
     names = {ln.user_id: name(ln.user_id) for ln in lines}
@@ -141,10 +156,12 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
         with session_scope(ctx.engine) as session:
             inputs = _inputs(session, provider, schedule, dest, conn, now)
             records = exported_records(session, dest.id)
-        remote = _listed(provider, dest, inputs, now, horizon_end)
+        remote, window = _listed(provider, dest, inputs, now, horizon_end)
     except ProviderError as exc:
         return DestinationResult(old_mark, unexported=[], problems=[str(exc)], provider_failed=str(exc),
                                  rate_limited=isinstance(exc, RateLimited)), None
+    with session_scope(ctx.engine) as session:
+        records = _claimed(session, dest, records, remote, now, window, write=True)
     plan = _plan(inputs, records, remote, dest, now, horizon_end, only)
     target = Target(dest.team_id, dest.id, conn.id, dest.provider_schedule_id)
     result = apply_plan(ctx.engine, provider, target, plan)

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from bot.providers.base import RemoteUser
 from bot.store.models import Destination, ExportedOverride, Member, ProviderUser, Schedule, Shift
+from bot.sync.intents import PENDING
 from bot.sync.model import ExportedRecord, ShiftToExport
 
 Refresh = Callable[[], Sequence[RemoteUser]]
@@ -159,9 +160,11 @@ def destination_inputs(
     return out
 
 
-def exported_records(session: Session, destination_id: int) -> list[ExportedRecord]:
+def exported_records(session: Session, destination_id: int, *, pending: bool = False) -> list[ExportedRecord]:
+    """The destination's records; with `pending`, its intents instead (`bot.sync.intents`)."""
     rows = session.exec(select(ExportedOverride).where(ExportedOverride.destination_id == destination_id))
-    return [ExportedRecord(str(r.shift_id), r.override_id, r.user_id, r.start, r.end, r.version) for r in rows]
+    return [ExportedRecord(str(r.shift_id), r.override_id, r.user_id, r.start, r.end, r.version) for r in rows
+            if r.override_id.startswith(PENDING) == pending]
 
 
 def user_namer(session: Session, inputs: DestinationInputs, connection_id: int) -> Callable[[str], str]:
