@@ -2,16 +2,21 @@
 
 - One APScheduler job (`max_instances=1`, `coalesce=True`): a round never overlaps the
   previous one, and missed rounds collapse into one.
-- Inside a round, schedules run on a small thread pool (`WORKERS`), so one slow provider does
-  not hold up the others; each run takes the schedule's lock (`bot.sync.locks`), so with
-  several replicas on one PostgreSQL each schedule is synced by exactly one of them.
+- Inside a round, schedules are handed out per connection (`bot.sync.lanes`): each account's
+  bucket gets as many schedules in flight as keep it busy, and the account with the most work
+  per unit of its rate is fed first, so a round is bounded by the buckets, not by thread count.
+  Threads: the lanes' widths summed, at most `lanes.MAX_WORKERS` (12; each may hold two database
+  connections: its schedule's lock and a session).
+- Each run takes the schedule's lock (`bot.sync.locks`), so with several replicas on one
+  PostgreSQL each schedule is synced by exactly one of them.
 - Provider requests are paced per connection by `bot.sync.ratelimit`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -19,12 +24,13 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.context import Context
-from bot.store import Schedule, session_scope
+from bot.store import Connection, Destination, Schedule, session_scope
 from bot.sync.engine import sync_schedule
+from bot.sync.lanes import MAX_WORKERS, Job, Lanes, lane_width, workers_for
 from bot.sync.report import SyncReport
 
 log = logging.getLogger(__name__)
-WORKERS = 3
+WORKERS = MAX_WORKERS
 JOB_ID = "oncall-sync"
 
 
@@ -46,9 +52,30 @@ def slack_client_for(ctx: Context, client: WebClient | None, team_id: str) -> We
     return WebClient(token=bot.bot_token, base_url=client.base_url)
 
 
-def schedule_ids(ctx: Context) -> list[tuple[int, str]]:
+def round_jobs(ctx: Context) -> tuple[list[Job], dict[str, int], dict[str, float]]:
+    """Every schedule with the lanes (provider + key digest, as the buckets are keyed) of its
+    destinations, and each lane's width and rate from its bucket."""
     with session_scope(ctx.engine) as session:
-        return [(s.id, s.team_id) for s in session.exec(select(Schedule).order_by(Schedule.id))]
+        schedules = [(s.id, s.team_id) for s in session.exec(select(Schedule).order_by(Schedule.id))]
+        conns = {c.id: c for c in session.exec(select(Connection))}
+        dests = [(d.schedule_id, d.connection_id) for d in session.exec(select(Destination))]
+    lane_of: dict[int, str] = {}
+    widths: dict[str, int] = {}
+    rates: dict[str, float] = {}
+    for cid, conn in conns.items():
+        try:
+            key = ctx.keys.decrypt(conn.api_key_encrypted)
+        except Exception:  # a key that cannot be read: its destinations report it in their run
+            continue
+        lane = f"{conn.provider}:{hashlib.sha256(key.encode()).hexdigest()}"
+        lane_of[cid] = lane
+        rates[lane] = ctx.pacing.bucket(conn.provider, key).rate
+        widths[lane] = lane_width(rates[lane])
+    lanes: dict[int, set[str]] = {}
+    for sid, cid in dests:
+        if cid in lane_of:
+            lanes.setdefault(sid, set()).add(lane_of[cid])
+    return [Job(sid, team, frozenset(lanes.get(sid, ()))) for sid, team in schedules], widths, rates
 
 
 def _one(ctx: Context, client: WebClient | None, schedule_id: int, team_id: str) -> SyncReport | None:
@@ -74,14 +101,29 @@ def _refresh_homes(ctx: Context, client: WebClient | None, teams: set[str]) -> N
 
 
 def sync_all(ctx: Context, client: WebClient | None, *, workers: int = WORKERS) -> list[SyncReport]:
-    """One round: every schedule, at most `workers` at once. Failures are logged per schedule."""
-    todo = schedule_ids(ctx)
-    if not todo:
+    """One round: every schedule, handed out per connection (`bot.sync.lanes`) to at most
+    `workers` threads. Failures are logged per schedule."""
+    jobs, widths, rates = round_jobs(ctx)
+    if not jobs:
         return []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo))), thread_name_prefix="sync") as pool:
-        futures = [pool.submit(_one, ctx, client, sid, team) for sid, team in todo]
-        reports = [f.result() for f in futures]
-    team_of = dict(todo)
+    lanes = Lanes(jobs, widths, rates)
+    found: dict[int, SyncReport | None] = {}
+
+    def work() -> None:
+        while (job := lanes.take()) is not None:
+            try:
+                found[job.schedule_id] = _one(ctx, client, job.schedule_id, job.team_id)
+            finally:
+                lanes.done(job)
+
+    threads = [threading.Thread(target=work, name=f"sync-{n}", daemon=True)
+               for n in range(min(len(jobs), workers_for(widths, workers)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    reports = [found.get(j.schedule_id) for j in jobs]
+    team_of = {j.schedule_id: j.team_id for j in jobs}
     _refresh_homes(ctx, client, {team_of[r.schedule_id] for r in reports
                                  if r is not None and (r.changed or r.assigned)})
     done = [r for r in reports if r is not None]
