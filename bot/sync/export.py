@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.context import Context
 from bot.providers import Provider, ProviderError, RateLimited, RemoteOverride
+from bot.providers.base import RenderedShift
 from bot.store import session_scope
-from bot.store.models import Connection, Destination, DestinationStatus, DriftMode, Schedule
+from bot.store.models import Connection, Destination, DestinationStatus, DriftAlert, DriftMode, Schedule
 from bot.sync.apply import ApplyResult, Target, apply_plan, overrides_after
 from bot.sync.drift import DriftItem
 from bot.sync.inputs import (
@@ -30,6 +31,7 @@ from bot.sync.plan import Plan, advance_mark, listing_window, plan_export
 from bot.sync.provider import destination_label, kind_label, provider_for
 from bot.sync.readback import read_back
 from bot.sync.report import DestinationReport
+from bot.sync.snapshot import as_listed, explains
 
 
 @dataclass
@@ -75,6 +77,32 @@ def _listed(provider: Provider, dest: Destination, inputs: DestinationInputs, no
             horizon_end: datetime) -> tuple[list[RemoteOverride], tuple[datetime, datetime]]:
     window = listing_window(inputs.shifts, now, horizon_end, dest.exported_until)
     return provider.list_overrides(dest.provider_schedule_id, *window), window
+
+
+def _snapshot_first(session: Session, provider: Provider, dest: Destination) -> bool:
+    """Whether to try one schedule read instead of the listing (`bot.sync.snapshot`): the provider
+    renders its override layer, no intent waits to be claimed, and no drift alert is open (a kept
+    hand edit would make every try fail and cost a read more)."""
+    if not hasattr(provider, "rendered_layers"):
+        return False
+    if exported_records(session, dest.id, pending=True):
+        return False
+    return session.exec(select(DriftAlert.id).where(DriftAlert.destination_id == dest.id,
+                                                    DriftAlert.status == "open")).first() is None
+
+
+def _read(provider: Provider, dest: Destination, inputs: DestinationInputs, records: list[ExportedRecord],
+          now: datetime, horizon_end: datetime, *, snapshot: bool
+          ) -> tuple[list[RemoteOverride], tuple[datetime, datetime], list[RenderedShift] | None]:
+    """The overrides over the listing window: from one schedule read when its override layer is
+    exactly the records (then its final schedule comes along for the drift read-back), else listed."""
+    if snapshot:
+        window = listing_window(inputs.shifts, now, horizon_end, dest.exported_until)
+        final, layer = provider.rendered_layers(dest.provider_schedule_id, *window)
+        if explains(layer, records, *window):
+            return as_listed(records, now), window, final
+    remote, window = _listed(provider, dest, inputs, now, horizon_end)
+    return remote, window, None
 
 
 def _claimed(session: Session, dest: Destination, records: list[ExportedRecord], remote: list[RemoteOverride],
@@ -156,7 +184,8 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
         with session_scope(ctx.engine) as session:
             inputs = _inputs(session, provider, schedule, dest, conn, now)
             records = exported_records(session, dest.id)
-        remote, window = _listed(provider, dest, inputs, now, horizon_end)
+            snapshot = _snapshot_first(session, provider, dest)
+        remote, window, final = _read(provider, dest, inputs, records, now, horizon_end, snapshot=snapshot)
     except ProviderError as exc:
         return DestinationResult(old_mark, unexported=[], problems=[str(exc)], provider_failed=str(exc),
                                  rate_limited=isinstance(exc, RateLimited)), None
@@ -180,7 +209,8 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
     if result.read_only or result.stopped or schedule.drift_mode == DriftMode.OFF.value:
         return out, inputs
     try:
-        out.items = read_back(ctx, provider, dest, inputs.shifts, overrides_after(remote, result, now), now, mark)
+        out.items = read_back(ctx, provider, dest, inputs.shifts, overrides_after(remote, result, now), now, mark,
+                              rendered=final if not (plan.creates or plan.deletes) else None)
     except ProviderError as exc:
         out.problems.append(f"reading back what {kind_label(conn)} will page failed: {exc}")
         out.provider_failed = str(exc)

@@ -12,22 +12,27 @@ from sqlmodel import Session
 
 from bot.context import Context
 from bot.providers import Provider, RemoteOverride
+from bot.providers.base import RenderedShift
 from bot.store import session_scope
 from bot.store.models import AuditEvent, Destination, DriftMode, Schedule, Shift
 from bot.sync import alerts
 from bot.sync.drift import DriftItem, detect_drift, drift_fingerprint
 from bot.sync.inputs import DestinationInputs, exported_records, user_namer
 from bot.sync.model import ShiftToExport
+from bot.sync.snapshot import clip
 
 
 def read_back(ctx: Context, provider: Provider, dest: Destination, shifts: Sequence[ShiftToExport],
-              overrides: Sequence[RemoteOverride], now: datetime, mark: datetime | None) -> list[DriftItem]:
-    """The drift of the exported range `[now, mark)`: `provider.rendered` against the shifts and
-    the overrides as they are after the apply (no second listing), acknowledged keys left out.
-    Raises ProviderError."""
+              overrides: Sequence[RemoteOverride], now: datetime, mark: datetime | None,
+              rendered: Sequence[RenderedShift] | None = None) -> list[DriftItem]:
+    """The drift of the exported range `[now, mark)`: `provider.rendered` (or `rendered`, read
+    earlier in this run over a window holding that range, when nothing was written since) against
+    the shifts and the overrides as they are after the apply (no second listing), acknowledged
+    keys left out. Raises ProviderError."""
     if mark is None or mark <= now:
         return []
-    rendered = provider.rendered(dest.provider_schedule_id, now, mark)
+    rendered = (clip(rendered, now, mark) if rendered is not None
+                else provider.rendered(dest.provider_schedule_id, now, mark))
     with session_scope(ctx.engine) as session:
         records_now = exported_records(session, dest.id)
         acked = alerts.acknowledged_keys(session, dest.id)

@@ -42,8 +42,10 @@ RETURNING tokens
 """)
 
 
-def shared(setting: bool | None, engine: Engine) -> bool:
+def shared(setting: bool | None, engine: Engine | None) -> bool:
     """Whether buckets go through the database: as configured, else when it is PostgreSQL."""
+    if engine is None:
+        return False
     return setting if setting is not None else engine.dialect.name == "postgresql"
 
 
