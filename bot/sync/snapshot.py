@@ -60,3 +60,22 @@ def as_listed(records: Sequence[ExportedRecord], now: datetime) -> list[RemoteOv
     """The live records as the listing would have shown them."""
     return sorted((RemoteOverride(r.override_id, r.user_id, r.start, r.end) for r in records if r.end > now),
                   key=lambda o: (o.start, o.end, o.id))
+
+
+def derived(overrides: Sequence[RemoteOverride], bot_ids: set[str], lo: datetime,
+            hi: datetime) -> list[RenderedShift] | None:
+    """What the provider pages over [lo, hi) when it follows from `overrides` alone: every live
+    override there is the bot's, none overlaps another (so their order cannot matter) and together
+    they cover the range without a gap (so the base rotation shows nowhere). None otherwise: the
+    caller reads the final schedule."""
+    mine = sorted((o for o in overrides if o.end > lo and o.start < hi), key=lambda o: o.start)
+    if any(o.id not in bot_ids for o in mine):
+        return None
+    at = lo
+    out = []
+    for o in mine:
+        if o.start > at or o.end <= at:  # a gap, or an overlap with the previous one
+            return None
+        out.append(RenderedShift(o.user_id, at, min(o.end, hi), o.user_email))
+        at = min(o.end, hi)
+    return out if at >= hi else None

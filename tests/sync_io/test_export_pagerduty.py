@@ -62,7 +62,8 @@ def test_a_no_op_sync_of_a_90_day_destination_reads_once(ctx, clock, conformant_
 
 def test_a_hand_edit_sends_the_sync_back_to_the_listing(ctx, clock, conformant_respx):
     """The override layer no longer matches the records: the overrides are listed (the plan
-    needs their ids), the hand edit beyond the mark is swept, and drift is read after the writes."""
+    needs their ids) and the hand edit beyond the mark is swept. After the writes only the bot's
+    overrides cover the exported range, one after another, so what pages follows from them."""
     pd = FakePagerDuty(conformant_respx, clock)
     world = add_world(ctx, weeks=5, horizon_days=21)
     sync_schedule(ctx, world.schedule_id)
@@ -74,10 +75,22 @@ def test_a_hand_edit_sends_the_sync_back_to_the_listing(ctx, clock, conformant_r
     assert report.created >= 1 and report.deleted == 1
     assert hand not in {o.id for o in pd.live()}
     reads = [r.url.path for r in pd.log if r.method == "GET"]
+    assert reads == ["/schedules/PSCHED1", "/schedules/PSCHED1/overrides"]
+
+
+def test_a_hand_edit_before_the_mark_is_read_back_from_the_final_schedule(ctx, clock, conformant_respx):
+    pd = FakePagerDuty(conformant_respx, clock)
+    world = add_world(ctx, weeks=5, horizon_days=21)
+    sync_schedule(ctx, world.schedule_id)
+    pd.hand_override("PU3", clock.now + timedelta(days=3), clock.now + timedelta(days=3, hours=4))
+    pd.log.clear()
+    report = sync_schedule(ctx, world.schedule_id).destinations[0]
+    assert (report.created, report.deleted) == (0, 0) and report.drifting == 1
+    reads = [r.url.path for r in pd.log if r.method == "GET"]
     assert reads == ["/schedules/PSCHED1", "/schedules/PSCHED1/overrides", "/schedules/PSCHED1"]
 
 
-def test_a_sync_that_creates_reads_the_final_schedule_again(ctx, clock, conformant_respx):
+def test_a_sync_that_only_adds_the_bots_overrides_reads_once(ctx, clock, conformant_respx):
     pd = FakePagerDuty(conformant_respx, clock)
     world = add_world(ctx, weeks=5, horizon_days=21)
     sync_schedule(ctx, world.schedule_id)
@@ -86,4 +99,4 @@ def test_a_sync_that_creates_reads_the_final_schedule_again(ctx, clock, conforma
     report = sync_schedule(ctx, world.schedule_id).destinations[0]
     assert report.created == 1 and report.status == "ok"
     assert [(r.method, r.url.path) for r in pd.log] == [
-        ("GET", "/schedules/PSCHED1"), ("POST", "/schedules/PSCHED1/overrides"), ("GET", "/schedules/PSCHED1")]
+        ("GET", "/schedules/PSCHED1"), ("POST", "/schedules/PSCHED1/overrides")]
