@@ -74,7 +74,7 @@ def derived(overrides: Sequence[RemoteOverride], bot_ids: set[str], lo: datetime
     at = lo
     out = []
     for o in mine:
-        if o.start > at or o.end <= at:  # a gap, or an overlap with the previous one
+        if (o.start > at if not out else o.start != at) or o.end <= at:  # a gap, or an overlap
             return None
         out.append(RenderedShift(o.user_id, at, min(o.end, hi), o.user_email))
         at = min(o.end, hi)
