@@ -71,8 +71,10 @@ def live_shifts(session: Session, schedule_id: int, role: str, now: datetime) ->
 
 
 def _email_map(session: Session, connection_id: int) -> dict[str, str]:
-    rows = session.exec(select(ProviderUser).where(ProviderUser.connection_id == connection_id))
-    return {r.email.lower(): r.user_id for r in rows if r.email}
+    # two columns, not rows: an account may have thousands of users and this runs per destination
+    rows = session.exec(select(ProviderUser.email, ProviderUser.user_id)
+                        .where(ProviderUser.connection_id == connection_id))
+    return {email.lower(): user_id for email, user_id in rows if email}
 
 
 UPSERT_CHUNK = 500  # rows per statement (SQLite allows 32,766 bound values; 5 per row)
@@ -170,16 +172,16 @@ def exported_records(session: Session, destination_id: int, *, pending: bool = F
 def user_namer(session: Session, inputs: DestinationInputs, connection_id: int) -> Callable[[str], str]:
     """Provider user id → a Slack mention of the member (else their name or email, else the
     cached provider user's name or email, else the id itself), for reports and drift alerts."""
-    cache = {p.user_id: p for p in session.exec(select(ProviderUser).where(ProviderUser.connection_id == connection_id))}
 
     def name(user_id: str) -> str:
         member_id = inputs.provider_user_to_member.get(user_id)
         member = inputs.members.get(member_id) if member_id is not None else None
         if member is not None:
             return f"<@{member.slack_user_id}>" if member.slack_user_id else (member.name or member.email)
-        known = cache.get(user_id)
+        known = session.exec(select(ProviderUser.name, ProviderUser.email).where(
+            ProviderUser.connection_id == connection_id, ProviderUser.user_id == user_id)).first()
         if known is not None:
-            return known.name or known.email or user_id
+            return known[0] or known[1] or user_id
         return user_id
 
     return name
