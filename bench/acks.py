@@ -31,7 +31,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 import respx
 from cryptography.fernet import Fernet
@@ -46,11 +45,11 @@ from bot.services import background
 from bot.store import DriftAlert, session_scope
 from bot.store.db import make_engine, upgrade
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import PD_KEY, Clock, add_world, install_fake_assignments, shifts
 from tests.slack.loopback import loopback, post
 from tests.slack.payloads import SIGNING_SECRET, block_actions, form, interactive, sign, slash_command
 from tests.slack.stub import SlackStub
 from tests.sync_io.fakes import PD, T0, FakePagerDuty
-from tests.sync_io.world import PD_KEY, Clock, add_world, install_fake_assignments, shifts
 
 LATENCY = 0.05  # seconds per provider request (the issue measured with 50 ms)
 COMMANDS = 100
@@ -73,9 +72,8 @@ class Rig:
         self.engine = make_engine(f"sqlite:///{os.path.join(tmp, name + '.db')}")
         upgrade(self.engine)
         self.clock = Clock(T0 + timedelta(days=2, hours=3))
-        self.http = httpx.Client()
         self.ctx = Context(settings=settings, engine=self.engine, keys=KeyBox(settings.secret_key),
-                           http_client=self.http, clock=self.clock, sleep=time.sleep)
+                           clock=self.clock, sleep=time.sleep)
         self.router = respx.mock(assert_all_called=False)
         self.router.start()
         install_fake_assignments(mp)
@@ -88,7 +86,7 @@ class Rig:
 
     def close(self) -> None:
         self.router.stop()
-        self.http.close()
+        self.ctx.close()
         self.stub.stop()
         self.engine.dispose()
 
@@ -170,7 +168,7 @@ def run_process(tmp: str) -> list[tuple[str, list[float], list[float]]]:
         with BotProcess(Path(tmp), slack_api_url=stub.api_url, PAGERDUTY_API_URL=pd.url,
                         LOG_LEVEL="WARNING") as bot, pytest.MonkeyPatch.context() as mp:
             install_fake_assignments(mp)
-            settings = Settings(secret_key=bot.env["ONCALL_SECRET_KEY"], pagerduty_api_url=pd.url)
+            settings = Settings(secret_key=bot.env["ONCALL_SECRET_KEY"], provider_api_urls={"pagerduty": pd.url})
             engine = make_engine(f"sqlite:///{bot.db_path}")
             ctx = Context(settings=settings, engine=engine, keys=KeyBox(settings.secret_key))
             now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)

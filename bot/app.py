@@ -26,7 +26,8 @@ from bot.store.slack_oauth import EncryptedInstallationStore
 log = logging.getLogger(__name__)
 
 # keep in sync with manifest.yml (oauth_config.scopes.bot)
-BOT_SCOPES = ["commands", "chat:write", "users:read", "users:read.email", "channels:read", "groups:read"]
+BOT_SCOPES = ["commands", "chat:write", "users:read", "users:read.email", "channels:read", "groups:read",
+              "usergroups:read", "usergroups:write"]
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"

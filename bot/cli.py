@@ -137,11 +137,12 @@ def cmd_check(settings: Settings) -> int:
         for conn in connections:
             label = f"{conn.provider} connection {conn.name!r} ({conn.key_hint})"
             try:
-                provider = ctx.provider_for(conn, timeout=5)
-                schedules = provider.list_schedules()
-                first = schedules[0] if schedules else None
-                # asked again, so a key given write access since (or losing it) is noticed
-                check = probe_write(engine, conn.id, provider, first.id if first else None, first.name if first else "")
+                with ctx.provider(conn, timeout=5) as provider:
+                    schedules = provider.list_schedules()
+                    first = schedules[0] if schedules else None
+                    # asked again, so a key given write access since (or losing it) is noticed
+                    check = probe_write(engine, conn.id, provider, first.id if first else None,
+                                        first.name if first else "")
                 access = {True: "read-write", False: "read-only (never exported to)"}.get(
                     check.can_write, "write access unknown")
                 line(True, f"{label}: {len(schedules)} schedules visible, {access}"
@@ -150,6 +151,7 @@ def cmd_check(settings: Settings) -> int:
                 line(False, f"{label}: {exc}")
             except Exception as exc:  # ProviderError and transport errors, reported in words
                 line(False, f"{label}: {exc}")
+        ctx.close()
     print("All checks passed." if not problems else f"{problems} check(s) failed.")
     return 0 if not problems else 1
 

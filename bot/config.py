@@ -14,12 +14,10 @@ from urllib.parse import urlparse
 
 from sqlalchemy.engine import make_url
 
+from bot.providers.registry import spec_for, specs
+
 DEFAULT_DATABASE_URL = "sqlite:///oncall-bot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
-DEFAULT_PAGERDUTY_EU_API_URL = "https://api.eu.pagerduty.com"
-DEFAULT_OPSGENIE_API_URL = "https://api.opsgenie.com"
-DEFAULT_OPSGENIE_EU_API_URL = "https://api.eu.opsgenie.com"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -100,8 +98,9 @@ class Settings:
     sync_interval_minutes: int = 15
     sync_interval_seconds: int | None = None  # the sandbox and tests: wins over minutes when set
     slack_api_url: str = DEFAULT_SLACK_API_URL
-    pagerduty_api_url: str | None = None
-    opsgenie_api_url: str | None = None
+    #: provider kind -> base URL replacing its public API in every region (`PAGERDUTY_API_URL`, …)
+    provider_api_urls: Mapping[str, str] = field(default_factory=dict)
+    jsm_site_url: str | None = None  # JSM sites' URL, `{site}` replaced (default https://{site}.atlassian.net)
     log_level: str = "INFO"
     admin_user_ids: tuple[str, ...] = ()
     port: int = 3000
@@ -133,16 +132,8 @@ class Settings:
         return bool(self.slack_client_id and self.slack_client_secret)
 
     def provider_base_url(self, provider: str, region: str) -> str:
-        """Base URL for a provider account; an explicit override applies to both regions."""
-        if provider == "pagerduty":
-            if self.pagerduty_api_url:
-                return self.pagerduty_api_url.rstrip("/")
-            return DEFAULT_PAGERDUTY_EU_API_URL if region == "eu" else DEFAULT_PAGERDUTY_API_URL
-        if provider == "opsgenie":
-            if self.opsgenie_api_url:
-                return self.opsgenie_api_url.rstrip("/")
-            return DEFAULT_OPSGENIE_EU_API_URL if region == "eu" else DEFAULT_OPSGENIE_API_URL
-        raise ValueError(f"unknown provider {provider!r}")
+        """Base URL for a provider account; an explicit override applies to every region."""
+        return spec_for(provider).api_url(region, self.provider_api_urls.get(provider))
 
     def missing_for_run(self) -> list[str]:
         """Lines naming each missing Slack variable, in plain words."""
@@ -187,8 +178,10 @@ class Settings:
             sync_interval_minutes=_int(env, "SYNC_INTERVAL_MINUTES", 15),
             sync_interval_seconds=_int(env, "SYNC_INTERVAL_SECONDS", 0) or None,
             slack_api_url=_url(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL),
-            pagerduty_api_url=_url(env, "PAGERDUTY_API_URL", None),
-            opsgenie_api_url=_url(env, "OPSGENIE_API_URL", None),
+            provider_api_urls={
+                spec.kind.value: url for spec in specs() if (url := _url(env, spec.base_url_setting, None))
+            },
+            jsm_site_url=_url(env, "JSM_SITE_URL", None),
             log_level=level,
             admin_user_ids=_list(env, "ONCALL_ADMIN_USER_IDS"),
             port=_int(env, "PORT", 3000),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.crypto import KeyBox
-from bot.providers import Provider, make_provider
+from bot.providers import Provider, make_provider, spec_for
 from bot.redact import register_secret
 from bot.store.models import Connection
 from bot.store.types import utcnow
@@ -23,24 +24,25 @@ from bot.sync.shared_bucket import SharedPacing, shared
 
 @dataclass
 class Context:
-    """Settings, database, key box and the provider factory.
+    """Settings, database, key box and the one provider factory.
 
-    `http_client` is the injectable transport for provider calls (tests pass one whose
-    requests respx intercepts); without it, one long-lived pooled client per provider base URL
-    is made on first use and closed by `close()`. `clock` and `sleep` make time controllable
-    in tests. `pacing` holds the per-account token buckets every provider request draws from
-    (in the database, shared by every replica, when `bot.sync.shared_bucket.shared` says so).
+    `transport` is the injectable httpx transport for provider calls (tests pass a
+    `httpx.MockTransport`, or none and let respx intercept); on top of it one long-lived pooled
+    client per provider base URL is made on first use and closed by `close()`. `clock` and
+    `sleep` make time controllable in tests. `pacing` holds the per-account token buckets every
+    provider request draws from (in the database, shared by every replica, when
+    `bot.sync.shared_bucket.shared` says so).
     """
 
     settings: Settings
     engine: Engine
     keys: KeyBox = field(repr=False)
-    http_client: httpx.Client | None = None
+    transport: httpx.BaseTransport | None = field(default=None, repr=False)
     clock: Callable[[], datetime] = utcnow
     sleep: Callable[[float], None] = time.sleep
     pacing: Pacing = field(default=None, repr=False)  # type: ignore[assignment]
-    _transports: dict[str, httpx.Client] = field(default_factory=dict, repr=False)
-    _transport_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _clients: dict[str, httpx.Client] = field(default_factory=dict, repr=False)
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         if self.pacing is None:
@@ -49,40 +51,52 @@ class Context:
             if shared(self.settings.shared_rate_limits, self.engine):
                 self.pacing = SharedPacing(self.engine, sleep, self.pacing)  # type: ignore[assignment]
 
-    def transport(self, base_url: str) -> httpx.Client:
-        """The HTTP client for a provider base URL: the injected one, else one pooled client per URL."""
-        if self.http_client is not None:
-            return self.http_client
-        with self._transport_lock:
-            if base_url not in self._transports:
-                self._transports[base_url] = httpx.Client()
-            return self._transports[base_url]
+    def http(self, base_url: str) -> httpx.Client:
+        """The pooled HTTP client for a provider base URL (made once, on the injected transport)."""
+        with self._clients_lock:
+            if base_url not in self._clients:
+                self._clients[base_url] = httpx.Client(transport=self.transport)
+            return self._clients[base_url]
 
     def close(self) -> None:
         """Close the pooled provider clients (at shutdown)."""
-        with self._transport_lock:
-            clients, self._transports = list(self._transports.values()), {}
+        with self._clients_lock:
+            clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             client.close()
 
-    def provider(self, kind: str, region: str, api_key: str, timeout: float | None = None) -> Provider:
-        """A provider client for a key being tried (connect) or already stored. Every request it
-        sends first takes a token from the account's bucket; it shares the pooled transport, so
-        it is cheap to make and needs no closing."""
-        register_secret(api_key)
+    @contextmanager
+    def provider(self, connection: Connection, timeout: float | None = None) -> Iterator[Provider]:
+        """The provider of a stored connection: the only way to obtain one for an account.
+
+        Every request it sends first takes a token from the account's bucket; it rides on the
+        pooled client (cheap to make) and is closed when the block ends."""
+        secret = self.keys.decrypt(connection.api_key_encrypted)
+        with self.trial_provider(connection.provider, connection.region, secret, timeout) as provider:
+            yield provider
+
+    @contextmanager
+    def trial_provider(self, kind: str, region: str, secret: str,
+                       timeout: float | None = None) -> Iterator[Provider]:
+        """A provider for a key not stored yet (connect): paced and closed like `provider`; a key
+        tried and the connection it becomes share one bucket."""
+        spec = spec_for(kind)
+        for form in spec.secrets(secret):
+            register_secret(form)
         base_url = self.settings.provider_base_url(kind, region)
-        paced = ThrottledClient(self.transport(base_url), self.pacing.bucket(kind, api_key))
-        return make_provider(
+        paced = ThrottledClient(self.http(base_url), self.pacing.bucket(kind, secret))
+        provider = make_provider(
             kind,
             region,
-            api_key,
+            secret,
             base_url=base_url,
             client=paced,  # type: ignore[arg-type]
             timeout=timeout or self.settings.provider_timeout_seconds,
             sleep=self.sleep,
+            clock=self.clock,
+            **spec.options(self.settings),
         )
-
-    def provider_for(self, connection: Connection, timeout: float | None = None) -> Provider:
-        return self.provider(
-            connection.provider, connection.region, self.keys.decrypt(connection.api_key_encrypted), timeout
-        )
+        try:
+            yield provider
+        finally:
+            provider.close()

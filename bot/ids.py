@@ -16,6 +16,8 @@ class BlockId(StrEnum):
     CONNECT_NAME = "connect_name"
     CONNECT_API_KEY = "connect_api_key"
     CONNECT_REGION = "connect_region"
+    CONNECT_SITE = "connect_site"  # JSM: the Atlassian site name
+    CONNECT_EMAIL = "connect_email"  # JSM: the email of the account the API token belongs to
 
 
 class ActionId(StrEnum):
@@ -23,6 +25,8 @@ class ActionId(StrEnum):
     CONNECT_NAME = "name"
     CONNECT_API_KEY = "api_key"
     CONNECT_REGION = "region"
+    CONNECT_SITE = "site"
+    CONNECT_EMAIL = "email"
 
 
 
@@ -51,6 +55,11 @@ class FormBlock(StrEnum):
     EDIT_MEMBERS = "edit_members"
     EDIT_DESTINATIONS = "edit_destinations"
     EDIT_SECONDARY = "edit_secondary_destinations"
+    EDIT_MANAGERS = "edit_managers"
+    EDIT_HANDOVER = "edit_handover"  # issue 14: handover messages on/off (checkbox)
+    EDIT_USERGROUP = "edit_usergroup"  # issue 14: the on-call user group's handle
+    EDIT_MAP_SLACK = "edit_map_slack"  # issue 13: "<prefix>.<member id>": a Slack account for a member not in Slack
+    EDIT_MAP_USER = "edit_map_user"  # issue 13: "<prefix>.<member id>.<connection id>": a provider user by hand
     INPUT = "input"
 
 
@@ -117,3 +126,26 @@ class SwapBlockId(StrEnum):
 
 class RotaBlockId(StrEnum):
     FAIRNESS_TABLE = "fairness_table"  # + "_<report>_<n>" per schedule and chunk of rows
+
+
+# ---- issue 14 (notifications): reminders and handover messages
+
+
+class RemindId(StrEnum):
+    """Reminder DM buttons (value: the shift id), their person picker modal, and the App Home control."""
+
+    SWAP = "remind_swap"
+    COVER = "remind_cover"
+    ACTIONS = "remind_actions"
+    PICK = "remind_pick"  # callback_id of the modal asking who swaps or covers
+    PERSON = "remind_person"  # block_id of its person field (action_id `RemindId.INPUT`)
+    HOME = "remind_home"  # the App Home select (action_id)
+    INPUT = "input"
+# ---- issue 14 (history): paging buttons
+
+
+class HistoryButtonId(StrEnum):
+    """action_ids of the history paging buttons; the value is "<schedule id or 0>.<days>.<page>"."""
+
+    NEWER = "history_newer"
+    OLDER = "history_older"

@@ -9,9 +9,12 @@ applies to every handler, including ones added later (pytest's caplog too).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import re
 import threading
+from functools import cache
 from urllib.parse import quote
 
 from bot.ids import BlockId
@@ -33,10 +36,34 @@ _FORM_VALUE = re.compile(
 # a calendar feed address typed after `calendar` (a secret: whoever has it reads the calendar), as
 # typed, JSON-escaped (Socket Mode messages, logged raw at DEBUG) or form-encoded (HTTP bodies)
 _FEED_URL = re.compile(r"(calendar(?:\s|\+|%20)+(?:<|%3C)?)https?(?::|%3A)[^\s\"&>|]+", re.I)
-_AUTH_HEADER = re.compile(r"((?:Token token=|GenieKey |Bearer )\s*)[^\s'\",}]+", re.I)
+# every Authorization scheme a provider declares, plus Basic and Bearer whatever the providers use
+_SCHEMES = ("Basic ", "Bearer ")
 # Slack tokens by their shape (bot, user, refresh, rotating `xoxe.xoxb-…`, app-level), e.g. in the
 # oauth.v2.access response that slack_sdk logs at DEBUG before the bot has seen it
 _SLACK_TOKEN = re.compile(r"\b(?:xox[a-z](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]{6,}")
+
+
+@cache
+def _auth_header() -> re.Pattern[str]:
+    """The credentials after any known Authorization scheme (built on first use from the registry)."""
+    from bot.providers.registry import specs
+
+    schemes = sorted({*_SCHEMES, *(spec.auth_scheme for spec in specs())}, key=len, reverse=True)
+    return re.compile("((" + "|".join(re.escape(s) for s in schemes) + r")\s*)([^\s'\",}]+)", re.I)
+
+
+def _basic_credentials(token: str) -> bool:
+    """Whether `Basic <token>` holds credentials (base64 of `user:secret`), not the word "Basic"."""
+    try:
+        return b":" in base64.b64decode(token, validate=True)
+    except (ValueError, binascii.Error):
+        return False
+
+
+def _mask_auth(match: re.Match[str]) -> str:
+    if match.group(2).lower().startswith("basic") and not _basic_credentials(match.group(3)):
+        return match.group(0)
+    return match.group(1) + MASK
 
 
 def register_secret(secret: str | None) -> None:
@@ -49,7 +76,7 @@ def register_secret(secret: str | None) -> None:
 def redact(text: str) -> str:
     text = _JSON_VALUE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
     text = _FORM_VALUE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
-    text = _AUTH_HEADER.sub(lambda m: m.group(1) + MASK, text)
+    text = _auth_header().sub(_mask_auth, text)
     text = _FEED_URL.sub(lambda m: m.group(1) + MASK, text)
     text = _SLACK_TOKEN.sub(MASK, text)
     with _lock:

@@ -8,7 +8,9 @@ later the job extends the horizon, keeps a hand-made override before the mark an
 
 The Opsgenie journey connects a PagerDuty and an Opsgenie account, links the Opsgenie schedule and
 exports it to the PagerDuty schedule as well (members found there by email): every step is checked
-at both providers.
+at both providers. The JSM journey does the same with a JSM Operations site (issue 13): connected with
+site, email and API token, people found by the emails of the site's user API, overrides with aliases
+the server makes, the drift read back from the timeline.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bot.ids import ActionId, BlockId, ButtonId, CallbackId, FormBlock, SwapButt
 from bot.providers.timefmt import parse
 from bot.services import resync
 from bot.store import Destination, DriftAlert, Member, Schedule, Shift, session_scope
+from tests.plugins.world import OG_KEY, PD_KEY, Clock
 from tests.slack.payloads import (
     app_home_opened,
     block_actions,
@@ -38,8 +41,7 @@ from tests.slack.payloads import (
 from tests.slack.payloads import (
     select as sel,
 )
-from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import OG_KEY, PD_KEY, Clock
+from tests.sync_io.fakes import JSM_SITE, T0, FakeJsm, FakeOpsgenie, FakePagerDuty
 
 NOW = T0 + timedelta(days=2, hours=3)  # Wednesday 4 Nov 2026, 12:00 UTC: Bob's week at the provider
 WEEK = timedelta(days=7)
@@ -99,7 +101,8 @@ def created_overrides(fake) -> list[tuple[datetime, datetime, str]]:
     for r in fake.requests("POST", "/overrides"):
         body = json.loads(r.content)
         for o in body.get("overrides") or [body]:
-            out.append((parse(o.get("start") or o["startDate"]), parse(o.get("end") or o["endDate"]), o["user"]["id"]))
+            who = o.get("user") or o["responder"]  # JSM: a responder
+            out.append((parse(o.get("start") or o["startDate"]), parse(o.get("end") or o["endDate"]), who["id"]))
     return out
 
 
@@ -107,16 +110,28 @@ def deleted_ids(fake) -> list[str]:
     return [r.url.path.rsplit("/", 1)[-1] for r in fake.requests("DELETE")]
 
 
+JSM_TOKEN = "ATATT3xFfGF0-journey-jsm-token-0000wxyz"
+JSM_EMAIL = "ops@example.com"
+
+
 def connect_values(provider: str, name: str, key: str) -> dict:
-    return {
+    values = {
         BlockId.CONNECT_PROVIDER: {ActionId.CONNECT_PROVIDER: radio(provider)},
         BlockId.CONNECT_NAME: {ActionId.CONNECT_NAME: text(name)},
         BlockId.CONNECT_API_KEY: {ActionId.CONNECT_API_KEY: text(key)},
         BlockId.CONNECT_REGION: {ActionId.CONNECT_REGION: radio("us")},
     }
+    if provider == "jsm":  # the site and the email of the token's account
+        values[BlockId.CONNECT_SITE] = {ActionId.CONNECT_SITE: text(JSM_SITE)}
+        values[BlockId.CONNECT_EMAIL] = {ActionId.CONNECT_EMAIL: text(JSM_EMAIL)}
+    return values
 
 
-@pytest.fixture(params=["pagerduty", "opsgenie"])
+def kind_of(fake) -> str:
+    return {FakePagerDuty: "pagerduty", FakeOpsgenie: "opsgenie", FakeJsm: "jsm"}[type(fake)]
+
+
+@pytest.fixture(params=["pagerduty", "opsgenie", "jsm"])
 def journey(request, slack, slack_http, conformant_respx, monkeypatch):
     clock = Clock(NOW)
     slack.ctx.clock = clock
@@ -128,6 +143,10 @@ def journey(request, slack, slack_http, conformant_respx, monkeypatch):
     fakes = [pd]
     if request.param == "opsgenie":
         fakes.insert(0, FakeOpsgenie(conformant_respx, clock, time_zone=ZONE, origin=T0 - WEEK))
+    if request.param == "jsm":
+        jsm = FakeJsm(conformant_respx, clock, time_zone=ZONE, origin=T0 - WEEK)
+        jsm.account.keys = {f"{JSM_EMAIL}:{JSM_TOKEN}": "rw"}
+        fakes.insert(0, jsm)
     monkeypatch.setattr(resync, "launch", lambda run: run())  # the background re-export, inline
     return request.param, fakes, clock
 
@@ -152,23 +171,28 @@ def test_journey(journey, slack, slack_http):
     # ---------------------------------------------------------------- 1. connect
     link_buttons = {}
     for f in reversed(fakes):  # PagerDuty first
-        provider = "pagerduty" if isinstance(f, FakePagerDuty) else "opsgenie"
+        provider = kind_of(f)
         stub.reset()
         assert http.command("connect", response_url=stub.response_url("connect")).status == 200
         (opened,) = stub.wait_for("views.open")
         modal = opened.body["view"]
         assert modal["callback_id"] == CallbackId.CONNECT
-        key = PD_KEY if provider == "pagerduty" else OG_KEY
+        key = {"pagerduty": PD_KEY, "opsgenie": OG_KEY, "jsm": JSM_TOKEN}[provider]
         resp = http.interact(view_submission(CallbackId.CONNECT, connect_values(provider, f"Acme {provider}", key),
                                              private_metadata=modal["private_metadata"]))
         assert resp.status == 200 and resp.json()["response_action"] == "update", resp.body  # "Checking the key…"
         (done,) = stub.wait_for("views.update")  # the check ran after the ack
         connected = done.body["view"]
-        assert "Platform" in dump(connected) and "The key can write" in dump(connected)
+        assert "Platform" in dump(connected) and "The key can write" in dump(connected), dump(connected)
         stub.wait_for("views.publish")
         link_buttons[id(f)] = button(connected, ButtonId.LINK)["value"]
         assert link_buttons[id(f)].endswith(f":{f.schedule_id}")
         assert key not in stub.all_text()
+    if kind == "jsm":
+        stub.reset()
+        http.command("connections", response_url=stub.response_url("connections"))
+        listed = dump(answers(stub)[-1])
+        assert "JSM acme.atlassian.net" in listed and JSM_EMAIL not in listed and JSM_TOKEN not in listed
 
     # ---------------------------------------------------------------- 2. link (admin)
     stub.reset()

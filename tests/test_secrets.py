@@ -15,9 +15,9 @@ from sqlmodel import select
 
 from bot.store import Connection, Destination, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import OG_KEY, PD_KEY, Clock, add_world
 from tests.providers.fixtures import og_error, pd_error
 from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import OG_KEY, PD_KEY, Clock, add_world
 
 
 def _forms(key: str) -> set[str]:
@@ -26,9 +26,8 @@ def _forms(key: str) -> set[str]:
 
 @pytest.fixture
 def everything_logged(caplog):
-    caplog.set_level(logging.DEBUG)
     for name in ("", "httpx", "httpcore", "slack_bolt", "slack_sdk", "bot", "apscheduler", "sqlalchemy"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger=name or None)  # restored after the test
     return caplog
 
 

@@ -30,6 +30,8 @@ MODULES = [
     "swap",  # issue 6 (swaps): swap, cover, undo
     "cover",
     "undo",
+    "remind",  # issue 14: reminders (and the reminder DM's swap/cover buttons)
+    "history",  # issue 14: the audit trail
     "oncall",  # the /oncall router itself
 ]
 

@@ -1,4 +1,4 @@
-"""What every listener needs: the request's who/where, replies, admin checks, error ids.
+"""What every listener needs: the request's who/where, replies, authorisation, error ids.
 
 `Request.reply(payload)` is how to post an ephemeral answer from anywhere (slash command,
 button, modal submission, App Home): it uses the response_url when there is one, else an
@@ -21,8 +21,9 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.commands.values import STALE_BUTTON, StaleInput
 from bot.context import Context
-from bot.services import background
-from bot.services.auth import is_admin, refusal
+from bot.services import authz, background
+from bot.services.auth import person
+from bot.services.authz import Action, Managed
 from bot.services.directory import Directory
 from bot.services.errors import UserError
 from bot.views.common import error_message, message, notice_modal
@@ -80,7 +81,7 @@ class Request:
     trigger_id: str | None = None
     response_url: str | None = None
     view: dict | None = field(default=None, repr=False)
-    _admin: bool | None = field(default=None, repr=False)
+    _person: authz.Person | None = field(default=None, repr=False)
 
     @classmethod
     def from_body(cls, body: dict, context: Any, client: WebClient) -> Request:
@@ -132,16 +133,24 @@ class Request:
     def error(self, text: str, usage: str | None = None) -> None:
         self.reply(error_message(text, usage))
 
-    def is_admin(self) -> bool:
-        if self._admin is None:
-            self._admin = is_admin(self.ctx, self.directory, self.user_id)
-        return self._admin
+    @property
+    def person(self) -> authz.Person:
+        """Who asks, for `bot.services.authz` (admin status asked of Slack once, when needed)."""
+        if self._person is None:
+            self._person = person(self.ctx, self.directory, self.user_id)
+        return self._person
 
-    def require_admin(self, action: str) -> bool:
-        """True for admins; otherwise tells the person who can, and returns False."""
-        if self.is_admin():
+    def is_admin(self) -> bool:
+        return self.person.is_admin()
+
+    def may(self, action: Action, schedule: Managed | None = None) -> bool:
+        return authz.may(self.person, action, schedule)
+
+    def require(self, action: Action, schedule: Managed | None = None) -> bool:
+        """True when allowed; otherwise tells the person who can (a modal in App Home), and returns False."""
+        if self.may(action, schedule):
             return True
-        text = refusal(self.ctx, action)
+        text = authz.refusal(self.person, action, schedule)
         if self.in_home and self.trigger_id:
             self.open_view(notice_modal("Not allowed", text))
         else:
@@ -224,6 +233,10 @@ def state_value(view: dict, block_id: str, action_id: str) -> Any:
         return element.get("selected_channel")
     if kind == "multi_users_select":
         return list(element.get("selected_users") or [])
+    if kind == "users_select":
+        return element.get("selected_user")
+    if kind == "checkboxes":
+        return [o["value"] for o in element.get("selected_options") or []]
     return element.get("value")
 
 
@@ -234,10 +247,11 @@ def guard_submission(fn):
     return guard(fn)
 
 
-def admin_submission(ack: Any, body: dict, context: Any, client: WebClient, action: str) -> Request | None:
-    """The submitter's Request when they are an admin; otherwise replace the modal with the refusal."""
+def allowed_submission(ack: Any, body: dict, context: Any, client: WebClient, action: Action,
+                       schedule: Managed | None = None) -> Request | None:
+    """The submitter's Request when they may do `action`; otherwise replace the modal with the refusal."""
     req = Request.from_body(body, context, client)
-    if req.is_admin():
+    if req.may(action, schedule):
         return req
-    ack(response_action="update", view=notice_modal("Not allowed", refusal(req.ctx, action)))
+    ack(response_action="update", view=notice_modal("Not allowed", authz.refusal(req.person, action, schedule)))
     return None

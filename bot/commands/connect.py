@@ -19,22 +19,24 @@ from bot.commands import parser, registry
 from bot.commands.common import (
     BUSY,
     Request,
-    admin_submission,
+    allowed_submission,
     guard_submission,
     late_text,
     new_error_id,
     state_value,
 )
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId
+from bot.providers import any_of
 from bot.services import background
 from bot.services import connect as service
+from bot.services.authz import Action
 from bot.services.errors import FieldError
 from bot.services.home import refresh_homes
 from bot.views.common import error_message, message, notice_modal
 from bot.views.connect import checking_modal, connect_modal, connected_message, connected_modal
 
 log = logging.getLogger(__name__)
-ACTION = "connect provider accounts"
+ACTION = Action.CONNECT
 
 
 def open_connect(req: Request) -> None:
@@ -47,7 +49,7 @@ def run(req: Request, cmd: parser.ConnectCmd) -> None:
 
 @guard_submission
 def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
-    req = admin_submission(ack, body, context, client, ACTION)
+    req = allowed_submission(ack, body, context, client, ACTION)
     if req is None:
         return
     try:
@@ -58,6 +60,8 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
             state_value(view, BlockId.CONNECT_NAME, ActionId.CONNECT_NAME),
             state_value(view, BlockId.CONNECT_API_KEY, ActionId.CONNECT_API_KEY),
             req.ctx,
+            site=state_value(view, BlockId.CONNECT_SITE, ActionId.CONNECT_SITE),
+            email=state_value(view, BlockId.CONNECT_EMAIL, ActionId.CONNECT_EMAIL),
         )
     except FieldError as exc:
         ack(response_action="errors", errors={exc.block_id: exc.message})
@@ -107,8 +111,8 @@ def show(req: Request, view_id: str, view: dict, fallback: dict) -> None:
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
-        "connect", "connect", "Connect a PagerDuty or Opsgenie account (admins)", parser.parse_connect, run,
-        admin_action=ACTION,
+        "connect", "connect", f"Connect a {any_of()} account (admins)", parser.parse_connect, run,
+        authz=ACTION,
     ))
     app.view(CallbackId.CONNECT)(on_submit)
 
@@ -116,5 +120,5 @@ def register(app: App) -> None:
     def home_connect(ack: Ack, body: dict, client: WebClient, context) -> None:
         ack()
         req = Request.from_body(body, context, client)
-        if req.require_admin(ACTION):
+        if req.require(ACTION):
             open_connect(req)

@@ -10,6 +10,7 @@ from bot.commands.common import Request
 from bot.commands.values import button_id
 from bot.ids import ButtonId
 from bot.services import connections as service
+from bot.services.authz import Action
 from bot.services.errors import InUse, UserError
 from bot.services.home import refresh_homes_later
 from bot.views.common import error_message
@@ -24,7 +25,7 @@ def on_remove(ack: Ack, body: dict, client: WebClient, context, action: dict) ->
     ack()
     req = Request.from_body(body, context, client)
     connection_id = button_id(action)
-    if not req.require_admin("remove connections"):
+    if not req.require(Action.REMOVE_CONNECTION):
         return
     try:
         name = service.remove_connection(req.ctx, req.team_id, connection_id, req.user_id)

@@ -11,10 +11,10 @@ from bot.commands import parser, registry
 from bot.commands.common import Request, later
 from bot.commands.values import button_id
 from bot.ids import SyncButtonId
-from bot.services.drift import alert_info, keep_drift, reapply_drift, set_drift_mode
+from bot.services.authz import NotAllowed
+from bot.services.drift import keep_drift, reapply_drift, set_drift_mode
 from bot.services.errors import UserError
 from bot.views.common import message
-from bot.views.drift import refusal_text
 from bot.views.sync import sync_message
 
 USAGE = "drift <schedule> [alert|auto|off]"
@@ -38,8 +38,7 @@ def parse_drift(args: tuple[parser.Arg, ...]) -> DriftCmd:
 
 
 def run(req: Request, cmd: DriftCmd) -> None:
-    is_admin = req.is_admin() if cmd.mode else False
-    name, mode = set_drift_mode(req.ctx, req.team_id, cmd.schedule, cmd.mode, req.user_id, is_admin)
+    name, mode = set_drift_mode(req.ctx, req.team_id, cmd.schedule, cmd.mode, req.person)
     verb = "is now" if cmd.mode else "is"
     req.reply(message(f"Drift mode of *{name}* {verb} `{mode}`: {MODE_WORDS.get(mode, mode)}."))
 
@@ -48,18 +47,16 @@ def _decide(body: dict, client: WebClient, context, action: dict, reapply: bool)
     req = Request.from_body(body, context, client)
     alert_id = button_id(action)
     try:
-        info = alert_info(req.ctx, req.team_id, alert_id)
-        if req.user_id not in info.managers and not req.is_admin():
-            req.reply(message(refusal_text(info.managers)))
-            return
         if reapply:
-            report = reapply_drift(req.ctx, client, req.team_id, info.alert_id, req.user_id)
+            report = reapply_drift(req.ctx, client, req.team_id, alert_id, req.person)
             req.reply(sync_message([report]))
         else:
-            changes = keep_drift(req.ctx, client, req.team_id, info.alert_id, req.user_id)
+            changes = keep_drift(req.ctx, client, req.team_id, alert_id, req.person)
             extra = f" {len(changes)} shift(s) now assigned to whoever the provider pages." if changes else ""
             req.reply(message(":ballot_box_with_check: Kept the provider's version; this drift will not be "
                               f"alerted again.{extra}"))
+    except NotAllowed as exc:
+        req.reply(message(exc.message))
     except UserError as exc:
         req.reply(message(f":warning: {exc.message}"))
 

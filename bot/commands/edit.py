@@ -1,5 +1,7 @@
-"""`/oncall edit <schedule>` (and the Edit button of the status modal): horizon, channel, members, destinations
-(primary, and secondary when the schedule has that role)."""
+"""`/oncall edit <schedule>` (and the Edit button of the status modal): horizon, channel, members, managers,
+destinations (primary, and secondary when the schedule has that role), handover messages, the on-call user
+group (set up after the ack, on the work pool: `bot.services.oncall_group`). For the schedule's managers and
+workspace admins; destinations are changed by admins alone (`bot.services.authz`)."""
 
 from __future__ import annotations
 
@@ -7,54 +9,65 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, admin_submission, guard_submission, state_value
+from bot.commands.common import Request, allowed_submission, guard_submission, later, state_value
 from bot.commands.link import target_of
-from bot.commands.values import button_id, meta_id
+from bot.commands.values import StaleInput, button_id, id_value, meta_id
 from bot.ids import ButtonId, CallbackId, FormBlock
-from bot.services import lookup
+from bot.services import lookup, oncall_group
 from bot.services import schedules as schedules_service
+from bot.services.authz import Action
 from bot.services.errors import FieldError, UserError
 from bot.services.home import refresh_homes_later
 from bot.services.link import Target, after_link
-from bot.services.manage import EditRequest, edit_data, edit_schedule
-from bot.store import session_scope
+from bot.services.manage import EditRequest, EditResult, edit_data, edit_schedule
+from bot.services.mapping import SlackPick, UserPick
+from bot.store import Schedule, session_scope
 from bot.views.common import loading_modal, message, notice_modal
 from bot.views.edit import edit_modal
+from bot.views.group import group_reply
 
-ACTION = "edit schedules"
+ACTION = Action.EDIT_SCHEDULE
 NOT_IN_CHANNEL = "I am not a member of that channel: invite me there first (/invite @oncall) or pick another one."
 
 
+def _schedule(req: Request, schedule_id: int) -> Schedule:
+    with session_scope(req.ctx.engine) as session:
+        return lookup.get_schedule(session, req.team_id, schedule_id)
+
+
 def open_edit(req: Request, schedule_id: int) -> None:
-    data = edit_data(req.ctx, req.team_id, schedule_id)
+    """Open the modal (the caller asked authz). Destinations are offered to admins alone, so only
+    they wait for the accounts' schedule lists."""
+    admin = req.may(Action.CHANGE_DESTINATIONS)
+    data = edit_data(req.ctx, req.team_id, schedule_id, may_change_destinations=admin)
     view_id = req.open_view(loading_modal(f"Edit {data.name}"[:24]))
-    groups = schedules_service.all_provider_schedules(req.ctx, req.team_id)
+    groups = schedules_service.all_provider_schedules(req.ctx, req.team_id) if admin else []
     if view_id:
         req.client.views_update(view_id=view_id, view=edit_modal(data, groups, req.meta(s=schedule_id)))
 
 
 def run(req: Request, cmd: parser.EditCmd) -> None:
     with session_scope(req.ctx.engine) as session:
-        schedule_id = lookup.find_schedule(session, req.team_id, cmd.schedule).id
-    open_edit(req, schedule_id)
+        schedule = lookup.find_schedule(session, req.team_id, cmd.schedule)
+    if req.require(ACTION, schedule):
+        open_edit(req, schedule.id)
 
 
 def on_edit_button(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
-    schedule_id = button_id(action)
-    if not req.require_admin(ACTION):
-        return
     try:
-        open_edit(req, schedule_id)
+        schedule = _schedule(req, button_id(action))
+        if req.require(ACTION, schedule):
+            open_edit(req, schedule.id)
     except UserError as exc:
         req.open_view(notice_modal("Edit schedule", exc.message))
 
 
 @guard_submission
 def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
-    schedule_id = meta_id(view, "s")
-    req = admin_submission(ack, body, context, client, ACTION)
+    schedule = _schedule(Request.from_body(body, context, client), meta_id(view, "s"))
+    req = allowed_submission(ack, body, context, client, ACTION, schedule)
     if req is None:
         return
     try:
@@ -65,13 +78,15 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         channel = state_value(view, FormBlock.EDIT_CHANNEL, FormBlock.INPUT)
         if channel and not req.directory.bot_in_channel(channel):
             raise FieldError(FormBlock.EDIT_CHANNEL, NOT_IN_CHANNEL)
-        targets = _targets(view, FormBlock.EDIT_DESTINATIONS)
-        if targets is None:  # the block was not shown: keep the current destinations
-            targets = edit_data(req.ctx, req.team_id, schedule_id).destinations
-        name = edit_schedule(req.ctx, req.directory, req.team_id, req.user_id, EditRequest(
-            schedule_id, horizon, channel,
-            tuple(state_value(view, FormBlock.EDIT_MEMBERS, FormBlock.INPUT) or []), targets,
+        group = _group_field(view)
+        result = edit_schedule(req.ctx, req.directory, req.team_id, req.person, EditRequest(
+            schedule.id, horizon, channel,
+            tuple(state_value(view, FormBlock.EDIT_MEMBERS, FormBlock.INPUT) or []),
+            _targets(view, FormBlock.EDIT_DESTINATIONS),
             secondary=_targets(view, FormBlock.EDIT_SECONDARY),
+            managers=_managers(view),
+            handover_messages=_checked(view, FormBlock.EDIT_HANDOVER),
+            slack_picks=slack_picks(view), user_picks=user_picks(view),
         ))
     except FieldError as exc:
         ack(response_action="errors", errors={exc.block_id: exc.message})
@@ -80,10 +95,43 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         ack(response_action="update", view=notice_modal("Edit schedule", exc.message))
         return
     ack()
+    schedule_id = schedule.id
+    group_changed = group is not KEEP and oncall_group.choose(req.ctx, req.team_id, schedule_id, group, req.user_id)
     assigned = after_link(req.ctx, schedule_id)
     extra = f" Assigned {assigned} shifts." if assigned else ""
-    req.reply(message(f":pencil2: Saved *{name}*.{extra} See `/oncall status {name}`."))
+    if group_changed and group:
+        extra += f" Setting up @{group}…"
+    req.reply(message(f":pencil2: Saved *{result.name}*.{extra}{managers_changed(result)} "
+                      f"See `/oncall status {result.name}`."))
     refresh_homes_later(req.ctx, client, req.team_id, [req.user_id])
+    if group_changed and group:
+        later(req, lambda: req.reply(group_reply(oncall_group.set_up(req.ctx, client, schedule_id))),
+              what="set up the on-call user group")
+
+
+KEEP = object()  # the user group field was not in the submitted view: leave the group as it is
+
+
+def _group_field(view: dict):
+    """The handle typed (None: no group), or KEEP when the field was not shown."""
+    if FormBlock.EDIT_USERGROUP not in ((view.get("state") or {}).get("values") or {}):
+        return KEEP
+    return oncall_group.parse_handle(state_value(view, FormBlock.EDIT_USERGROUP, FormBlock.INPUT))
+
+
+def managers_changed(result: EditResult) -> str:
+    """" Managers: added …; removed …." or nothing when they stayed."""
+    parts = [f"{verb} {', '.join(f'<@{u}>' for u in people)}"
+             for verb, people in (("added", result.managers_added), ("removed", result.managers_removed)) if people]
+    return f" Managers: {'; '.join(parts)}." if parts else ""
+
+
+def _managers(view: dict) -> tuple[str, ...] | None:
+    """The managers picked; None when the field was not in the submitted view (keep them)."""
+    values = (view.get("state") or {}).get("values") or {}
+    if FormBlock.EDIT_MANAGERS not in values:
+        return None
+    return tuple(state_value(view, FormBlock.EDIT_MANAGERS, FormBlock.INPUT) or [])
 
 
 def _targets(view: dict, block_id: str) -> tuple[Target, ...] | None:
@@ -92,10 +140,47 @@ def _targets(view: dict, block_id: str) -> tuple[Target, ...] | None:
     return None if selected is None else tuple(target_of(v, name) for v, name in selected)
 
 
+def _picked(view: dict, prefix: str, parts: int) -> list[tuple[tuple[int, ...], object]]:
+    """(ids in the block id, value) of each hand-mapping picker with something picked."""
+    out = []
+    for block_id in ((view.get("state") or {}).get("values") or {}):
+        head, _, rest = block_id.partition(".")
+        if head != prefix:
+            continue
+        ids = rest.split(".")
+        if len(ids) != parts:
+            raise StaleInput("block id")
+        value = state_value(view, block_id, FormBlock.INPUT)
+        if value:
+            if not isinstance(value, str):
+                raise StaleInput("picked value")
+            out.append((tuple(id_value(i) for i in ids), value))
+    return out
+
+
+def slack_picks(view: dict) -> tuple[SlackPick, ...]:
+    """A Slack account picked for a member not in Slack (`bot.services.mapping`)."""
+    return tuple(SlackPick(ids[0], value) for ids, value in _picked(view, FormBlock.EDIT_MAP_SLACK, 1))
+
+
+def user_picks(view: dict) -> tuple[UserPick, ...]:
+    """A provider user picked for a member at a connection."""
+    return tuple(UserPick(ids[0], ids[1], value) for ids, value in _picked(view, FormBlock.EDIT_MAP_USER, 2))
+
+
+def _checked(view: dict, block_id: str) -> bool | None:
+    """A one-checkbox field: ticked or not; None when the field was not shown (keep the setting)."""
+    values = ((view.get("state") or {}).get("values") or {})
+    if block_id not in values:
+        return None
+    return bool(state_value(view, block_id, FormBlock.INPUT))
+
+
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
-        "edit", "edit <schedule>", "Change horizon, channel, member order and destinations of each role (admins)",
-        parser.parse_edit, run, admin_action=ACTION,
+        "edit", "edit <schedule>",
+        "Change horizon, channel, member order, managers and destinations of each role (managers, admins)",
+        parser.parse_edit, run,
     ))
     app.action(ButtonId.EDIT)(on_edit_button)
     app.view(CallbackId.EDIT)(on_submit)

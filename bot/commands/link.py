@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.commands import parser, registry
 from bot.commands.common import (
     Request,
-    admin_submission,
+    allowed_submission,
     decode_meta,
     encode_meta,
     guard_submission,
@@ -22,6 +22,7 @@ from bot.commands.values import StaleInput, id_value, pair_value
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.services import lookup
 from bot.services import schedules as schedules_service
+from bot.services.authz import Action
 from bot.services.errors import FieldError, UserError
 from bot.services.home import refresh_homes
 from bot.services.link import LinkRequest, Target, check_link, link_schedule
@@ -31,7 +32,7 @@ from bot.views.common import notice_modal
 from bot.views.link import link_modal, linked_message
 
 log = logging.getLogger(__name__)
-ACTION = "link schedules"
+ACTION = Action.LINK
 NOT_IN_CHANNEL = "I am not a member of that channel: invite me there first (/invite @oncall) or pick another one."
 
 
@@ -80,7 +81,7 @@ def on_link_button(ack: Ack, body: dict, client: WebClient, context, action: dic
     ack()
     req = Request.from_body(body, context, client)
     connection_id, sched = pair_value(action.get("value"))
-    if not req.require_admin(ACTION):
+    if not req.require(ACTION):
         return
     try:
         open_link(req, connection_id, sched or None)
@@ -91,7 +92,7 @@ def on_link_button(ack: Ack, body: dict, client: WebClient, context, action: dic
 def on_home_link(ack: Ack, body: dict, client: WebClient, context) -> None:
     ack()
     req = Request.from_body(body, context, client)
-    if req.require_admin(ACTION):
+    if req.require(ACTION):
         try:
             open_link(req)
         except UserError as exc:
@@ -101,7 +102,7 @@ def on_home_link(ack: Ack, body: dict, client: WebClient, context) -> None:
 def on_pick_connection(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
     ack()
     req = Request.from_body(body, context, client)
-    if not req.require_admin(ACTION):  # it lists the account's schedules: admins only, like the command
+    if not req.require(ACTION):  # it lists the account's schedules: admins only, like the command
         return
     view = body.get("view") or {}
     connection_id = id_value((action.get("selected_option") or {}).get("value"), "account option")
@@ -140,7 +141,7 @@ def read_request(view: dict) -> LinkRequest:
 
 @guard_submission
 def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
-    req = admin_submission(ack, body, context, client, ACTION)
+    req = allowed_submission(ack, body, context, client, ACTION)
     if req is None:
         return
     try:
@@ -168,7 +169,7 @@ def finish_link(req: Request, link_req: LinkRequest) -> None:
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "link", "link [connection]", "Link a provider schedule so the bot manages its shifts (admins)",
-        parser.parse_link, run, admin_action=ACTION,
+        parser.parse_link, run, authz=ACTION,
     ))
     app.action(ButtonId.LINK)(on_link_button)
     app.action(ButtonId.HOME_LINK)(on_home_link)

@@ -43,7 +43,7 @@ def route(req: Request, text: str) -> None:
     except parser.UsageError as exc:
         complain(exc.message, exc.usage or sub.usage)
         return
-    if sub.admin_action and not req.require_admin(sub.admin_action):
+    if sub.authz and not req.require(sub.authz):
         return
     if sub.slow:  # provider work: off this listener thread (it reports its own user errors)
         later(req, lambda: sub.run(req, cmd), what=f"/oncall {sub.name}", usage=sub.usage)

@@ -15,9 +15,8 @@ from bot.commands import registry
 from bot.commands.common import Request
 from bot.commands.parser import Arg, DateArg, UsageError, Word, describe, name_arg
 from bot.services import lookup
-from bot.services.auth import manager_refusal
+from bot.services.authz import Action
 from bot.services.pattern import ROLE_SETS, PatternEdit, current_summary, edit_pattern
-from bot.services.timeoff import is_manager
 from bot.store import session_scope
 from bot.views.common import context, message, section
 
@@ -128,7 +127,7 @@ def parse_pattern(args: tuple[Arg, ...]) -> PatternCmd:
                                         holidays=fields.get("holidays"), roles=fields.get("roles")))
 
 
-ACTION = "change a schedule's shift pattern"
+ACTION = Action.EDIT_PATTERN
 
 
 def run(req: Request, cmd: PatternCmd) -> None:
@@ -140,9 +139,7 @@ def run(req: Request, cmd: PatternCmd) -> None:
             text = f"*{schedule.name}* shift pattern:\n" + "\n".join(f"• {x}" for x in lines)
             req.reply(message(text, [section(text), context(f"Change it with `/oncall {USAGE}`.")]))
             return
-        allowed = is_manager(schedule, req.user_id)
-    if not allowed and not req.is_admin():
-        req.reply(message(manager_refusal(req.ctx, ACTION)))
+    if not req.require(ACTION, schedule):
         return
     with session_scope(req.ctx.engine) as session:
         schedule = lookup.find_schedule(session, req.team_id, cmd.schedule)

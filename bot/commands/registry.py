@@ -12,7 +12,9 @@
         # plus app.action(...)/app.view(...) listeners for its buttons and modals
 
 and list the module in `bot.commands.MODULES`. `help` shows every registered subcommand in
-registration order; `admin_action` makes the router refuse non-admins before `run`.
+registration order; `authz` names what the router asks `bot.services.authz` about before `run`
+(workspace actions such as connecting an account); what concerns one schedule is asked by `run`
+once it knows the schedule (`req.require(Action.X, schedule)`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from bot.commands.common import Request
 from bot.commands.parser import Arg
+from bot.services.authz import Action
 
 __all__ = ["Request", "Subcommand", "add", "all_subcommands", "get"]
 
@@ -34,7 +37,7 @@ class Subcommand:
     summary: str  # one line for help
     parse: Callable[[tuple[Arg, ...]], Any]  # pure: arguments -> command dataclass (raises UsageError)
     run: Callable[[Request, Any], None]  # called after ack()
-    admin_action: str | None = None  # e.g. "connect provider accounts": admins only
+    authz: Action | None = None  # asked by the router before `run` (workspace actions: admins only)
     aliases: tuple[str, ...] = ()
     # `run` does more than a quick reply (database reads, Slack or provider calls): the router hands
     # it to the work pool after parsing and the admin check. Subcommands that open a modal stay on

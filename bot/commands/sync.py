@@ -11,17 +11,17 @@ from slack_bolt import App
 
 from bot.commands import parser, registry
 from bot.commands.common import Request
-from bot.services import lookup
-from bot.services.auth import manager_refusal
+from bot.services import authz, lookup
+from bot.services.authz import Action
 from bot.services.errors import UserError
-from bot.services.timeoff import is_manager
-from bot.store import Schedule, session_scope
+from bot.store import Schedule, audit, session_scope
 from bot.sync.engine import sync_schedule
+from bot.sync.report import SyncReport
 from bot.views.common import message
 from bot.views.sync import sync_message, syncing_message
 
 USAGE = "sync [schedule]"
-ACTION = "export a schedule now with `/oncall sync` (the background sync runs every few minutes anyway)"
+ACTION = Action.SYNC
 
 
 @dataclass(frozen=True)
@@ -46,22 +46,36 @@ def target_schedules(req: Request, name: str | None) -> list[tuple[int, str]]:
         return [(s.id, s.name) for s in found]
 
 
-def managed(req: Request, targets: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """The targets this person may export: all for admins, else those they manage."""
+def allowed(req: Request, targets: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], Schedule | None]:
+    """The targets this person may export (all for admins, else those they manage), and the first
+    refused schedule (for the refusal when none is left)."""
     with session_scope(req.ctx.engine) as session:
         rows = [(t, session.get(Schedule, t[0])) for t in targets]
-        mine = [t for t, s in rows if s is not None and is_manager(s, req.user_id)]
-    return targets if len(mine) == len(targets) or req.is_admin() else mine
+        ok = {t for t, s in rows if s is not None and req.may(ACTION, s)}
+        refused = next((s for t, s in rows if s is not None and t not in ok), None)
+    return [t for t in targets if t in ok], refused
+
+
+def manual_sync_detail(report: SyncReport) -> str:
+    """What a manual sync did, for the audit trail."""
+    if report.skipped:
+        return f"skipped ({report.skipped})"
+    parts = [f"{d.label}: {d.created} created, {d.deleted} deleted" + (f", {d.error}" if d.error else "")
+             for d in report.destinations]
+    return "; ".join(parts)[:500] or "no destinations"
 
 
 def run(req: Request, cmd: SyncCmd) -> None:
     # the router runs this on the work pool after ack(): it never holds a listener thread
-    targets = managed(req, target_schedules(req, cmd.schedule))
+    targets, refused = allowed(req, target_schedules(req, cmd.schedule))
     if not targets:
-        req.reply(message(manager_refusal(req.ctx, ACTION)))
+        req.reply(message(authz.refusal(req.person, ACTION, refused)))
         return
     req.reply(syncing_message([n for _, n in targets]))
     reports = [sync_schedule(req.ctx, sid, client=req.client, wait=5.0) for sid, _ in targets]
+    for report in reports:
+        audit.record_now(req.ctx.engine, req.team_id, req.user_id, "sync.manual", schedule_id=report.schedule_id,
+                         detail=manual_sync_detail(report), at=req.ctx.clock())
     req.reply(sync_message(reports))
 
 

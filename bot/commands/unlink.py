@@ -7,10 +7,11 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, admin_submission, guard_submission
+from bot.commands.common import Request, allowed_submission, guard_submission
 from bot.commands.values import meta_id
 from bot.ids import CallbackId
 from bot.services import lookup
+from bot.services.authz import Action
 from bot.services.errors import UserError
 from bot.services.home import refresh_homes_later
 from bot.services.manage import unlink_schedule
@@ -18,7 +19,7 @@ from bot.store import Member, session_scope
 from bot.views.common import message
 from bot.views.unlink import unlink_modal
 
-ACTION = "unlink schedules"
+ACTION = Action.UNLINK
 
 
 def run(req: Request, cmd: parser.UnlinkCmd) -> None:
@@ -30,7 +31,7 @@ def run(req: Request, cmd: parser.UnlinkCmd) -> None:
 @guard_submission
 def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> None:
     schedule_id = meta_id(view, "s")
-    req = admin_submission(ack, body, context, client, ACTION)
+    req = allowed_submission(ack, body, context, client, ACTION)
     if req is None:
         return
     ack()
@@ -48,6 +49,6 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "unlink", "unlink <schedule>", "Stop managing a schedule (asks for confirmation; admins)",
-        parser.parse_unlink, run, admin_action=ACTION,
+        parser.parse_unlink, run, authz=ACTION,
     ))
     app.view(CallbackId.UNLINK)(on_submit)

@@ -1,7 +1,8 @@
-"""Provider clients (PagerDuty, Opsgenie) behind one `Provider` protocol; see `base` for the error tree.
+"""Provider clients (PagerDuty, Opsgenie, JSM Operations) behind one `Provider` protocol; see `base` for the error tree
+and `registry` for where a provider is added and how its facts are read (`spec_for(kind)`).
 
-Callers build a client with `make_provider(kind, region, api_key, base_url=settings.provider_base_url(...))`
-and use only the `Provider` protocol, so a third provider can be added without touching them.
+The bot obtains a provider for an account only through `Context.provider` (paced, closed after use);
+`make_provider` is the plain constructor underneath (tests use it on their own transport).
 """
 
 from __future__ import annotations
@@ -33,14 +34,18 @@ from .base import (
     WriteCheck,
 )
 from .http import RetryPolicy, Sleep
+from .jsm import JsmCredentials, JsmProvider
 from .opsgenie import OpsgenieProvider
 from .pagerduty import PagerDutyProvider
+from .registry import UnknownProvider, any_of, kinds, spec_for, specs
 
 __all__ = [
     "AuthError",
     "CreateResult",
     "DeleteOutcome",
     "InvalidRequest",
+    "JsmCredentials",
+    "JsmProvider",
     "NotFound",
     "OpsgenieProvider",
     "OverrideRequest",
@@ -59,19 +64,20 @@ __all__ = [
     "Restriction",
     "RetryPolicy",
     "Unavailable",
+    "UnknownProvider",
     "WriteCheck",
+    "any_of",
     "default_base_url",
+    "kinds",
     "make_provider",
+    "spec_for",
+    "specs",
 ]
 
 
 def default_base_url(kind: ProviderKind | str, region: Region | str) -> str:
     """The public API base URL of a provider in a region."""
-    from .opsgenie import BASE_URLS as OPSGENIE
-    from .pagerduty import BASE_URLS as PAGERDUTY
-
-    urls = PAGERDUTY if ProviderKind(kind) is ProviderKind.PAGERDUTY else OPSGENIE
-    return urls[Region(region)]
+    return spec_for(kind).default_base_url(region)
 
 
 def make_provider(
@@ -83,9 +89,9 @@ def make_provider(
     client: httpx.Client | None = None,
     timeout: float = 10.0,
     sleep: Sleep = time.sleep,
+    **options: object,
 ) -> Provider:
-    """A provider client for one account. `base_url` None means the region's public API."""
-    cls = {ProviderKind.PAGERDUTY: PagerDutyProvider, ProviderKind.OPSGENIE: OpsgenieProvider}[
-        ProviderKind(kind)
-    ]
-    return cls(api_key, client=client, base_url=base_url, region=Region(region), timeout=timeout, sleep=sleep)
+    """A provider client for one account. `base_url` None means the region's public API;
+    `options`: the provider's own settings (`spec.options(settings)`, e.g. JSM's site URL) and `clock`."""
+    return spec_for(kind)(api_key, client=client, base_url=base_url, region=Region(region), timeout=timeout,
+                          sleep=sleep, **options)

@@ -21,14 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-
-class ProviderKind(StrEnum):
-    PAGERDUTY = "pagerduty"
-    OPSGENIE = "opsgenie"
-
-    @property
-    def label(self) -> str:
-        return {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}[self.value]
+from .registry import ProviderKind as ProviderKind  # the kinds live in the registry
 
 
 class Region(StrEnum):

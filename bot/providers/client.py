@@ -7,6 +7,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import ClassVar, Self
 from urllib.parse import quote
 
@@ -22,19 +23,68 @@ def quote_id(value: str) -> str:
 
 
 class HttpProvider:
-    """Base of `PagerDutyProvider` and `OpsgenieProvider`.
+    """Base of every provider client; each subclass declares its provider's facts below, which
+    the rest of the bot reads through `bot.providers.registry.spec_for(kind)`.
 
     Datetimes in are taken as UTC when naive; datetimes out are aware UTC.
     """
 
     kind: ClassVar[ProviderKind]
-    label: ClassVar[str]
+    label: ClassVar[str]  # how people call it: "PagerDuty"
+    #: the public API per region; a provider with one global host may override `default_base_url`
     base_urls: ClassVar[Mapping[Region, str]]
+    #: the environment variable that replaces the base URL in every region (proxies, simulators)
+    base_url_setting: ClassVar[str]
     allowed_paths: ClassVar[re.Pattern[str]]
     headers: ClassVar[Mapping[str, str]]
-    auth_scheme: ClassVar[str]  # "Token token=" or "GenieKey "
+    #: the Authorization header is `auth_scheme` + the stored secret unless `authorization` is overridden
+    auth_scheme: ClassVar[str]  # "Token token=", "GenieKey "
+    requests_per_minute: ClassVar[int]  # the bot's budget per account (below the provider's limit)
+    create_batch: ClassVar[int]  # overrides created per request (and per commit in an export)
+    key_help: ClassVar[str]  # the connect form: where to find the key
     rate_limit_hint: ClassVar[Callable[[httpx.Response], float | None]]
     error_detail: ClassVar[Callable[[httpx.Response], str]]
+
+    @classmethod
+    def regions(cls) -> tuple[Region, ...]:
+        return tuple(cls.base_urls)
+
+    @classmethod
+    def default_base_url(cls, region: Region | str) -> str:
+        """The public API base URL in a region."""
+        return cls.base_urls[Region(region)]
+
+    @classmethod
+    def api_url(cls, region: Region | str, override: str | None = None) -> str:
+        """Where to send requests: the `base_url_setting` when set, else the region's public API."""
+        return override.rstrip("/") if override else cls.default_base_url(region)
+
+    burst: ClassVar[int] = 50  # requests an account may send at once before its bucket paces them
+
+    @classmethod
+    def authorization(cls, secret: str) -> str:
+        """The Authorization header value for a stored secret."""
+        return f"{cls.auth_scheme}{secret}"
+
+    @classmethod
+    def pacing_key(cls, secret: str) -> str:
+        """What identifies the account for its token bucket (by default the whole secret)."""
+        return secret
+
+    @classmethod
+    def site(cls, secret: str) -> str | None:
+        """The account's own host when it has one (shown beside the connection; never a secret part)."""
+        return None
+
+    @classmethod
+    def secrets(cls, secret: str) -> tuple[str, ...]:
+        """Every form of the secret that must be masked in logs (by default the secret itself)."""
+        return (secret,)
+
+    @classmethod
+    def options(cls, settings: object) -> dict[str, object]:
+        """Constructor keywords this provider reads from the bot's settings (none by default)."""
+        return {}
 
     def __init__(
         self,
@@ -47,8 +97,11 @@ class HttpProvider:
         sleep: Sleep = time.sleep,
         rng: random.Random | None = None,
         policy: RetryPolicy | None = None,
+        clock: Callable[[], datetime] | None = None,
     ):
+        """`clock` says what "now" is (tests run on a simulated one; the system clock otherwise)."""
         self.region = Region(region)
+        self.clock = clock or (lambda: datetime.now(UTC))
         self._key = Secret(api_key)
         self._owns_client = client is None
         self._client = client or httpx.Client()
@@ -56,8 +109,9 @@ class HttpProvider:
         self._api = ApiClient(
             label=self.label,
             client=self._client,
-            base_url=base_url or self.base_urls[self.region],
-            auth_header=lambda: f"{self.auth_scheme}{self._key.reveal()}",
+            base_url=base_url or self.default_base_url(self.region),
+            setting=self.base_url_setting,
+            auth_header=lambda: cls.authorization(self._key.reveal()),
             headers=self.headers,
             timeout=timeout,
             sleep=sleep,

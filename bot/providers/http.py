@@ -145,6 +145,7 @@ class ApiClient:
         label: str,
         client: httpx.Client,
         base_url: str,
+        setting: str = "",
         auth_header: Callable[[], str],
         headers: Mapping[str, str],
         timeout: float,
@@ -157,6 +158,7 @@ class ApiClient:
     ):
         self.label = label
         self.base_url = base_url.rstrip("/")
+        self.setting = setting or f"{label.upper()}_API_URL"
         self._client = client
         self._auth_header = auth_header
         self._headers = dict(headers)
@@ -194,7 +196,8 @@ class ApiClient:
             # a programming error, not a provider failure: the bot promises to touch nothing else
             raise ValueError(f"{self.label}: {path} is outside the endpoints this bot may use")
         url = self.base_url + path
-        headers = {**self._headers, "Authorization": self._auth_header()}
+        auth = self._auth_header()
+        headers = {**self._headers, **({"Authorization": auth} if auth else {})}  # "" for public endpoints
         attempts = self.policy.max_attempts
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
@@ -268,7 +271,7 @@ class ApiClient:
             reason = type(exc).__name__
             message = (
                 f"Could not reach {self.label} at {self.base_url} ({reason}){tries}: check the network, "
-                f"any proxy, and the {self.label.upper()}_API_URL setting."
+                f"any proxy, and the {self.setting} setting."
             )
         if sent and method == "POST":
             message += " The request may have reached the provider; the next sync reads back what exists."

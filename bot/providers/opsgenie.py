@@ -37,7 +37,6 @@ from .client import HttpProvider, quote_id
 from .http import header_seconds
 from .timefmt import iso, parse, parse_opt, utc
 
-BASE_URLS = {Region.US: "https://api.opsgenie.com", Region.EU: "https://api.eu.opsgenie.com"}
 ALLOWED_PATHS = re.compile(r"/v2/schedules(/[^/?#]+(/(timeline|rotations|overrides)(/[^/?#]+)?)?)?")
 _TURN = {"hourly": 3600, "daily": 86400, "weekly": 604800}
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -70,10 +69,14 @@ class OpsgenieProvider(HttpProvider):
 
     kind = ProviderKind.OPSGENIE
     label = "Opsgenie"
-    base_urls = BASE_URLS
+    base_urls = {Region.US: "https://api.opsgenie.com", Region.EU: "https://api.eu.opsgenie.com"}
+    base_url_setting = "OPSGENIE_API_URL"
     allowed_paths = ALLOWED_PATHS
     headers = {"Accept": "application/json", "Content-Type": "application/json"}
     auth_scheme = "GenieKey "
+    requests_per_minute = 600  # Opsgenie's limits depend on the plan: a conservative budget
+    create_batch = 1  # one POST per override (its alias makes a retried create idempotent)
+    key_help = "Settings → API key management."
     rate_limit_hint = staticmethod(_hint)
     error_detail = staticmethod(_detail)
 

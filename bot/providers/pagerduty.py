@@ -48,11 +48,9 @@ from .timefmt import iso, parse, parse_opt, utc
 
 log = logging.getLogger(__name__)
 
-BASE_URLS = {Region.US: "https://api.pagerduty.com", Region.EU: "https://api.eu.pagerduty.com"}
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 PAGE_LIMIT = 100
 OFFSET_CAP = 10_000  # PagerDuty refuses offset + limit > 10,000 on classic pagination
-BULK_CHUNK = 50
 # The spec documents no range limit on the overrides listing (its 90-day limit is `/oncalls`'): one
 # request covers the longest horizon (365 days) plus its last shift; longer windows are split.
 OVERRIDE_WINDOW = timedelta(days=400)
@@ -83,10 +81,14 @@ class PagerDutyProvider(HttpProvider):
 
     kind = ProviderKind.PAGERDUTY
     label = "PagerDuty"
-    base_urls = BASE_URLS
+    base_urls = {Region.US: "https://api.pagerduty.com", Region.EU: "https://api.eu.pagerduty.com"}
+    base_url_setting = "PAGERDUTY_API_URL"
     allowed_paths = ALLOWED_PATHS
     headers = {"Accept": ACCEPT, "Content-Type": "application/json"}
     auth_scheme = "Token token="
+    requests_per_minute = 900  # PagerDuty allows 960 per key: a burst of syncs and commands never meets a 429
+    create_batch = 50  # one bulk POST per 50 overrides
+    key_help = "Integrations → API Access Keys (a read-only key can import but not export)."
     rate_limit_hint = staticmethod(_hint)
     error_detail = staticmethod(_detail)
 
@@ -207,8 +209,8 @@ class PagerDutyProvider(HttpProvider):
         when nothing was created yet; later it becomes the error of every item not done.
         """
         results: list[CreateResult] = []
-        for i in range(0, len(requests), BULK_CHUNK):
-            chunk = list(requests[i : i + BULK_CHUNK])
+        for i in range(0, len(requests), self.create_batch):
+            chunk = list(requests[i : i + self.create_batch])
             try:
                 results.extend(self._create_chunk(schedule_id, chunk))
             except ProviderError as exc:

@@ -1,8 +1,12 @@
-"""Validate provider requests against PagerDuty's and Opsgenie's official API descriptions.
+"""Validate provider requests against PagerDuty's, Opsgenie's and JSM Operations' official API descriptions.
 
 PagerDuty: `pagerduty/openapiv3.json` (OpenAPI 3.0); Opsgenie: `opsgenie/swagger.json`
-(Swagger 2.0), both under `$ONCALL_SPECS_DIR`, default `../shared/specs` next to the checkout.
-The spec files are never copied into this repository: absent specs mean "not checked".
+(Swagger 2.0); Jira Service Management Operations: `jsm-ops/openapi-schedules.json` (OpenAPI 3.0,
+Atlassian's own file with two upstream defects patched in memory only, see `_patch_jsm`), all under
+`$ONCALL_SPECS_DIR`, default `../shared/specs` next to the checkout. The spec files are never copied
+into this repository: absent specs mean "not checked". The two JSM *site* endpoints the bot calls
+(`/_edge/tenant_info`, Jira's `/rest/api/3/user/bulk`) have no description there: `site_problems`
+checks them by hand against Atlassian's documentation.
 
 For each request: the method and path template exist, the security header and the
 required header/query parameters are present, every query parameter is declared and its
@@ -39,6 +43,8 @@ if TYPE_CHECKING:
 SPECS_ENV = "ONCALL_SPECS_DIR"
 PAGERDUTY_FILE = Path("pagerduty/openapiv3.json")
 OPSGENIE_FILE = Path("opsgenie/swagger.json")
+JSM_FILE = Path("jsm-ops/openapi-schedules.json")
+SPEC_FILES = {"pagerduty": PAGERDUTY_FILE, "opsgenie": OPSGENIE_FILE, "jsm": JSM_FILE}
 LIBRARIES = ("jsonschema", "openapi_schema_validator")
 
 # Hosts whose requests are none of our business here (other engineers' Slack tests).
@@ -59,9 +65,25 @@ OPSGENIE_ALLOWED = frozenset(
         "/v2/schedules/{identifier}/overrides/{alias}",
     }
 )
-AUTH_PREFIX = {"pagerduty": "Token token=", "opsgenie": "GenieKey "}
+# JSM: the schedule, override and timeline endpoints (no schedule or rotation is ever changed).
+JSM_ALLOWED = frozenset(
+    {
+        "/api/{cloudId}/v1/schedules",
+        "/api/{cloudId}/v1/schedules/{id}",
+        "/api/{cloudId}/v1/schedules/{scheduleId}/rotations",
+        "/api/{cloudId}/v1/schedules/{scheduleId}/timeline",
+        "/api/{cloudId}/v1/schedules/{scheduleId}/overrides",
+        "/api/{cloudId}/v1/schedules/{scheduleId}/overrides/{alias}",
+    }
+)
+JSM_READ_ONLY = frozenset({"/api/{cloudId}/v1/schedules", "/api/{cloudId}/v1/schedules/{id}",
+                           "/api/{cloudId}/v1/schedules/{scheduleId}/rotations"})
+AUTH_PREFIX = {"pagerduty": "Token token=", "opsgenie": "GenieKey ", "jsm": "Basic "}
 # The public base URL a simulator stands in for (the validator tells the providers apart by host).
-PUBLIC_BASE = {"pagerduty": "https://api.pagerduty.com", "opsgenie": "https://api.opsgenie.com"}
+PUBLIC_BASE = {"pagerduty": "https://api.pagerduty.com", "opsgenie": "https://api.opsgenie.com",
+               "jsm": "https://api.atlassian.com"}
+# The site endpoints (https://<site>.atlassian.net): where a request is one by its path.
+JSM_SITE_PATHS = re.compile(r".*/(_edge/tenant_info|rest/api/\d+/.*)$")
 
 
 def specs_dir() -> Path:
@@ -74,13 +96,13 @@ def specs_dir() -> Path:
 def missing_reason() -> str | None:
     """Why conformance cannot run (None when it can)."""
     root = specs_dir()
-    missing = [str(root / f) for f in (PAGERDUTY_FILE, OPSGENIE_FILE) if not (root / f).is_file()]
+    missing = [str(root / f) for f in SPEC_FILES.values() if not (root / f).is_file()]
     if not missing:
         return None
     return (
         f"provider API descriptions not found ({', '.join(missing)}): set {SPECS_ENV} to a directory "
-        f"holding {PAGERDUTY_FILE} and {OPSGENIE_FILE}, or put them under ../shared/specs next to the "
-        "repository (never inside it)"
+        f"holding {PAGERDUTY_FILE}, {OPSGENIE_FILE} and {JSM_FILE}, or put them under ../shared/specs next "
+        "to the repository (never inside it)"
     )
 
 
@@ -222,8 +244,26 @@ def load(provider: str) -> Spec:
     reason = missing_reason()
     if reason:
         raise FileNotFoundError(reason)
-    path = specs_dir() / (PAGERDUTY_FILE if provider == "pagerduty" else OPSGENIE_FILE)
-    return Spec(provider, json.loads(path.read_text(encoding="utf-8")))
+    doc = json.loads((specs_dir() / SPEC_FILES[provider]).read_text(encoding="utf-8"))
+    return Spec(provider, _patch_jsm(doc) if provider == "jsm" else doc)
+
+
+def _patch_jsm(doc: dict) -> dict:
+    """The two defects of Atlassian's own file (see its SOURCE), mended in memory, never in the file:
+    no operation declares the `{cloudId}` path parameter (added at path level), and the timeline's
+    `date` parameter has the default "time of request", which is not a date-time (dropped)."""
+    cloud_id = {"name": "cloudId", "in": "path", "required": True, "schema": {"type": "string"}}
+    for template, item in doc["paths"].items():
+        if "{cloudId}" in template and not any(p.get("name") == "cloudId" for p in item.get("parameters", [])):
+            item["parameters"] = [*item.get("parameters", []), cloud_id]
+        for op in item.values():
+            if not isinstance(op, dict):
+                continue
+            for param in op.get("parameters", []):
+                schema = param.get("schema") or {}
+                if schema.get("format") == "date-time" and schema.get("default") == "time of request":
+                    del schema["default"]
+    return doc
 
 
 # ---------------------------------------------------------------- request checks
@@ -234,6 +274,10 @@ def provider_of(request: httpx.Request) -> str | None:
     host = request.url.host or ""
     if IGNORED_HOSTS.search(host):
         return None
+    if host.endswith(".atlassian.net") or JSM_SITE_PATHS.fullmatch(request.url.path):
+        return "jsm-site"
+    if "atlassian" in host or "/jsm/ops/api/" in request.url.path:
+        return "jsm"
     if "opsgenie" in host:
         return "opsgenie"
     if "pagerduty" in host:
@@ -257,6 +301,8 @@ def request_problems(request: httpx.Request) -> list[str]:
     provider = provider_of(request)
     if provider is None:
         return []
+    if provider == "jsm-site":
+        return site_problems(request)
     spec = load(provider)
     where = f"{request.method} {request.url}"
     located = _locate(spec, request.url.path)
@@ -264,6 +310,8 @@ def request_problems(request: httpx.Request) -> list[str]:
         return [f"{where}: no {provider} path template matches {request.url.path}"]
     template, _ = located
     problems = [f"{where}: {p}" for p in allowed_problems(provider, template)]
+    if provider == "jsm" and template in JSM_READ_ONLY and request.method != "GET":
+        problems.append(f"{where}: the bot never changes a JSM schedule or rotation ({request.method} {template})")
     operation = spec.operation(request.method, template)
     if operation is None:
         return [*problems, f"{where}: {template} has no {request.method} operation in the {provider} spec"]
@@ -276,9 +324,50 @@ def allowed_problems(provider: str, template: str) -> list[str]:
         if not PAGERDUTY_ALLOWED.fullmatch(template) or PAGERDUTY_FORBIDDEN.search(template):
             return [f"PagerDuty endpoint {template} is outside /schedules* and /users* (no contact data)"]
         return []
+    if provider == "jsm":
+        if template not in JSM_ALLOWED:
+            return [f"JSM endpoint {template} is not a schedule, rotation list, timeline or override endpoint"]
+        return []
     if template not in OPSGENIE_ALLOWED:
         return [f"Opsgenie endpoint {template} is not a schedule, rotation or override endpoint"]
     return []
+
+
+# Jira Cloud REST v3, "Bulk get users" (GET /rest/api/3/user/bulk): accountId (repeated, required),
+# startAt, maxResults; Basic auth with email and API token.
+# https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-users/#api-rest-api-3-user-bulk-get
+# The site's cloudId: GET https://<site>.atlassian.net/_edge/tenant_info, no auth, no parameters.
+# https://support.atlassian.com/jira/kb/retrieve-my-atlassian-sites-cloud-id
+_SITE_QUERY = {"/rest/api/3/user/bulk": {"accountId", "startAt", "maxResults"}, "/_edge/tenant_info": set()}
+
+
+def site_problems(request: httpx.Request) -> list[str]:
+    """A request to a JSM site (`<site>.atlassian.net`): only the two documented GETs the bot uses."""
+    where = f"{request.method} {request.url}"
+    path = request.url.path
+    endpoint = next((e for e in _SITE_QUERY if path.endswith(e)), None)
+    if endpoint is None:
+        return [f"{where}: the bot may call only {', '.join(_SITE_QUERY)} on a JSM site"]
+    problems = []
+    if request.method != "GET":
+        problems.append(f"{where}: {endpoint} is read with GET only")
+    if request.content:
+        problems.append(f"{where}: a GET carries no body")
+    query = request.url.params
+    for name in dict.fromkeys(query.keys()):
+        if name not in _SITE_QUERY[endpoint]:
+            problems.append(f"{where}: query parameter {name!r} is not documented for {endpoint}")
+    if endpoint == "/rest/api/3/user/bulk":
+        if not query.get_list("accountId"):
+            problems.append(f"{where}: accountId is required")
+        for name in ("startAt", "maxResults"):
+            values = query.get_list(name)
+            if len(values) > 1 or (values and not (values[0].isdigit() and int(values[0]) >= (name == "maxResults"))):
+                problems.append(f"{where}: {name} must be one non-negative integer (maxResults at least 1)")
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Basic ") or len(auth) <= len("Basic "):
+            problems.append(f"{where}: the Authorization header must be 'Basic <email:token>'")
+    return problems
 
 
 def _operation_problems(spec: Spec, operation: Operation, request: httpx.Request) -> list[str]:

@@ -8,6 +8,10 @@ overrides already in place.
 | PagerDuty | Database | daily, 09:00 | America/New_York | erin frank grace |
 | Opsgenie | Platform | weekly, Monday 10:00 | Europe/Berlin | alice bob carol dave |
 | Opsgenie | Payments | daily, 09:00 | America/New_York | erin grace heidi |
+| JSM (site `acme`) | Platform | weekly, Monday 10:00 | Europe/Berlin | alice bob carol dave |
+
+JSM is where the Opsgenie team moves (`/oncall edit` replaces its Opsgenie destination); its
+Platform schedule carries the overrides a migration copied. Dave's Atlassian profile hides his email.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.sandbox.jsm import JsmSim
 from bot.sandbox.opsgenie import OpsgenieSim
 from bot.sandbox.pagerduty import PagerDutySim
 from bot.sandbox.provider import ProviderSim
@@ -25,6 +30,8 @@ PD_KEY = "pd-sandbox-read-write-key-0001"
 PD_READ_ONLY_KEY = "pd-sandbox-read-only-key-0002"
 OG_KEY = "og-sandbox-read-write-key-0003"
 OG_READ_ONLY_KEY = "og-sandbox-read-only-key-0004"
+JSM_SITE, JSM_EMAIL, JSM_TOKEN = "acme", "alice@example.com", "jsm-sandbox-api-token-0005"
+JSM_VIEWER_EMAIL, JSM_VIEWER_TOKEN = "bob@example.com", "jsm-sandbox-viewer-token-0006"  # no edit rights
 CHANNEL = ("C0ONCALL", "oncall")
 
 
@@ -36,6 +43,11 @@ class Person:
     admin: bool = False
     pagerduty_id: str | None = None
     opsgenie_id: str | None = None
+
+    @property
+    def jsm_id(self) -> str:
+        """The person's Atlassian account id (everyone has one)."""
+        return "5b10ac8d82e05b22cc7d" + self.slack_id[1:3] + self.name[:2]
 
     @property
     def email(self) -> str:
@@ -109,6 +121,18 @@ def seed_pagerduty(pd: PagerDutySim, now: datetime) -> None:
 
 def seed_opsgenie(og: OpsgenieSim, now: datetime) -> None:
     seed_provider(og, "opsgenie", {OG_KEY: "rw", OG_READ_ONLY_KEY: "ro"}, now)
+
+
+def seed_jsm(jsm: JsmSim, now: datetime) -> None:
+    """The Opsgenie Platform schedule as a migration leaves it in JSM: same rotation, same hand-made
+    overrides, people as Atlassian account ids."""
+    jsm.site = JSM_SITE
+    jsm.keys = {f"{JSM_EMAIL}:{JSM_TOKEN}": "rw", f"{JSM_VIEWER_EMAIL}:{JSM_VIEWER_TOKEN}": "ro"}
+    jsm.users.update({p.jsm_id: (p.real_name, p.email) for p in PEOPLE})
+    jsm.hidden_emails.add(person("dave").jsm_id)
+    platform = SCHEDULES["opsgenie"][0]
+    jsm.add_schedule("jsm-platform", platform[1], platform[2],
+                     Rotation(platform[3], platform[4], tuple(person(n).jsm_id for n in platform[5])))
 
 
 def _midnight(now: datetime) -> datetime:

@@ -35,11 +35,12 @@ from cryptography.fernet import Fernet
 from bot.sandbox import render
 from bot.sandbox.conformance import PUBLIC_BASE, simulator_check, specs_dir, unchecked_reason
 from bot.sandbox.http import LoopbackServer
+from bot.sandbox.jsm import JsmSim
 from bot.sandbox.opsgenie import OpsgenieSim
 from bot.sandbox.pagerduty import PagerDutySim
 from bot.sandbox.process import BotRunner
 from bot.sandbox.provider import ProviderSim, SimRequest
-from bot.sandbox.seed import CHANNEL, PEOPLE, seed_opsgenie, seed_pagerduty, seed_slack
+from bot.sandbox.seed import CHANNEL, PEOPLE, seed_jsm, seed_opsgenie, seed_pagerduty, seed_slack
 from bot.sandbox.slack_api import Event, Rules, SlackSim
 from bot.sandbox.slack_rules import violations
 from bot.sandbox.slack_user import SandboxError, SlackPeople, fields
@@ -55,6 +56,7 @@ class Options:
     rules: Rules | None = violations  # Slack's rules: (method, body) -> problems; None: anything goes
     pagerduty_check: Callable[[SimRequest], list[str]] | None = None  # provider request validation
     opsgenie_check: Callable[[SimRequest], list[str]] | None = None
+    jsm_check: Callable[[SimRequest], list[str]] | None = None
     unchecked: str | None = None  # why provider requests are not checked (a line of the intro)
     workdir: Path | None = None
     echo: bool = True  # print each step before its output
@@ -67,7 +69,8 @@ class Options:
         if reason:
             return cls(unchecked=reason, **kw)
         return cls(pagerduty_check=simulator_check(PUBLIC_BASE["pagerduty"]),
-                   opsgenie_check=simulator_check(PUBLIC_BASE["opsgenie"]), **kw)
+                   opsgenie_check=simulator_check(PUBLIC_BASE["opsgenie"]),
+                   jsm_check=simulator_check(PUBLIC_BASE["jsm"]), **kw)
 
 
 @dataclass
@@ -80,7 +83,8 @@ class Sandbox:
         self.slack = SlackSim(token="xoxb-sandbox-" + secrets.token_hex(8), rules=self.options.rules)
         self.pd = PagerDutySim(check=self.options.pagerduty_check)
         self.og = OpsgenieSim(check=self.options.opsgenie_check)
-        self.providers: dict[str, ProviderSim] = {"pd": self.pd, "og": self.og}
+        self.jsm = JsmSim(check=self.options.jsm_check)
+        self.providers: dict[str, ProviderSim] = {"pd": self.pd, "og": self.og, "jsm": self.jsm}
         self.servers: list[LoopbackServer] = []
         self.bot: BotRunner | None = None
         self.people: SlackPeople | None = None
@@ -97,10 +101,12 @@ class Sandbox:
         seed_slack(self.slack)
         seed_pagerduty(self.pd, now)
         seed_opsgenie(self.og, now)
+        seed_jsm(self.jsm, now)
         slack_server = LoopbackServer(self.slack.handle, "slack-sim").start()
         self.slack.base_url = slack_server.url
         self.servers = [slack_server, LoopbackServer(self.pd.handle, "pagerduty-sim").start(),
-                        LoopbackServer(self.og.handle, "opsgenie-sim").start()]
+                        LoopbackServer(self.og.handle, "opsgenie-sim").start(),
+                        LoopbackServer(self.jsm.handle, "jsm-sim").start()]
         workdir = self.options.workdir
         if workdir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="oncall-sandbox-")
@@ -108,7 +114,8 @@ class Sandbox:
         secret = secrets.token_hex(16)
         env = {"SLACK_BOT_TOKEN": self.slack.token, "SLACK_SIGNING_SECRET": secret,
                "SLACK_API_URL": f"{slack_server.url}/api/", "PAGERDUTY_API_URL": self.servers[1].url,
-               "OPSGENIE_API_URL": self.servers[2].url, "ONCALL_SECRET_KEY": Fernet.generate_key().decode(),
+               "OPSGENIE_API_URL": self.servers[2].url, "JSM_API_URL": self.servers[3].url,
+               "JSM_SITE_URL": self.servers[3].url, "ONCALL_SECRET_KEY": Fernet.generate_key().decode(),
                "SYNC_INTERVAL_SECONDS": str(self.options.sync_seconds)}
         self.bot = BotRunner(workdir, env).start()
         self.people = SlackPeople(self.slack, self.bot.events_url, secret, channel=CHANNEL[0])
@@ -131,16 +138,26 @@ class Sandbox:
         self.stop()
 
     def intro(self) -> str:
-        from bot.sandbox.seed import OG_KEY, OG_READ_ONLY_KEY, PD_KEY, PD_READ_ONLY_KEY
+        from bot.sandbox.seed import (
+            JSM_EMAIL,
+            JSM_SITE,
+            JSM_TOKEN,
+            OG_KEY,
+            OG_READ_ONLY_KEY,
+            PD_KEY,
+            PD_READ_ONLY_KEY,
+        )
 
         who = ", ".join(f"{p.name}{' (admin)' if p.admin else ''}" for p in PEOPLE)
         lines = [
             "oncall-bot sandbox: the real bot, with simulated Slack, PagerDuty and Opsgenie on this machine.",
             f"People: {who}. Channel: #{CHANNEL[1]}. Sync every {self.options.sync_seconds} s.",
             "PagerDuty schedules: Platform (weekly, Berlin), Database (daily, New York); "
-            "Opsgenie: Platform (weekly, Berlin), Payments (daily, New York).",
+            "Opsgenie: Platform (weekly, Berlin), Payments (daily, New York); "
+            "JSM: Platform (weekly, Berlin, as a migration from Opsgenie leaves it).",
             f"API keys: PagerDuty {PD_KEY} (read-only: {PD_READ_ONLY_KEY}); "
-            f"Opsgenie {OG_KEY} (read-only: {OG_READ_ONLY_KEY}).",
+            f"Opsgenie {OG_KEY} (read-only: {OG_READ_ONLY_KEY}); "
+            f"JSM site {JSM_SITE}, email {JSM_EMAIL}, API token {JSM_TOKEN}.",
             self.checks_line(),
             "Try: as alice: /oncall connect   ·   pd who Platform   ·   help   ·   quit   "
             "(Enter shows what the bot did in the background)",
@@ -150,7 +167,7 @@ class Sandbox:
     def checks_line(self) -> str:
         o = self.options
         slack = "Slack calls against Slack's rules" if o.rules else "Slack calls unchecked"
-        if o.pagerduty_check and o.opsgenie_check:
+        if o.pagerduty_check and o.opsgenie_check and o.jsm_check:
             return f"Checked: provider requests against the official API descriptions in {specs_dir()}; {slack}."
         return f"Provider requests are not checked ({o.unchecked or 'no check given'}); {slack}."
 
@@ -158,13 +175,13 @@ class Sandbox:
         """Every request a simulator refused: not conforming to a provider's API description, or
         something Slack's rules refuse."""
         out = []
-        for sim in (self.pd, self.og):
+        for sim in (self.pd, self.og, self.jsm):
             with sim.lock:
                 out += [f"{sim.name}: {p}" for p in sim.problems]
         return out + [f"Slack: {p}" for p in list(self.slack.problems)]
 
     def summary(self) -> str:
-        provider = len(self.pd.problems) + len(self.og.problems)
+        provider = len(self.pd.problems) + len(self.og.problems) + len(self.jsm.problems)
         counted = "not checked" if not (self.options.pagerduty_check and self.options.opsgenie_check) else \
             f"{provider} not conforming to the API descriptions (answered 400)"
         return f"Refused requests: provider {counted}; Slack {len(self.slack.problems)} refused by its rules."

@@ -219,3 +219,86 @@ def og_override(alias: str, user_id: str, username: str, start: str, end: str) -
 
 def og_error(message: str) -> dict[str, Any]:
     return {"message": message, "took": 0.01, "requestId": "6ab2f6b3-0000-4a6b-aaaa-000000000001"}
+
+
+# ---------------------------------------------------------------- Jira Service Management Operations
+# Shaped like `jsm-ops/openapi-schedules.json` (its schemas and examples) and, for the site's user
+# API, like Jira Cloud's documented `PageBeanUser` (GET /rest/api/3/user/bulk).
+
+JSM = "https://api.atlassian.com"
+
+
+def jsm_responder(account_id: str | None, kind: str = "user") -> dict[str, Any]:
+    return {"type": kind, "id": account_id} if account_id else {"type": "noone"}
+
+
+def jsm_rotation(id_: str, participants: list[dict], *, kind: str = "weekly", length: int = 1,
+                 start: str = "2025-01-06T08:00:00Z", end: str | None = None, name: str = "Primary",
+                 restriction: dict | None = None) -> dict[str, Any]:
+    rotation: dict[str, Any] = {"id": id_, "name": name, "startDate": start, "type": kind, "length": length,
+                                "participants": participants}
+    if end:
+        rotation["endDate"] = end
+    if restriction:
+        rotation["timeRestriction"] = restriction
+    return rotation
+
+
+def jsm_schedule(id_: str, name: str = "Platform", *, time_zone: str = "Europe/Berlin",
+                 rotations: list[dict] | None = None) -> dict[str, Any]:
+    schedule: dict[str, Any] = {"id": id_, "name": name, "description": "", "timezone": time_zone,
+                                "enabled": True, "teamId": "cd68207b-c55d-4611-ab25-72fd0c439e9f"}
+    if rotations is not None:
+        schedule["rotations"] = rotations
+    return schedule
+
+
+def jsm_page(values: list, next_link: str | None = None) -> dict[str, Any]:
+    """A listing page: `values` and, when there is more, `links.next`."""
+    return {"values": values, "links": {"next": next_link} if next_link else {}}
+
+
+def jsm_override(alias: str, account_id: str, start: str, end: str) -> dict[str, Any]:
+    return {"alias": alias, "responder": jsm_responder(account_id), "startDate": start, "endDate": end,
+            "rotationIds": []}
+
+
+def jsm_period(account_id: str | None, start: str, end: str, kind: str = "base") -> dict[str, Any]:
+    return {"startDate": start, "endDate": end, "type": kind, "responder": jsm_responder(account_id)}
+
+
+def jsm_timeline(start: str, end: str, periods: list[dict], *, overrides: list[dict] | None = None,
+                 rotation_id: str = "072cb9c1-698e-49fa-b1dc-1e8c190a76a6") -> dict[str, Any]:
+    def layer(items: list[dict]) -> dict[str, Any]:
+        return {"rotations": [{"id": rotation_id, "name": "Primary", "order": 1, "deleted": False,
+                               "periods": items}]}
+
+    body: dict[str, Any] = {"startDate": start, "endDate": end, "finalTimeline": layer(periods),
+                            "_expands": ["base", "forwarding", "override"]}
+    if overrides is not None:
+        body["overrideTimeline"] = layer(overrides)
+    return body
+
+
+def jsm_errors(title: str, code: str = "BAD_REQUEST") -> dict[str, Any]:
+    return {"errors": [{"title": title, "code": code}]}
+
+
+def jsm_unauthorized(message: str = "Client must be authenticated to access this resource.") -> dict[str, Any]:
+    return {"code": 401, "message": message}
+
+
+def jira_user(account_id: str, name: str, email: str | None, site: str = "https://acme.atlassian.net") -> dict:
+    """A Jira Cloud user; `emailAddress` is absent when the person's profile visibility hides it."""
+    user: dict[str, Any] = {"self": f"{site}/rest/api/3/user?accountId={account_id}", "accountId": account_id,
+                            "accountType": "atlassian", "displayName": name, "active": True,
+                            "timeZone": "Europe/Berlin", "locale": "en_US"}
+    if email:
+        user["emailAddress"] = email
+    return user
+
+
+def jira_users_page(users: list[dict], *, start_at: int = 0, max_results: int = 50, total: int | None = None,
+                    last: bool = True) -> dict[str, Any]:
+    return {"maxResults": max_results, "startAt": start_at, "total": len(users) if total is None else total,
+            "isLast": last, "values": users}

@@ -3,7 +3,8 @@
 Every message, ephemeral reply, DM, modal and Home tab the bot produces becomes a `Surface` (updated
 in place by `chat.update`, `views.update`, `replace_original`), and every change is appended to
 `events`, which the terminal session prints. `trigger_id`s are single-use and belong to one person;
-`views.update` needs `view_id` or `external_id`. Slack's documented Block Kit rules plug in as
+`views.update` needs `view_id` or `external_id`. User groups (`usergroups.*`) follow
+`bot/sandbox/slack_usergroups.py`. Slack's documented Block Kit rules plug in as
 `rules(method, body) -> list[str]` (the sandbox passes `bot.sandbox.slack_rules.violations`): a
 refused call answers `invalid_arguments`, a refused POST to a response URL HTTP 400 `invalid_blocks`,
 and each problem is kept in `problems`.
@@ -26,6 +27,8 @@ from urllib.parse import parse_qs
 
 from bot.sandbox.provider import SimRequest, SimResponse
 from bot.sandbox.slack_rules import VIEW_METHODS, decode
+from bot.sandbox.slack_usergroups import METHODS as USERGROUP_METHODS
+from bot.sandbox.slack_usergroups import Usergroups
 
 Rules = Callable[[str, dict], list[str]]
 
@@ -79,6 +82,8 @@ class SlackSim:
         self._triggers: dict[str, str] = {}  # trigger id -> user (unused ones)
         self._response_urls: dict[str, ResponseUrl] = {}
         self._modals: dict[str, list[str]] = {}  # user -> stack of open modal ids
+        self.usergroups = Usergroups(self.team_id, users=lambda: self.users,
+                                     channel_names=lambda: {c["name"] for c in self.channels.values()})
         self.last_call = time.monotonic()
 
     # ------------------------------------------------------------ the workspace
@@ -241,6 +246,8 @@ class SlackSim:
             return {"ok": True, "channel": body.get("channel"), "ts": surface.id}
         if method in VIEW_METHODS:
             return self._view(method, body)
+        if method in USERGROUP_METHODS:  # the rules: bot/sandbox/slack_usergroups.py
+            return self.usergroups.handle(method, body)
         return {"ok": False, "error": "unknown_method"}
 
     def _post(self, body: dict) -> dict:

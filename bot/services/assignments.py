@@ -21,7 +21,8 @@ from bot.rota import model as rota
 from bot.rota.generate import generate
 from bot.rota.pattern import ShiftPattern, kind_of, pattern_from_rotation, slots
 from bot.rota.timeoff import Replacement, replace_for_time_off
-from bot.store.models import AuditEvent, ExportedOverride, Member, Schedule, Shift, TimeOff
+from bot.store import audit
+from bot.store.models import ExportedOverride, Member, Schedule, Shift, TimeOff
 from bot.store.shifts import reassign_shift
 
 HISTORY_DAYS = 90
@@ -190,6 +191,13 @@ class ReplacementResult:
     affected_member_ids: list[int]
 
 
+def _mention(session: Session, member_id: int | None) -> str:
+    member = session.get(Member, member_id) if member_id is not None else None
+    if member is None:
+        return "nobody"
+    return f"<@{member.slack_user_id}>" if member.slack_user_id else (member.name or member.email)
+
+
 def replace_after_time_off(ctx: Context, session: Session, schedule: Schedule, actor: str,
                            now: datetime | None = None) -> ReplacementResult:
     """Give every future shift clashing with time off to the best available person (version bumped)."""
@@ -210,9 +218,10 @@ def replace_after_time_off(ctx: Context, session: Session, schedule: Schedule, a
             continue  # changed meanwhile (a swap won): it is re-checked on the next sync
         session.refresh(row)
         changed.append((row, before))
-        session.add(AuditEvent(team_id=schedule.team_id, actor=actor, action="shift.replace",
-                               schedule_id=schedule.id,
-                               detail=f"shift {row.id} {row.start.isoformat()}: member {before} -> {row.member_id} (time off)"))
+        audit.record(session, schedule.team_id, actor, "shift.replace",
+                     schedule_id=schedule.id,
+                     detail=f"shift #{row.id} from {row.start:%Y-%m-%d %H:%M} UTC: "
+                            f"{_mention(session, before)} → {_mention(session, row.member_id)}", at=now)
     session.flush()
     uncovered = [inputs.current[s.key] for s in rep.uncovered]
     return ReplacementResult(changed, uncovered, [int(m) for m in rep.affected_member_ids])

@@ -35,7 +35,7 @@ from bot.services.directory import Directory
 from bot.services.errors import UserError
 from bot.services.notices import send_replacement_notices
 from bot.services.timeoff import ReplacementOutcome, memberships, replace_for_user, user_zone
-from bot.store import AuditEvent, Member, Schedule, TimeOff, session_scope
+from bot.store import Member, Schedule, TimeOff, audit, session_scope
 from bot.sync.locks import CALENDAR_FEEDS_KEY, try_lock
 
 log = logging.getLogger(__name__)
@@ -113,8 +113,8 @@ def set_feed(session: Session, keys: KeyBox, team_id: str, actor: str, target: s
         for t in _calendar_rows(session, team_id, target, None):
             session.delete(t)
     action = "calendar.set" if url else "calendar.off"
-    session.add(AuditEvent(team_id=team_id, actor=actor, action=action,
-                           detail=f"calendar feed of {target}: {url_hint(url)}"))
+    audit.record(session, team_id, actor, action,
+                 detail=f"of <@{target}>: {url_hint(url)}")
     session.flush()
     return len(rows)
 

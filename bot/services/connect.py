@@ -10,6 +10,7 @@ The API key only ever travels: modal state → `read_form` → the provider clie
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field, replace
 
@@ -29,11 +30,15 @@ from bot.providers import (
     RemoteSchedule,
     Unavailable,
     WriteCheck,
+    any_of,
+    kinds,
+    spec_for,
 )
+from bot.providers.jsm import JsmCredentials, site_name
 from bot.redact import register_secret
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
 from bot.services.errors import FieldError
-from bot.store import AuditEvent, Connection, session_scope
+from bot.store import Connection, audit, session_scope
 from bot.sync.access import probe_write
 
 # The whole check (schedule list, then write check) runs after the ack; this bounds it. It is
@@ -42,12 +47,28 @@ CHECK_DEADLINE_SECONDS = 60.0
 NAME_MAX = 60
 
 
+_EMAIL = re.compile(r"^[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+$")
+
+
 @dataclass(frozen=True)
 class ConnectForm:
+    """What the connect modal gave. JSM: `api_key` is the API token, with the site and the email
+    of its account (`cloud_id` is filled in once the site has told it)."""
+
     provider: ProviderKind
     region: Region
     name: str
     api_key: str = field(repr=False)
+    site: str = ""
+    email: str = ""
+    cloud_id: str = ""
+
+    @property
+    def secret(self) -> str:
+        """What is tried and stored encrypted: the key, or JSM's site, email, token (and cloudId)."""
+        if self.provider is ProviderKind.JSM:
+            return JsmCredentials(self.site, self.email, self.api_key, self.cloud_id).pack()
+        return self.api_key
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,7 @@ class Connected:
     key_hint: str
     schedules: list[RemoteSchedule]
     write: WriteCheck = WriteCheck(None)
+    site: str | None = None  # the account's own host (JSM: acme.atlassian.net)
 
     @property
     def can_write(self) -> bool | None:
@@ -65,12 +87,12 @@ class Connected:
 
 
 def read_form(team_id: str, provider: str | None, region: str | None, name: str | None, api_key: str | None,
-              ctx: Context) -> ConnectForm:
-    """Validate the modal's fields (no provider call yet)."""
+              ctx: Context, *, site: str | None = None, email: str | None = None) -> ConnectForm:
+    """Validate the modal's fields (no provider call yet); JSM also needs the site and the email."""
     key = (api_key or "").strip()
     register_secret(key)
-    if provider not in {k.value for k in ProviderKind}:
-        raise FieldError(BlockId.CONNECT_PROVIDER, "Pick PagerDuty or Opsgenie.")
+    if provider not in {k.value for k in kinds()}:
+        raise FieldError(BlockId.CONNECT_PROVIDER, f"Pick {any_of()}.")
     name = (name or "").strip()
     if not name:
         raise FieldError(BlockId.CONNECT_NAME, "Give the account a name, e.g. `Acme PagerDuty`.")
@@ -80,9 +102,19 @@ def read_form(team_id: str, provider: str | None, region: str | None, name: str 
         raise FieldError(BlockId.CONNECT_API_KEY, "Paste the API key.")
     if any(c.isspace() for c in key) or len(key) < 8:
         raise FieldError(BlockId.CONNECT_API_KEY, "That does not look like an API key: paste it whole, without spaces.")
+    jsm_site, jsm_email = "", ""
+    if provider == ProviderKind.JSM:
+        jsm_site = site_name(site or "") or ""
+        if not jsm_site:
+            raise FieldError(BlockId.CONNECT_SITE, "Type the Atlassian site name, e.g. `acme` for acme.atlassian.net "
+                                                   "(letters, digits and hyphens).")
+        jsm_email = (email or "").strip()
+        if not _EMAIL.fullmatch(jsm_email):
+            raise FieldError(BlockId.CONNECT_EMAIL, "Type the email of the Atlassian account the API token belongs "
+                                                    "to, e.g. ops@example.com.")
     with session_scope(ctx.engine) as session:
         _check_name_free(session, team_id, name)
-    return ConnectForm(ProviderKind(provider), Region(region or "us"), name, key)
+    return ConnectForm(ProviderKind(provider), Region(region or "us"), name, key, jsm_site, jsm_email)
 
 
 def _check_name_free(session, team_id: str, name: str) -> None:
@@ -98,6 +130,12 @@ def deadline_for(ctx: Context) -> float:
 def _refusal(form: ConnectForm, exc: ProviderError) -> FieldError:
     """A failed key check, in words, under the field the person should look at."""
     region = f"Check the region ({form.region.value.upper()})"
+    if form.provider is ProviderKind.JSM:
+        if isinstance(exc, AuthError):
+            return FieldError(BlockId.CONNECT_API_KEY, f"{exc} Check the email too: it must be the account the "
+                                                       "token belongs to.")
+        if isinstance(exc, NotFound) or (isinstance(exc, Unavailable) and exc.status is None):
+            return FieldError(BlockId.CONNECT_SITE, f"{exc} Check the site name ({form.site}.atlassian.net).")
     if isinstance(exc, AuthError):
         return FieldError(BlockId.CONNECT_API_KEY, str(exc))
     if isinstance(exc, PermissionDenied):
@@ -113,10 +151,19 @@ def _refusal(form: ConnectForm, exc: ProviderError) -> FieldError:
 
 def try_key(ctx: Context, form: ConnectForm, deadline: float | None = None) -> list[RemoteSchedule]:
     """List the account's schedules with the key, within the deadline; FieldError on failure."""
+    return _trial(ctx, form, deadline)[0]
+
+
+def _trial(ctx: Context, form: ConnectForm, deadline: float | None = None) -> tuple[list[RemoteSchedule], ConnectForm]:
+    """`try_key`, and the form with what the provider told on the way (JSM: the site's cloudId)."""
     deadline = deadline_for(ctx) if deadline is None else deadline
-    provider = ctx.provider(form.provider, form.region, form.api_key)
     try:
-        return run_with_deadline(provider.list_schedules, deadline)
+        with ctx.trial_provider(form.provider, form.region, form.secret) as provider:
+            schedules = run_with_deadline(provider.list_schedules, deadline)
+            credentials = getattr(provider, "credentials", None)
+            if isinstance(credentials, JsmCredentials):
+                form = replace(form, cloud_id=credentials.cloud_id)
+            return schedules, form
     except DeadlineExceeded:
         raise FieldError(
             BlockId.CONNECT_REGION,
@@ -132,7 +179,7 @@ def connect(ctx: Context, team_id: str, user_id: str, form: ConnectForm) -> Conn
     background. FieldError (nothing stored) when the key cannot be used."""
     started = time.monotonic()
     deadline = deadline_for(ctx)
-    schedules = try_key(ctx, form, deadline)
+    schedules, form = _trial(ctx, form, deadline)
     connected = save_connection(ctx, team_id, user_id, form, schedules)
     left = max(deadline - (time.monotonic() - started), ctx.settings.provider_timeout_seconds)
     return replace(connected, write=detect_write(ctx, connected.connection_id, schedules, left))
@@ -148,15 +195,16 @@ def save_connection(ctx: Context, team_id: str, user_id: str, form: ConnectForm,
             provider=form.provider.value,
             region=form.region.value,
             name=form.name,
-            api_key_encrypted=ctx.keys.encrypt(form.api_key),
+            api_key_encrypted=ctx.keys.encrypt(form.secret),
             key_hint=key_hint(form.api_key),
             created_by=user_id,
         )
         session.add(conn)
         session.flush()
-        session.add(AuditEvent(team_id=team_id, actor=user_id, action="connection.create",
-                               detail=f"{form.provider.label} {form.name} ({conn.key_hint})"))
-        return Connected(conn.id, conn.name, form.provider, conn.key_hint, schedules)
+        audit.record(session, team_id, user_id, "connection.create",
+                     detail=f"{form.provider.label} {form.name} ({conn.key_hint})", at=ctx.clock())
+        return Connected(conn.id, conn.name, form.provider, conn.key_hint, schedules,
+                         site=spec_for(form.provider).site(form.secret))
 
 
 def detect_write(ctx: Context, connection_id: int, schedules: list[RemoteSchedule],
@@ -165,15 +213,15 @@ def detect_write(ctx: Context, connection_id: int, schedules: list[RemoteSchedul
     schedule) and store the answer on the connection."""
     with session_scope(ctx.engine) as session:
         conn = session.get(Connection, connection_id)
-        provider = ctx.provider_for(conn) if conn is not None else None
-    if provider is None:
+    if conn is None:
         return WriteCheck(None)
     first = schedules[0] if schedules else None
     try:
-        return run_with_deadline(
-            lambda: probe_write(ctx.engine, connection_id, provider, first.id if first else None,
-                                first.name if first else ""),
-            deadline or deadline_for(ctx))
+        with ctx.provider(conn) as provider:
+            return run_with_deadline(
+                lambda: probe_write(ctx.engine, connection_id, provider, first.id if first else None,
+                                    first.name if first else ""),
+                deadline or deadline_for(ctx))
     except DeadlineExceeded:
-        return WriteCheck(None, f"{provider.kind.label} did not answer the write check in time; "
+        return WriteCheck(None, f"{ProviderKind(conn.provider).label} did not answer the write check in time; "
                                 "it is checked again before the first export.")

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from bot.context import Context
+from bot.providers import spec_for
+from bot.providers.client import HttpProvider
 from bot.services import lookup
 from bot.services.errors import InUse
-from bot.store import AuditEvent, Connection, Destination, ProviderUser, Schedule, session_scope
+from bot.store import Connection, Destination, ProviderUser, Schedule, audit, session_scope
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class ConnectionInfo:
     key_hint: str
     can_write: bool | None
     used_by: tuple[str, ...]  # "Platform (source)", "Platform → PD Primary (destination)"
+    site: str | None = None  # the account's own host (JSM: acme.atlassian.net), from the decrypted secret
 
 
 def _uses(session, team_id: str, connection_id: int) -> list[str]:
@@ -43,9 +46,20 @@ def list_connections(ctx: Context, team_id: str) -> list[ConnectionInfo]:
     with session_scope(ctx.engine) as session:
         return [
             ConnectionInfo(c.id, c.name, c.provider, c.region, c.key_hint, c.can_write,
-                           tuple(_uses(session, team_id, c.id)))
+                           tuple(_uses(session, team_id, c.id)), _site(ctx, c))
             for c in lookup.connections(session, team_id)
         ]
+
+
+def _site(ctx: Context, conn: Connection) -> str | None:
+    """The site a JSM connection acts on, read from its secret (only the site leaves this function)."""
+    spec = spec_for(conn.provider)
+    if spec.site is HttpProvider.site:
+        return None  # nothing to decrypt
+    try:
+        return spec.site(ctx.keys.decrypt(conn.api_key_encrypted))
+    except Exception:  # an unreadable secret is reported where it is used, not here
+        return None
 
 
 def remove_connection(ctx: Context, team_id: str, connection_id: int, actor: str) -> str:
@@ -63,5 +77,5 @@ def remove_connection(ctx: Context, team_id: str, connection_id: int, actor: str
             session.delete(cached)
         session.flush()  # no relationship orders these deletes: the cached users must go first
         session.delete(conn)
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="connection.remove", detail=conn.name))
+        audit.record(session, team_id, actor, "connection.remove", detail=conn.name, at=ctx.clock())
         return conn.name

@@ -6,23 +6,23 @@
   provider shows) so fairness accounting follows, with an audit event.
 - `set_drift_mode`: alert (default), auto (re-apply without asking) or off.
 
-Only the schedule's managers (`Schedule.managers`) and workspace admins may decide.
+Only the schedule's managers and workspace admins may decide (`bot.services.authz`, asked inside each
+transaction before anything is written).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.context import Context
-from bot.services import lookup
+from bot.services import authz, lookup, oncall_group
+from bot.services.authz import Action, Person
 from bot.services.errors import UserError
-from bot.store import session_scope
+from bot.store import audit, session_scope
 from bot.store.models import (
-    AuditEvent,
     Destination,
     DriftAlert,
     DriftMode,
@@ -41,53 +41,34 @@ from bot.views.drift import drift_alert_message
 REEXPORT_WAIT_SECONDS = 30.0
 
 
-def managers_of(schedule: Schedule) -> list[str]:
-    return [u.strip() for u in (schedule.managers or "").split(",") if u.strip()]
-
-
-def can_decide(schedule: Schedule, user_id: str, is_admin: bool) -> bool:
-    return is_admin or user_id in managers_of(schedule)
-
-
-@dataclass(frozen=True)
-class AlertInfo:
-    alert_id: int
-    schedule_id: int
-    managers: tuple[str, ...]
-
-
-def alert_info(ctx: Context, team_id: str, alert_id: int) -> AlertInfo:
-    with session_scope(ctx.engine) as session:
-        alert = session.get(DriftAlert, alert_id)
-        if alert is None or alert.team_id != team_id:
-            raise UserError("That drift alert no longer exists.")
-        schedule = lookup.get_schedule(session, team_id, alert.schedule_id)
-        return AlertInfo(alert.id, schedule.id, tuple(managers_of(schedule)))
-
-
-def _open_alert(session: Session, team_id: str, alert_id: int) -> tuple[DriftAlert, Schedule]:
+def _open_alert(session: Session, team_id: str, alert_id: int, person: Person) -> tuple[DriftAlert, Schedule]:
+    """The open alert and its schedule, once `person` may decide (NotAllowed otherwise)."""
     alert = session.get(DriftAlert, alert_id)
     if alert is None or alert.team_id != team_id:
         raise UserError("That drift alert no longer exists.")
+    schedule = lookup.get_schedule(session, team_id, alert.schedule_id)
+    authz.require(person, Action.DECIDE_DRIFT, schedule)
     if alert.status != alerts.OPEN:
         raise UserError(f"This drift was already handled ({alert.status}).")
-    return alert, lookup.get_schedule(session, team_id, alert.schedule_id)
+    return alert, schedule
 
 
 def _refresh_message(client: WebClient | None, alert: DriftAlert, schedule: Schedule, actor: str) -> None:
     alerts.post_or_update(client, alert, drift_alert_message(alerts.alert_model(alert, schedule, actor)))
 
 
-def reapply_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: int, actor: str) -> SyncReport:
+def reapply_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: int, person: Person) -> SyncReport:
     """"Re-apply bot assignments": bump those shifts and re-export them now."""
+    actor = person.user_id
     with session_scope(ctx.engine) as session:
-        alert, schedule = _open_alert(session, team_id, alert_id)
+        alert, schedule = _open_alert(session, team_id, alert_id, person)
         items = alerts.detail_of(alert).get("items", [])
         bumped = bump_shift_versions(session, {(int(i["shift_id"]), int(i["version"])) for i in items}, actor,
                                      "drift.reapply", team_id, schedule.id)
         alert.status, alert.updated_at = alerts.REAPPLIED, utcnow()
         _refresh_message(client, alert, schedule, actor)
         schedule_id = schedule.id
+    oncall_group.refresh_quietly(ctx, client, schedule_id)
     return sync_schedule(ctx, schedule_id, client=client, only_shift_ids=bumped, wait=REEXPORT_WAIT_SECONDS)
 
 
@@ -104,12 +85,13 @@ def _member_for(session: Session, schedule: Schedule, dest: Destination, provide
     return next((m for m in members if (m.email or "").lower() == cached.email.lower()), None)
 
 
-def keep_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: int, actor: str) -> list[str]:
+def keep_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: int, person: Person) -> list[str]:
     """"Keep provider version". Returns one line per shift whose assignee was changed."""
+    actor = person.user_id
     changes: list[str] = []
     reexport: list[int] = []
     with session_scope(ctx.engine) as session:
-        alert, schedule = _open_alert(session, team_id, alert_id)
+        alert, schedule = _open_alert(session, team_id, alert_id, person)
         dest = session.get(Destination, alert.destination_id)
         others = session.exec(select(Destination).where(Destination.schedule_id == schedule.id,
                                                         Destination.id != alert.destination_id)).all()
@@ -130,17 +112,17 @@ def keep_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: i
                 reexport.append(shift.id)
             changes.append(f"shift {shift.id}: member {before} → {member.id} ({member.name or member.email})")
         alert.status, alert.updated_at = alerts.KEPT, utcnow()
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="drift.keep", schedule_id=schedule.id,
-                               detail=json.dumps({"alert": alert.id, "assigned": changes})))
+        audit.record(session, team_id, actor, "drift.keep", schedule_id=schedule.id,
+                     detail=json.dumps({"alert": alert.id, "assigned": changes}), at=ctx.clock())
         _refresh_message(client, alert, schedule, actor)
         schedule_id = schedule.id
+    oncall_group.refresh_quietly(ctx, client, schedule_id)  # a kept hand edit may change who is on call now
     if reexport:
         sync_schedule(ctx, schedule_id, client=client, only_shift_ids=reexport, wait=REEXPORT_WAIT_SECONDS)
     return changes
 
 
-def set_drift_mode(ctx: Context, team_id: str, name: str, mode: str | None, actor: str,
-                   is_admin: bool) -> tuple[str, str]:
+def set_drift_mode(ctx: Context, team_id: str, name: str, mode: str | None, person: Person) -> tuple[str, str]:
     """Set (or, with `mode` None, read) a schedule's drift mode. Returns (schedule name, mode)."""
     with session_scope(ctx.engine) as session:
         schedule = lookup.find_schedule(session, team_id, name)
@@ -150,11 +132,8 @@ def set_drift_mode(ctx: Context, team_id: str, name: str, mode: str | None, acto
             value = DriftMode(mode.lower()).value
         except ValueError:
             raise UserError(f"`{mode}` is not a drift mode: use alert, auto or off.") from None
-        if not can_decide(schedule, actor, is_admin):
-            who = ", ".join(f"<@{u}>" for u in managers_of(schedule)) or "nobody yet"
-            raise UserError(f"Only the managers of `{schedule.name}` ({who}) and workspace admins can change "
-                            "its drift mode.")
+        authz.require(person, Action.DECIDE_DRIFT, schedule)
         schedule.drift_mode = value
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.drift_mode",
-                               schedule_id=schedule.id, detail=value))
+        audit.record(session, team_id, person.user_id, "schedule.drift_mode",
+                     schedule_id=schedule.id, detail=value, at=ctx.clock())
         return schedule.name, value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -20,6 +20,8 @@ from bot.context import Context
 from bot.services import background, lookup
 from bot.services.auth import is_admin
 from bot.services.directory import Directory
+from bot.services.reminder_times import DEFAULT_OFFSETS
+from bot.services.reminders import offsets_of
 from bot.services.status import ScheduleStatus, ShiftLine, build_statuses
 from bot.services.timeoff import Entry, time_off_of
 from bot.store import Member, Schedule, Shift, session_scope
@@ -39,6 +41,7 @@ class TeamHome:
     connections: int
     shifts: dict[str, list[ShiftLine]]  # Slack user id -> their next shifts, soonest first
     time_off: dict[str, list[Entry]]
+    reminders: dict[str, tuple[str, ...]] = field(default_factory=dict)  # stored offsets (absent: defaults)
 
 
 def team_home(session: Session, team_id: str, user_ids: Sequence[str], now: datetime) -> TeamHome:
@@ -63,6 +66,7 @@ def team_home(session: Session, team_id: str, user_ids: Sequence[str], now: date
         connections=len(lookup.connections(session, team_id)),
         shifts=mine,
         time_off=time_off_of(session, team_id, list(mine), now),
+        reminders=offsets_of(session, team_id, list(mine)),
     )
 
 
@@ -74,6 +78,7 @@ def home_model(team: TeamHome, user_id: str, admin: bool) -> HomeModel:
         my_time_off=tuple(team.time_off.get(user_id, ())[:MY_TIME_OFF]),
         schedules=team.schedules,
         connections=team.connections,
+        reminders=team.reminders.get(user_id, DEFAULT_OFFSETS),
     )
 
 

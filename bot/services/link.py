@@ -12,19 +12,20 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.context import Context
-from bot.providers import ProviderError, RemoteRotation, RemoteSchedule
+from bot.providers import Provider, ProviderError, RemoteRotation, RemoteSchedule, RenderedShift
 from bot.rota.fairness import membership_starts
 from bot.services import lookup
 from bot.services.directory import Directory
 from bot.services.errors import FieldError, UserError
 from bot.store import (
-    AuditEvent,
+    Connection,
     Destination,
     DestinationStatus,
     Member,
     ProviderUser,
     Schedule,
     Shift,
+    audit,
     session_scope,
 )
 
@@ -150,7 +151,8 @@ def _free_name(session, team_id: str, name: str, connection_name: str) -> str:
 def _map_member(directory: Directory, email: str) -> tuple[str | None, str | None]:
     """(Slack user id, reason it could not be mapped)."""
     if not email:
-        return None, "the provider has no email for this user"
+        return None, ("the provider shows no email for this person (a JSM profile may hide it); "
+                      "people are never matched by name")
     user = directory.by_email(email)
     if user is None:
         return None, "no Slack account uses this email"
@@ -161,15 +163,27 @@ def _map_member(directory: Directory, email: str) -> tuple[str | None, str | Non
     return user.id, None
 
 
+def _read_remote(ctx: Context, provider: Provider, conn: Connection,
+                 schedule_id: str) -> tuple[RemoteSchedule, list[RenderedShift], str | None]:
+    """The provider schedule and its past shifts (history; a failure there is returned in words)."""
+    try:
+        remote = provider.get_schedule(schedule_id)
+    except ProviderError as exc:
+        raise UserError(f"Could not read the schedule from `{conn.name}`: {exc}") from None
+    now = ctx.clock()
+    try:
+        return remote, provider.rendered(remote.id, now - timedelta(days=HISTORY_DAYS), now), None
+    except ProviderError as exc:
+        log.warning("history import of %s failed: %s", remote.id, exc)
+        return remote, [], str(exc)
+
+
 def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, req: LinkRequest) -> LinkResult:
     """Create the bot's schedule from the provider schedule. Raises UserError when it cannot."""
     with session_scope(ctx.engine) as session:
         conn = lookup.get_connection(session, team_id, req.connection_id)
-    provider = ctx.provider_for(conn)
-    try:
-        remote = provider.get_schedule(req.provider_schedule_id)
-    except ProviderError as exc:
-        raise UserError(f"Could not read the schedule from `{conn.name}`: {exc}") from None
+    with ctx.provider(conn) as provider:
+        remote, history, history_error = _read_remote(ctx, provider, conn, req.provider_schedule_id)
 
     mapping: list[tuple[int, object, str | None, str | None]] = []
     for position, user in enumerate(remote.members):
@@ -177,13 +191,6 @@ def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
         mapping.append((position, user, slack_id, reason))
 
     now = ctx.clock()
-    history, history_error = [], None
-    try:
-        history = provider.rendered(remote.id, now - timedelta(days=HISTORY_DAYS), now)
-    except ProviderError as exc:
-        history_error = str(exc)
-        log.warning("history import of %s failed: %s", remote.id, exc)
-
     joined = _membership_starts(remote, history, now)
     check_link(ctx, team_id, req)
     with session_scope(ctx.engine) as session:
@@ -238,8 +245,8 @@ def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
             session.add(Shift(team_id=team_id, schedule_id=schedule.id, role="primary", start=entry.start,
                               end=entry.end, member_id=member_id, source="history"))
             count += 1
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.link", schedule_id=schedule.id,
-                               detail=f"{conn.name}:{remote.id} {len(mapped)} mapped, {len(unmapped)} unmapped"))
+        audit.record(session, team_id, actor, "schedule.link", schedule_id=schedule.id,
+                     detail=f"{conn.name}:{remote.id} {len(mapped)} mapped, {len(unmapped)} unmapped", at=now)
         result = LinkResult(schedule.id, schedule.name, tuple(mapped), tuple(unmapped), tuple(labels), read_only,
                             count, history_error)
     assigned = after_link(ctx, result.schedule_id)
@@ -268,8 +275,8 @@ def _cache_user(session, team_id: str, connection_id: int, user) -> None:
     if row is None:
         session.add(ProviderUser(team_id=team_id, connection_id=connection_id, user_id=user.id,
                                  email=user.email, name=user.name))
-    else:
-        row.email, row.name = user.email, user.name
+    else:  # an email now hidden keeps the stored one (it may be a hand mapping: bot.services.mapping)
+        row.email, row.name = user.email or row.email, user.name
 
 
 def after_link(ctx: Context, schedule_id: int) -> int | None:

@@ -1,4 +1,5 @@
-"""Change a linked schedule: `edit` (horizon, channel, member order, destinations of each role) and `unlink`."""
+"""Change a linked schedule: `edit` (horizon, channel, member order, managers, destinations of each role) and
+`unlink`. Who may change what is asked of `bot.services.authz` inside the transaction."""
 
 from __future__ import annotations
 
@@ -10,14 +11,25 @@ from bot.context import Context
 from bot.ids import FormBlock
 from bot.providers import ProviderError
 from bot.rota.model import PRIMARY, SECONDARY
-from bot.services import lookup
+from bot.services import authz, lookup
 from bot.services.assignments import schedule_roles
+from bot.services.authz import Action, Person
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
 from bot.services.directory import Directory
 from bot.services.errors import FieldError
 from bot.services.link import HORIZON_MAX, HORIZON_MIN, Target
+from bot.services.mapping import (
+    MissingUser,
+    NotInSlack,
+    SlackPick,
+    UserPick,
+    apply_picks,
+    missing_users,
+    not_in_slack,
+    slack_block,
+    user_block,
+)
 from bot.store import (
-    AuditEvent,
     Connection,
     Destination,
     DestinationStatus,
@@ -28,6 +40,7 @@ from bot.store import (
     Schedule,
     Shift,
     SwapRequest,
+    audit,
     session_scope,
 )
 
@@ -47,6 +60,13 @@ class EditData:
     destinations: tuple[Target, ...]  # of the primary role
     roles: tuple[str, ...] = (PRIMARY,)
     secondary: tuple[Target, ...] = ()  # destinations of the secondary role
+    handover_messages: bool = True
+    usergroup_handle: str | None = None  # the on-call user group (bot.services.oncall_group)
+    usergroup_status: str | None = None
+    managers: tuple[str, ...] = ()  # Slack user ids
+    may_change_destinations: bool = True  # workspace admins only: the fields are shown to them alone
+    not_in_slack: tuple[NotInSlack, ...] = ()  # a Slack account may be picked for each (bot.services.mapping)
+    missing_users: tuple[MissingUser, ...] = ()  # a provider user may be picked for each
 
     @property
     def shows_secondary(self) -> bool:
@@ -60,11 +80,22 @@ class EditRequest:
     horizon_days: int
     channel_id: str | None
     member_slack_ids: tuple[str, ...]
-    destinations: tuple[Target, ...]
+    destinations: tuple[Target, ...] | None  # None: keep the primary destinations as they are
     secondary: tuple[Target, ...] | None = None  # None: keep the secondary destinations as they are
+    handover_messages: bool | None = None  # None: keep as it is
+    managers: tuple[str, ...] | None = None  # None: keep the managers as they are
+    slack_picks: tuple[SlackPick, ...] = ()  # hand mappings (bot.services.mapping)
+    user_picks: tuple[UserPick, ...] = ()
 
 
-def edit_data(ctx: Context, team_id: str, schedule_id: int) -> EditData:
+@dataclass(frozen=True)
+class EditResult:
+    name: str
+    managers_added: tuple[str, ...] = ()
+    managers_removed: tuple[str, ...] = ()
+
+
+def edit_data(ctx: Context, team_id: str, schedule_id: int, *, may_change_destinations: bool = True) -> EditData:
     with session_scope(ctx.engine) as session:
         sched = lookup.get_schedule(session, team_id, schedule_id)
         members = list(session.exec(
@@ -82,7 +113,10 @@ def edit_data(ctx: Context, team_id: str, schedule_id: int) -> EditData:
             sched.id, sched.name, sched.horizon_days, sched.channel_id,
             tuple(m.slack_user_id for m in members if m.slack_user_id),
             tuple(m.name or m.email for m in members if not m.slack_user_id),
-            targets(PRIMARY), schedule_roles(sched), targets(SECONDARY),
+            targets(PRIMARY), schedule_roles(sched), targets(SECONDARY), sched.handover_messages,
+            sched.usergroup_handle, sched.usergroup_status, authz.managers(sched), may_change_destinations,
+            not_in_slack(members) if may_change_destinations else (),
+            missing_users(session, sched, members) if may_change_destinations else (),
         )
 
 
@@ -103,8 +137,8 @@ def _provider_user_for(ctx: Context, session, conn: Connection, email: str) -> P
     if found:
         return found
     try:
-        users = run_with_deadline(ctx.provider_for(conn, timeout=EDIT_DEADLINE_SECONDS).list_users,
-                                  EDIT_DEADLINE_SECONDS)
+        with ctx.provider(conn, timeout=EDIT_DEADLINE_SECONDS) as provider:
+            users = run_with_deadline(provider.list_users, EDIT_DEADLINE_SECONDS)
     except DeadlineExceeded:
         raise FieldError(FormBlock.EDIT_MEMBERS, f"`{conn.name}` did not answer in time: try again.") from None
     except ProviderError as exc:
@@ -120,28 +154,31 @@ def _provider_user_for(ctx: Context, session, conn: Connection, email: str) -> P
     return match
 
 
-def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, req: EditRequest) -> str:
-    """Validate and apply; FieldError (nothing written) when an input is wrong. Returns the name."""
+def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Person, req: EditRequest) -> EditResult:
+    """Validate and apply; FieldError (nothing written) when an input is wrong, NotAllowed when `person`
+    may not edit the schedule. Returns what the reply confirms."""
     if not HORIZON_MIN <= req.horizon_days <= HORIZON_MAX:
         raise FieldError(FormBlock.EDIT_HORIZON, f"Pick between {HORIZON_MIN} and {HORIZON_MAX} days.")
     if not req.member_slack_ids:
         raise FieldError(FormBlock.EDIT_MEMBERS, "Keep at least one member.")
-    if not req.destinations:
+    if req.destinations is not None and not req.destinations:
         raise FieldError(FormBlock.EDIT_DESTINATIONS, "Keep at least one destination.")
     now = ctx.clock()
+    actor = person.user_id
     with session_scope(ctx.engine) as session:
         sched: Schedule = lookup.get_schedule(session, team_id, req.schedule_id)
-        secondary = req.secondary
-        if secondary is None:
-            secondary = tuple(Target(d.connection_id, d.provider_schedule_id, d.provider_schedule_name)
-                              for d in session.exec(select(Destination).where(Destination.schedule_id == sched.id,
-                                                                              Destination.role == SECONDARY)))
-        elif SECONDARY not in schedule_roles(sched) and _added(session, sched, SECONDARY, secondary):
+        authz.require(person, Action.EDIT_SCHEDULE, sched)
+        primary = _targets_or_current(session, sched, PRIMARY, req.destinations, FormBlock.EDIT_DESTINATIONS, person)
+        secondary = _targets_or_current(session, sched, SECONDARY, req.secondary, FormBlock.EDIT_SECONDARY, person)
+        if (req.secondary is not None and SECONDARY not in schedule_roles(sched)
+                and _added(session, sched, SECONDARY, secondary)):
             raise FieldError(FormBlock.EDIT_SECONDARY,
                              f"This schedule has no secondary role: turn it on first with "
                              f"`/oncall pattern {sched.name} roles primary,secondary`.")
-        check_roles_apart(req.destinations, secondary)
-        for block, role, targets in ((FormBlock.EDIT_DESTINATIONS, PRIMARY, req.destinations),
+        before = authz.managers(sched)
+        after = _checked_managers(directory, person, sched, req.managers)
+        check_roles_apart(primary, secondary)
+        for block, role, targets in ((FormBlock.EDIT_DESTINATIONS, PRIMARY, primary),
                                      (FormBlock.EDIT_SECONDARY, SECONDARY, secondary)):
             current = _current(session, sched, role)
             for t in targets:
@@ -150,6 +187,12 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
                 if (t.connection_id, t.schedule_id) not in current:  # a current one may stay until removed
                     lookup.ensure_writable(session, team_id, block, t.connection_id, t.name or t.schedule_id)
         conn = session.get(Connection, sched.connection_id) if sched.connection_id else None
+        if (req.slack_picks or req.user_picks) and not authz.may(person, Action.CHANGE_DESTINATIONS, sched):
+            first = req.slack_picks[0] if req.slack_picks else None
+            block = (slack_block(first.member_id) if first else
+                     user_block(req.user_picks[0].member_id, req.user_picks[0].connection_id))
+            raise FieldError(block, authz.refusal(person, Action.CHANGE_DESTINATIONS, sched))
+        apply_picks(session, directory, sched, actor, req.slack_picks, req.user_picks, now)
         members = list(session.exec(select(Member).where(Member.schedule_id == sched.id)))
         by_slack = {m.slack_user_id: m for m in members if m.slack_user_id}
         ordered: list[Member] = []
@@ -158,6 +201,8 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
             if member is None:
                 member = _new_member(ctx, session, directory, sched, conn, uid, now)
             ordered.append(member)
+        picked = {p.member_id for p in req.slack_picks}  # mapped just now: they keep their turn at the end
+        ordered.extend(m for m in sorted(members, key=lambda m: m.position) if m.id in picked and m.id not in {o.id for o in ordered})
         chosen = {m.id for m in ordered if m.id is not None}
         unmapped = sorted((m for m in members if not m.slack_user_id and m.left_at is None), key=lambda m: m.position)
         for position, member in enumerate([*ordered, *unmapped]):
@@ -167,14 +212,60 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
         for member in members:
             if member.slack_user_id and member.id not in chosen and member.left_at is None:
                 member.left_at = now
-        _set_destinations(session, sched, PRIMARY, req.destinations)
+        _set_destinations(session, sched, PRIMARY, primary)
         _set_destinations(session, sched, SECONDARY, secondary)
         sched.horizon_days = req.horizon_days
         sched.channel_id = req.channel_id
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.edit", schedule_id=sched.id,
-                               detail=f"horizon={req.horizon_days} channel={req.channel_id} "
-                                      f"members={','.join(req.member_slack_ids)}"))
-        return sched.name
+        sched.managers = authz.format_managers(after)
+        if req.handover_messages is not None:
+            sched.handover_messages = req.handover_messages
+        audit.record(session, team_id, actor, "schedule.edit", schedule_id=sched.id,
+                     detail=f"horizon {req.horizon_days} days, channel "
+                            f"{f'<#{req.channel_id}>' if req.channel_id else 'none'}, members "
+                            f"{', '.join(f'<@{u}>' for u in req.member_slack_ids)}, managers "
+                            f"{', '.join(f'<@{u}>' for u in after) or 'none'}, "
+                            f"handover messages {'on' if sched.handover_messages else 'off'}", at=now)
+        return EditResult(sched.name, tuple(u for u in after if u not in before),
+                          tuple(u for u in before if u not in after))
+
+
+def _targets_or_current(session, sched: Schedule, role: str, targets: tuple[Target, ...] | None, block: str,
+                        person: Person) -> tuple[Target, ...]:
+    """The destinations of `role` after the edit: `targets`, or the current ones when the field was not
+    shown. Changing them is for admins (they point the bot's writes at a shared account's schedules)."""
+    current = _current(session, sched, role)
+    if targets is None:
+        return tuple(Target(d.connection_id, d.provider_schedule_id, d.provider_schedule_name)
+                     for d in current.values())
+    changed = {(t.connection_id, t.schedule_id) for t in targets} != set(current)
+    if changed and not authz.may(person, Action.CHANGE_DESTINATIONS, sched):
+        raise FieldError(block, authz.refusal(person, Action.CHANGE_DESTINATIONS, sched))
+    return targets
+
+
+def _checked_managers(directory: Directory, person: Person, sched: Schedule,
+                      wanted: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The managers after the edit (the current ones when the field was not shown); new ones must be
+    active people in Slack, and changing them is for admins and the current managers."""
+    current = authz.managers(sched)
+    if wanted is None:
+        return current
+    wanted = authz.parse_managers(",".join(wanted))
+    if set(wanted) == set(current):
+        return current
+    if not authz.may(person, Action.SET_MANAGERS, sched):
+        raise FieldError(FormBlock.EDIT_MANAGERS, authz.refusal(person, Action.SET_MANAGERS, sched))
+    for uid in wanted:
+        if uid in current:
+            continue
+        user = directory.user(uid)
+        if user is None:
+            raise FieldError(FormBlock.EDIT_MANAGERS, f"Slack does not know <@{uid}>.")
+        if user.deleted:
+            raise FieldError(FormBlock.EDIT_MANAGERS, f"{user.name} is deactivated in Slack: remove them from the list.")
+        if user.is_bot:
+            raise FieldError(FormBlock.EDIT_MANAGERS, f"{user.name} is a bot: remove it from the list.")
+    return wanted
 
 
 def _new_member(ctx, session, directory: Directory, sched: Schedule, conn: Connection | None, uid: str, now) -> Member:
@@ -251,6 +342,6 @@ def unlink_schedule(ctx: Context, team_id: str, schedule_id: int, actor: str) ->
         session.flush()
         name = sched.name
         session.delete(sched)
-        session.add(AuditEvent(team_id=team_id, actor=actor, action="schedule.unlink", schedule_id=schedule_id,
-                               detail=name))
+        audit.record(session, team_id, actor, "schedule.unlink", schedule_id=schedule_id,
+                     detail=name, at=ctx.clock())
         return name

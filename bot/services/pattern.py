@@ -21,7 +21,8 @@ from bot.rota.model import PRIMARY, SECONDARY
 from bot.rota.pattern import ShiftPattern
 from bot.services.assignments import extend_assignments, schedule_pattern, schedule_roles
 from bot.services.errors import UserError
-from bot.store.models import AuditEvent, Destination, Member, Schedule, Shift
+from bot.store import audit
+from bot.store.models import Destination, Member, Schedule, Shift
 
 ROLE_SETS = ((PRIMARY,), (PRIMARY, SECONDARY))
 
@@ -129,8 +130,8 @@ def edit_pattern(ctx: Context, session: Session, schedule: Schedule, actor: str,
     if not changes:
         return PatternResult(schedule.name, (), 0, summary(after, schedule.holidays))
     session.add(schedule)
-    session.add(AuditEvent(team_id=schedule.team_id, actor=actor, action="schedule.pattern", schedule_id=schedule.id,
-                           detail="; ".join(changes)))
+    audit.record(session, schedule.team_id, actor, "schedule.pattern", schedule_id=schedule.id,
+                 detail="; ".join(changes), at=now)
     session.flush()
     secondary_before = _live_count(session, schedule, SECONDARY, now)
     replanned = extend_assignments(ctx, session, schedule, now)

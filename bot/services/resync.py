@@ -23,7 +23,10 @@ def sync_now(ctx: Context, client: WebClient | None, shift_ids: Mapping[int, Seq
         from bot.sync.engine import sync_schedule
     except ImportError:  # the sync engine is not there: the scheduled job re-exports them
         return
+    from bot.services.oncall_group import refresh_quietly
+
     for schedule_id, ids in shift_ids.items():
+        refresh_quietly(ctx, client, schedule_id)  # a replacement may change who is on call now
         try:
             sync_schedule(ctx, schedule_id, client=client, only_shift_ids=list(ids), wait=30)
         except Exception:

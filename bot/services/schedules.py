@@ -55,7 +55,8 @@ def fetch(ctx: Context, team_id: str, conn: Connection) -> ProviderSchedules:
     with session_scope(ctx.engine) as session:
         linked = linked_sources(session, team_id, conn.id)
     try:
-        remote = ctx.provider_for(conn).list_schedules()
+        with ctx.provider(conn) as provider:
+            remote = provider.list_schedules()
     except ProviderError as exc:
         return ProviderSchedules(ref, linked=linked, error=str(exc))
     return ProviderSchedules(ref, tuple(sorted(remote, key=lambda s: s.name.lower())), linked)

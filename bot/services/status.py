@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.context import Context
 from bot.providers import ProviderKind
-from bot.services import lookup
+from bot.services import authz, lookup
 from bot.store import Connection, Destination, Member, Schedule, Shift, session_scope
 
 
@@ -56,6 +56,8 @@ class ScheduleStatus:
     members: tuple[MemberLine, ...]
     next_shifts: tuple[ShiftLine, ...]
     destinations: tuple[DestinationLine, ...]
+    usergroup: str | None = None  # the on-call user group's state (`ok: …`, `error: …`), None: no group
+    managers: tuple[str, ...] = ()  # Slack user ids
 
 
 def _label(provider: str) -> str:
@@ -139,6 +141,9 @@ def _status(schedule: Schedule, conns: dict[int, Connection], dests: list[Destin
             )
             for d in dests
         ),
+        usergroup=(schedule.usergroup_status or f"pending: @{schedule.usergroup_handle}")
+        if schedule.usergroup_handle else None,
+        managers=authz.managers(schedule),
     )
 
 

@@ -10,6 +10,8 @@ from datetime import datetime
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
+from bot.services import authz
+from bot.services.authz import Action, Person
 from bot.services.errors import UserError
 from bot.services.swaps import SwapConflict, SwapInfo, SwapRefused
 from bot.services.swaps_select import Check, Proposal, check, span
@@ -18,9 +20,9 @@ from bot.services.swaps_store import (
     claims,
     given,
     info,
-    is_manager,
     live_shifts,
     load,
+    may,
     parse_versions,
     party,
     release_claims,
@@ -29,8 +31,8 @@ from bot.services.swaps_store import (
     status_words,
     time_off,
 )
-from bot.store import session_scope
-from bot.store.models import AuditEvent, Member, Schedule, Shift, SwapRequest, SwapStatus
+from bot.store import audit, session_scope
+from bot.store.models import Member, Schedule, Shift, SwapRequest, SwapStatus
 from bot.store.shifts import reassign_shift
 
 Move = tuple[int, int, int, int]  # (shift id, from member, expected version, to member)
@@ -102,8 +104,10 @@ def execute(session: Session, req: SwapRequest, actor: str, now: datetime) -> No
     req.decided_by = actor
     release_claims(session, req)
     detail = [[sid, frm, to, new[sid]] for sid, frm, _, to in todo]
-    session.add(AuditEvent(team_id=req.team_id, actor=actor, action=f"{req.kind}.execute", schedule_id=req.schedule_id,
-                           at=now, detail=json.dumps({"request": req.id, "moves": detail})))
+    audit.record(session, req.team_id, actor, f"{req.kind}.execute", schedule_id=req.schedule_id,
+                 at=now, detail=json.dumps({"request": req.id, "moves": detail, "requested_by": req.requested_by,
+                                            "accepted_by": [u for u in (req.accepted_by or "").split(",") if u],
+                                            "forced": bool(req.forced)}))
     session.flush()
 
 
@@ -117,9 +121,10 @@ def undo(engine: Engine, team_id: str, user: str, request_id: int | None, *, adm
         schedule = session.get(Schedule, req.schedule_id)
         people = {req.requested_by, *(m.slack_user_id for m in (session.get(Member, req.member_a_id),
                                                               session.get(Member, req.member_b_id)) if m)}
-        if user not in people and not is_manager(schedule, user, admin):
-            raise UserError(f"Only <@{req.requested_by}>, the two people involved or a manager of "
-                            f"*{schedule.name}* can undo swap #{req.id}.")
+        if user not in people and not may(schedule, user, admin, Action.UNDO_OTHERS):
+            raise UserError(f"Only <@{req.requested_by}> and the two people involved can undo swap #{req.id}. "
+                            + authz.refusal(Person(user, admin), Action.UNDO_OTHERS, schedule)
+                            .removeprefix(":no_entry: "))
         if req.status != SwapStatus.EXECUTED.value:
             raise UserError(f"Swap #{req.id} cannot be undone: it was {status_words(req.status)}"
                             + ("." if req.status != "pending" else " yet: nothing has moved."))
@@ -136,8 +141,8 @@ def undo(engine: Engine, team_id: str, user: str, request_id: int | None, *, adm
             raise SwapConflict(f"Swap #{req.id} cannot be undone: one of its shifts changed since (another swap "
                                "or a reassignment).") from None
         req.shift_versions = ",".join(f"{k}:{v}" for k, v in new.items())
-        session.add(AuditEvent(team_id=team_id, actor=user, action=f"{req.kind}.undo", schedule_id=req.schedule_id,
-                               at=now, detail=json.dumps({"request": req.id, "moves": [list(m) for m in back]})))
+        audit.record(session, team_id, user, f"{req.kind}.undo", schedule_id=req.schedule_id,
+                     at=now, detail=json.dumps({"request": req.id, "moves": [list(m) for m in back]}))
         session.flush()
         return info(session, req)
 

@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot.context import Context
 from bot.providers import ProviderKind
+from bot.services import oncall_group
 from bot.services.home import publish_home
 from bot.services.swaps import SwapInfo
 from bot.services.swaps_answer import expire_due
@@ -38,6 +39,7 @@ def reexport(ctx: Context, client: WebClient | None, info: SwapInfo) -> list[str
     """Export the moved shifts now (only their overrides change); one line per destination."""
     from bot.sync.engine import sync_schedule
 
+    oncall_group.refresh_quietly(ctx, client, info.schedule_id)  # the holder may have changed: first, it is quick
     try:
         report = sync_schedule(ctx, info.schedule_id, client=client, only_shift_ids=info.shift_ids,
                                wait=EXPORT_WAIT_SECONDS)

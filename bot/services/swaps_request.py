@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.services import lookup
+from bot.services import authz, lookup
+from bot.services.authz import Action, Person
 from bot.services.errors import UserError
 from bot.services.swaps import Choice, Ready, Refused, SwapConflict, SwapInfo, SwapQuery
 from bot.services.swaps_execute import execute
@@ -32,9 +33,8 @@ from bot.services.swaps_store import (
     active_member,
     claims,
     info,
-    is_manager,
     live_shifts,
-    managers,
+    may,
     party,
     shift_ref,
     time_off,
@@ -51,13 +51,13 @@ def _authority(schedule: Schedule, q_requester: str, a: Party, b: Party, admin: 
     if q_requester in (a.slack_user_id, b.slack_user_id):
         other = b.slack_user_id if q_requester == a.slack_user_id else a.slack_user_id
         return False, (other,)
-    if is_manager(schedule, q_requester, admin):
+    person = Person(q_requester, admin)
+    if authz.may(person, Action.SWAP_OTHERS, schedule):
         if schedule.swap_requires_consent:
             return False, tuple(u for u in (a.slack_user_id, b.slack_user_id) if u)
         return True, ()
-    who = ", ".join(f"<@{u}>" for u in managers(schedule))
-    return (f"You can only swap or hand over your own shifts. To move other people's shifts in *{schedule.name}*, "
-            f"ask one of its managers{f' ({who})' if who else ''} or a workspace admin.")
+    return ("You can only swap or hand over your own shifts. "
+            + authz.refusal(person, Action.SWAP_OTHERS, schedule).removeprefix(":no_entry: "))
 
 
 def _check(session: Session, team_id: str, proposal: Proposal, live: list[ShiftRef], now: datetime, *,
@@ -109,12 +109,13 @@ def prepare(engine: Engine, q: SwapQuery, *, admin: Admin, now: datetime) -> Rea
         if isinstance(picked, (Refused, Choice)):
             return picked
         give_a, give_b = picked
-        may_force = is_manager(schedule, q.requester, admin)
+        may_force = may(schedule, q.requester, admin, Action.FORCE_SWAP)
         proposal = Proposal(q.kind, schedule.id, schedule.name, schedule.time_zone, a, b, give_a, give_b,
                             forced=q.force and may_force)
         result = _check(session, q.team_id, proposal, live, now, may_force=may_force, actor=q.requester)
         if q.force and not may_force:
-            result.refusals.insert(0, "Only the schedule's managers and workspace admins can force a swap.")
+            result.refusals.insert(0, authz.refusal(Person(q.requester, admin), Action.FORCE_SWAP, schedule)
+                                   .removeprefix(":no_entry: "))
         if not result.ok:
             return Refused(tuple(result.refusals), result.forceable, proposal)
         return Ready(proposal, direct, consent_from, tuple(result.warnings))
@@ -185,7 +186,7 @@ def submit(engine: Engine, team_id: str, token: str, requester: str, *, admin: A
             # a cover hands over a's shifts only: b's in the button (forged) are ignored, so the
             # stored request, its consent DM and its execution all name the same shifts
             give_b = _expected(session, t.give_b, b, schedule) if t.kind == SWAP else ()
-            may_force = is_manager(schedule, requester, admin)
+            may_force = may(schedule, requester, admin, Action.FORCE_SWAP)
             proposal = Proposal(t.kind, schedule.id, schedule.name, schedule.time_zone, a, b, give_a, give_b,
                                 forced=t.forced and may_force)
             authority = _authority(schedule, requester, a, b, admin)

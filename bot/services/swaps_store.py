@@ -1,6 +1,6 @@
 """Swap requests and the rows around them, shared by the swap use cases: the stored columns
-parsed, shifts and people as `swaps_select` sees them, who manages a schedule, loading a request,
-its `SwapInfo`, and compare-and-set of its status."""
+parsed, shifts and people as `swaps_select` sees them, loading a request,
+its `SwapInfo`, and compare-and-set of its status. Who may act is `bot.services.authz`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, update
 from sqlmodel import Session, select
 
+from bot.services import authz
+from bot.services.authz import Action, Person
 from bot.services.errors import UserError
 from bot.services.swaps import SwapConflict, SwapInfo
 from bot.services.swaps_select import SWAP, Busy, Party, ShiftRef
@@ -58,12 +60,9 @@ def party(m: Member) -> Party:
     return Party(m.id, m.slack_user_id or "", m.name or m.email)
 
 
-def managers(schedule: Schedule) -> list[str]:
-    return list(parse_users(schedule.managers))
-
-
-def is_manager(schedule: Schedule, user: str, admin: Admin) -> bool:
-    return user in managers(schedule) or admin()
+def may(schedule: Schedule, user: str, admin: Admin, action: Action) -> bool:
+    """`bot.services.authz.may` for the swap use cases, which get the requester and a lazy admin check."""
+    return authz.may(Person(user, admin), action, schedule)
 
 
 def active_member(session: Session, schedule: Schedule, slack_user_id: str, now: datetime) -> Member | None:

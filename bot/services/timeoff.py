@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
 from bot.context import Context
+from bot.services import authz
 from bot.services.assignments import replace_after_time_off
-from bot.services.auth import is_admin
+from bot.services.auth import person
+from bot.services.authz import Action
 from bot.services.directory import Directory
 from bot.services.errors import UserError
-from bot.store.models import AuditEvent, Member, Schedule, TimeOff
+from bot.store import audit
+from bot.store.models import Member, Schedule, TimeOff
 
 MAX_DAYS = 366
 
@@ -101,14 +104,6 @@ def memberships(session: Session, team_id: str, slack_user_id: str, now: datetim
     return [m for m in rows if m.left_at is None or (now is not None and m.left_at > now)]
 
 
-def _managers(schedule: Schedule) -> set[str]:
-    return {u.strip() for u in (schedule.managers or "").split(",") if u.strip()}
-
-
-def is_manager(schedule: Schedule, user_id: str) -> bool:
-    return user_id in _managers(schedule)
-
-
 def may_act_for(ctx: Context, directory: Directory, team_id: str, actor: str, target: str) -> bool:
     """Oneself always; someone else: a workspace/bot admin or a manager of one of their schedules."""
     if actor == target:
@@ -116,11 +111,9 @@ def may_act_for(ctx: Context, directory: Directory, team_id: str, actor: str, ta
     from bot.store import session_scope
 
     with session_scope(ctx.engine) as session:
-        for m in memberships(session, team_id, target):
-            sched = session.get(Schedule, m.schedule_id)
-            if sched is not None and is_manager(sched, actor):
-                return True
-    return is_admin(ctx, directory, actor)
+        schedules = [session.get(Schedule, m.schedule_id) for m in memberships(session, team_id, target)]
+        return authz.may_any(person(ctx, directory, actor), Action.TIME_OFF_FOR_OTHERS,
+                             [s for s in schedules if s is not None])
 
 
 def refusal_for_others(target: str, what: str) -> str:
@@ -175,8 +168,9 @@ def add_time_off(ctx: Context, session: Session, team_id: str, actor: str, targe
                   source="manual", created_by=actor)
     session.add(row)
     session.flush()
-    session.add(AuditEvent(team_id=team_id, actor=actor, action="timeoff.add",
-                           detail=f"time off {row.id} for {target}: {start.isoformat()} - {end.isoformat()}"))
+    audit.record(session, team_id, actor, "timeoff.add",
+                 detail=f"#{row.id} for <@{target}>, {start.astimezone(UTC):%Y-%m-%d %H:%M} – "
+                        f"{end.astimezone(UTC):%Y-%m-%d %H:%M} UTC", at=now)
     outcome = replace_for_user(ctx, session, team_id, target, actor, now)
     return AwayResult(_entry(row), outcome)
 
@@ -213,8 +207,8 @@ def cancel_time_off(session: Session, team_id: str, actor: str, time_off_id: int
                         "(it disappears at the next fetch), or turn the feed off with `/oncall calendar off`.")
     row = session.get(TimeOff, time_off_id)
     row.cancelled_at = now
-    session.add(AuditEvent(team_id=team_id, actor=actor, action="timeoff.cancel",
-                           detail=f"time off {row.id} for {row.slack_user_id} cancelled"))
+    audit.record(session, team_id, actor, "timeoff.cancel",
+                 detail=f"#{row.id} for <@{row.slack_user_id}>", at=now)
     session.flush()
     return entry
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.types import UTCDateTime, utcnow
@@ -86,8 +86,14 @@ class Schedule(SQLModel, table=True):
     drift_mode: str = DriftMode.ALERT.value
     keep_provider_order: bool = True
     holidays: str = ""  # comma-separated ISO dates
+    handover_messages: bool = True  # a channel message at each handoff (issue 14; off in /oncall edit)
     created_by: str = ""
     created_at: datetime = _created()
+    # the on-call user group (issue 14, migration 0007): who is on call now, kept by bot.services.oncall_group
+    usergroup_handle: str | None = None  # as typed in /oncall edit, without "@"; None: no group
+    usergroup_id: str | None = None  # Slack's id (S…) once found or created
+    usergroup_members: str = ""  # comma-separated Slack ids the group was last set to ("" : not set yet)
+    usergroup_status: str | None = None  # the last outcome in words ("ok: …", or what Slack refused)
 
 
 class Member(SQLModel, table=True):
@@ -214,6 +220,11 @@ class SwapClaim(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
+    """One change, written by `bot.store.audit.record` in the change's transaction; read newest first
+    per workspace by `/oncall history` (index on team_id, at)."""
+
+    __table_args__ = (Index("ix_auditevent_team_id_at", "team_id", "at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True)
     at: datetime = _created()
@@ -250,6 +261,50 @@ class DriftAlert(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class ReminderPref(SQLModel, table=True):
+    """A person's reminder offsets (issue 14); no row: the defaults (`bot.services.reminder_times`)."""
+
+    __table_args__ = (UniqueConstraint("team_id", "slack_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    slack_user_id: str
+    offsets: str = ""  # comma-separated offsets ("1d,1h"); "" = off
+    updated_at: datetime = _created()
+
+
+class ReminderSent(SQLModel, table=True):
+    """A reminder claimed before it is sent: unique per (shift, holder, offset), so of several
+    replicas (or a restart) exactly one sends it. A shift that moves to someone else gets a new
+    row for the new holder. No foreign key to shift: assignments may delete shifts."""
+
+    __table_args__ = (UniqueConstraint("shift_id", "slack_user_id", "offset"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    shift_id: int = Field(index=True)
+    slack_user_id: str
+    offset: str
+    due_at: datetime = _dt(nullable=False)
+    claimed_at: datetime = _created()
+    error: str | None = None  # Slack's error when the send failed (it is not retried)
+
+
+class HandoverSent(SQLModel, table=True):
+    """A handover message claimed before it is posted: one per schedule and handoff time."""
+
+    __table_args__ = (UniqueConstraint("schedule_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    schedule_id: int = Field(foreign_key="schedule.id", index=True)
+    at: datetime = _dt(nullable=False)
+    claimed_at: datetime = _created()
+    channel_id: str | None = None
+    message_ts: str | None = None
+    error: str | None = None
 
 
 from bot.store import slack_oauth  # noqa: E402,F401  (Slack OAuth tables: migrations 0002, 0005)

@@ -3,10 +3,10 @@
 Order (see `bot.sync.plan`): adoptions (no provider call), creates, then `deletes_to_run`.
 Each provider batch is followed by a commit of exactly what it did:
 
-- PagerDuty: one bulk POST per `PAGERDUTY_CHUNK` creates; Opsgenie: one POST per override
-  (its alias makes a retried create idempotent).
+- One provider request per `create_batch` creates, the provider's own fact (PagerDuty: one bulk
+  POST per 50; Opsgenie: one POST per override, its alias makes a retried create idempotent).
 - Each create batch is recorded as intents before it is sent (`bot.sync.intents`): a process
-  dying between the POST and its commit leaves intents the next run pairs with the overrides
+  dying between the request and its commit leaves intents the next run pairs with the overrides
   made, kept or deleted by the plan (even when the shift changed again meanwhile), so nothing
   is duplicated or left behind. A delete whose commit was lost is planned again and answers MISSING.
 
@@ -29,16 +29,15 @@ from bot.providers.base import (
     PermissionDenied,
     Provider,
     ProviderError,
-    ProviderKind,
     RateLimited,
     RemoteOverride,
     Unavailable,
 )
+from bot.providers.registry import spec_for
 from bot.store.models import Connection, ExportedOverride
 from bot.sync.intents import forget, pending_rows
 from bot.sync.plan import Outcomes, Plan, PlannedCreate, deletes_to_run
 
-PAGERDUTY_CHUNK = 50
 # failures that make further calls to the same provider pointless in this run
 _STOP = (Unavailable, RateLimited, AuthError)
 
@@ -72,8 +71,8 @@ def _row(target: Target, shift_id: str, version: int, o: RemoteOverride) -> Expo
                             override_id=o.id, user_id=o.user_id, start=o.start, end=o.end, version=version)
 
 
-def _batches(kind: ProviderKind, creates: Sequence[PlannedCreate]) -> list[list[PlannedCreate]]:
-    size = PAGERDUTY_CHUNK if kind is ProviderKind.PAGERDUTY else 1
+def _batches(kind: str, creates: Sequence[PlannedCreate]) -> list[list[PlannedCreate]]:
+    size = spec_for(kind).create_batch
     return [list(creates[i : i + size]) for i in range(0, len(creates), size)]
 
 

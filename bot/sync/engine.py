@@ -40,7 +40,7 @@ from bot.store.models import Connection, Destination, DestinationStatus, DriftMo
 from bot.sync.access import export_refusal
 from bot.sync.export import DestinationResult, export, plan_only
 from bot.sync.locks import try_lock
-from bot.sync.provider import destination_label, provider_for
+from bot.sync.provider import destination_label
 from bot.sync.readback import bump_shift_versions
 from bot.sync.report import DestinationReport, SyncReport
 from bot.sync.writeback import write_back
@@ -178,7 +178,7 @@ def _sync_destination(ctx: Context, client: WebClient | None, schedule: Schedule
     if conn is None:
         out = DestinationResult(dest.exported_until, provider_failed="the connection of this destination was removed")
         return write_back(ctx, client, schedule, dest_id, label, now, out, None)
-    with provider_for(ctx, conn) as provider:
+    with ctx.provider(conn) as provider:
         refused = export_refusal(ctx.engine, provider, conn, dest)
         if refused is not None:
             why, read_only = refused

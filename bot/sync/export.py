@@ -28,7 +28,7 @@ from bot.sync.inputs import (
 from bot.sync.intents import claim, settle
 from bot.sync.model import ExportedRecord
 from bot.sync.plan import Plan, advance_mark, listing_window, plan_export
-from bot.sync.provider import destination_label, kind_label, provider_for
+from bot.sync.provider import destination_label, kind_label
 from bot.sync.readback import read_back
 from bot.sync.report import DestinationReport
 from bot.sync.snapshot import as_listed, explains
@@ -151,7 +151,7 @@ def plan_only(ctx: Context, session: Session, schedule: Schedule, dest: Destinat
         return DestinationReport(dest.id, label, status=DestinationStatus.ERROR.value,
                                  error="the connection was removed", exported_until=dest.exported_until)
     horizon_end = now + timedelta(days=schedule.horizon_days)
-    with provider_for(ctx, conn) as provider:
+    with ctx.provider(conn) as provider:
         try:
             inputs = _inputs(session, provider, schedule, dest, conn, now)
             remote, window = _listed(provider, dest, inputs, now, horizon_end)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import case
 from sqlmodel import Session, select
 
 from bot.providers.base import RemoteUser
@@ -70,11 +71,20 @@ def live_shifts(session: Session, schedule_id: int, role: str, now: datetime) ->
     ))
 
 
-def _email_map(session: Session, connection_id: int) -> dict[str, str]:
-    # two columns, not rows: an account may have thousands of users and this runs per destination
+def email_map(session: Session, connection_id: int) -> dict[str, str]:
+    """Email (lowercase) -> provider user id in a connection's cache (a hand mapping is an email there).
+    Two columns, not rows: an account may have thousands of users and this runs per destination."""
     rows = session.exec(select(ProviderUser.email, ProviderUser.user_id)
                         .where(ProviderUser.connection_id == connection_id))
     return {email.lower(): user_id for email, user_id in rows if email}
+
+
+def user_id_at(member: Member, emails: dict[str, str], *, same_connection: bool) -> str | None:
+    """The member's provider user id at a connection: the linked id on the schedule's own connection,
+    else by email through that connection's cache (`email_map`)."""
+    if same_connection and member.source_user_id:
+        return member.source_user_id
+    return emails.get((member.email or "").lower())
 
 
 UPSERT_CHUNK = 500  # rows per statement (SQLite allows 32,766 bound values; 5 per row)
@@ -94,7 +104,9 @@ def _insert_for(session: Session):
 def cache_users(session: Session, team_id: str, connection_id: int, users: Sequence[RemoteUser]) -> None:
     """Upsert provider users (id, email, name only) into the connection's cache: one
     `INSERT … ON CONFLICT (connection_id, user_id) DO UPDATE` per chunk, so two syncs filling
-    the cache at once both succeed (the later write wins) instead of one hitting the unique key."""
+    the cache at once both succeed (the later write wins) instead of one hitting the unique key.
+    An email the provider no longer shows (a JSM profile hiding it) keeps the one stored: that may be
+    an admin's hand mapping (`bot.services.mapping`)."""
     rows = list({u.id: {"team_id": team_id, "connection_id": connection_id, "user_id": u.id,
                         "email": u.email, "name": u.name} for u in users}.values())
     if not rows:
@@ -105,7 +117,8 @@ def cache_users(session: Session, team_id: str, connection_id: int, users: Seque
         stmt = insert(table).values(rows[i:i + UPSERT_CHUNK])
         session.execute(stmt.on_conflict_do_update(
             index_elements=[table.c.connection_id, table.c.user_id],
-            set_={"email": stmt.excluded.email, "name": stmt.excluded.name, "team_id": stmt.excluded.team_id},
+            set_={"email": case((stmt.excluded.email == "", table.c.email), else_=stmt.excluded.email),
+                  "name": stmt.excluded.name, "team_id": stmt.excluded.team_id},
         ))
     for obj in list(session.identity_map.values()):  # rows loaded before now are stale
         if isinstance(obj, ProviderUser):
@@ -128,17 +141,15 @@ def destination_inputs(
         m.id: m for m in session.exec(select(Member).where(Member.schedule_id == schedule.id))
     }
     same_connection = dest.connection_id == schedule.connection_id
-    emails = _email_map(session, dest.connection_id)
+    emails = email_map(session, dest.connection_id)
 
     def user_id_of(member: Member) -> str | None:
-        if same_connection and member.source_user_id:
-            return member.source_user_id
-        return emails.get((member.email or "").lower())
+        return user_id_at(member, emails, same_connection=same_connection)
 
     missing = [m for mid, m in members.items() if mid in member_ids and user_id_of(m) is None]
     if missing and refresh is not None:
         cache_users(session, schedule.team_id, dest.connection_id, refresh())
-        emails.update(_email_map(session, dest.connection_id))
+        emails.update(email_map(session, dest.connection_id))
 
     out = DestinationInputs([], [], {}, members)
     for m in members.values():

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from datetime import datetime, timedelta
@@ -67,9 +66,13 @@ def round_jobs(ctx: Context) -> tuple[list[Job], dict[str, int], dict[str, float
             key = ctx.keys.decrypt(conn.api_key_encrypted)
         except Exception:  # a key that cannot be read: its destinations report it in their run
             continue
-        lane = f"{conn.provider}:{hashlib.sha256(key.encode()).hexdigest()}"
+        try:
+            bucket = ctx.pacing.bucket(conn.provider, key)
+        except Exception:  # a provider this version does not know: its run reports it
+            continue
+        lane = f"{conn.provider}:{id(bucket)}"  # buckets are made once per account: one lane each
         lane_of[cid] = lane
-        rates[lane] = ctx.pacing.bucket(conn.provider, key).rate
+        rates[lane] = bucket.rate
         widths[lane] = lane_width(rates[lane])
     lanes: dict[int, set[str]] = {}
     for sid, cid in dests:
@@ -156,6 +159,12 @@ def start_scheduler(ctx: Context, client: WebClient | None, *, start: bool = Tru
     from bot.services.swaps_flow import add_expiry_job  # issue 6: pending swap requests expire
 
     add_expiry_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
+    from bot.notify.job import add_notify_job  # issue 14: reminders and handover messages
+
+    add_notify_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
+    from bot.services.oncall_group import add_usergroup_job  # issue 14: on-call user groups follow handoffs
+
+    add_usergroup_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
     if start:
         scheduler.start()
     return scheduler

@@ -1,24 +1,10 @@
-"""The provider behind a connection during a sync (`provider_for`: the context's factory, paced by
-the account's token bucket), and how the provider and a destination are named in reports."""
+"""How the provider and a destination are named in reports (the provider itself comes from
+`Context.provider`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from bot.context import Context
-from bot.providers import Provider, ProviderKind
+from bot.providers import ProviderKind
 from bot.store.models import Connection, Destination
-
-
-@contextmanager
-def provider_for(ctx: Context, conn: Connection) -> Iterator[Provider]:
-    """The connection's provider from the context's paced factory (`Context.provider_for`)."""
-    provider = ctx.provider_for(conn)
-    try:
-        yield provider
-    finally:
-        provider.close()
 
 
 def kind_label(conn: Connection) -> str:

@@ -1,9 +1,9 @@
 """Per-connection rate limiting: a token bucket in front of every provider HTTP request.
 
-PagerDuty allows 960 requests/minute per key; the bot stays below that (`PAGERDUTY_PER_MINUTE`)
-so a burst of syncs and commands never meets a 429. Opsgenie's limits depend on the plan: a
-conservative default. Buckets live per process (`Pacing`, held by the `Context`) and per provider
-account, shared by every sync thread and every command.
+Each provider declares its budget per account (`requests_per_minute`, e.g. PagerDuty 900, below
+its 960; JSM, which publishes no limit beyond answering 429, 300 with a burst of 20), so a burst of
+syncs and commands never meets a 429. Buckets live per process (`Pacing`,
+held by the `Context`) and per provider account, shared by every sync thread and every command.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-PAGERDUTY_PER_MINUTE = 900
-OPSGENIE_PER_MINUTE = 600
+from bot.providers.registry import spec_for
+
 BURST = 50
 
 
@@ -65,11 +65,12 @@ class Pacing:
 
     def bucket(self, provider: str, api_key: str) -> TokenBucket:
         """The bucket of one account (created on first use)."""
-        per_minute = PAGERDUTY_PER_MINUTE if provider == "pagerduty" else OPSGENIE_PER_MINUTE
-        key = (provider, hashlib.sha256(api_key.encode()).hexdigest())  # never the key itself
+        spec = spec_for(provider)  # UnknownProvider for a kind not known
+        key = (provider, hashlib.sha256(spec.pacing_key(api_key).encode()).hexdigest())  # never the key itself
         with self._guard:
             if key not in self._buckets:
-                self._buckets[key] = TokenBucket(per_minute / 60.0, BURST, clock=self._clock, sleep=self._sleep)
+                self._buckets[key] = TokenBucket(spec.requests_per_minute / 60.0, spec.burst, clock=self._clock,
+                                                 sleep=self._sleep)
             return self._buckets[key]
 
 

@@ -13,8 +13,8 @@ from sqlmodel import Session
 from bot.context import Context
 from bot.providers import Provider, RemoteOverride
 from bot.providers.base import RenderedShift
-from bot.store import session_scope
-from bot.store.models import AuditEvent, Destination, DriftMode, Schedule, Shift
+from bot.store import audit, session_scope
+from bot.store.models import Destination, DriftMode, Schedule, Shift
 from bot.sync import alerts
 from bot.sync.drift import DriftItem, detect_drift, drift_fingerprint
 from bot.sync.inputs import DestinationInputs, exported_records, user_namer
@@ -67,7 +67,7 @@ def bump_shift_versions(session: Session, pairs: Collection[tuple[int, int]], ac
         shift.version += 1
         bumped.append(shift_id)
     if bumped:
-        session.add(AuditEvent(team_id=team_id, actor=actor, action=action, schedule_id=schedule_id,
-                               detail="shifts " + ",".join(map(str, bumped))))
+        audit.record(session, team_id, actor, action, schedule_id=schedule_id,
+                     detail="shifts " + ",".join(map(str, bumped)))
     session.flush()
     return bumped

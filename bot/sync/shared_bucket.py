@@ -28,6 +28,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.providers.registry import spec_for
 from bot.sync.ratelimit import Pacing, TokenBucket
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class SharedPacing:
         self._guard = threading.Lock()
 
     def bucket(self, provider: str, api_key: str) -> SharedBucket:
-        key = f"{provider}:{hashlib.sha256(api_key.encode()).hexdigest()}"  # never the key itself
+        key = f"{provider}:{hashlib.sha256(spec_for(provider).pacing_key(api_key).encode()).hexdigest()}"
         with self._guard:
             if key not in self._buckets:
                 self._buckets[key] = SharedBucket(self._engine, key, self._local.bucket(provider, api_key),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId, ViewId
-from bot.providers import ProviderKind, Region
+from bot.providers import ProviderKind, Region, kinds, specs
 from bot.services.connect import Connected, ConnectForm
 from bot.services.errors import FieldError
 from bot.views.common import (
@@ -21,8 +21,7 @@ from bot.views.common import (
 from bot.views.schedules import schedule_rows
 
 TITLE = "Connect an account"
-KEY_HINT = ("PagerDuty: Integrations → API Access Keys (a read-only key can import but not export). "
-            "Opsgenie: Settings → API key management. Stored encrypted; only its last 4 characters are shown.")
+REGIONS = {Region.US: "US (default)", Region.EU: "EU"}
 AGAIN = "Enter the key again."
 
 
@@ -31,15 +30,21 @@ def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, e
 
     `form` and `error`: shown again after a failed check, every value kept but the key, the
     reason under its field and "enter the key again" under the key."""
-    kind = form.provider if form else ProviderKind.PAGERDUTY
+    kind = form.provider if form else kinds()[0]
     region = form.region if form else Region.US
-    regions = {Region.US: "US (default)", Region.EU: "EU"}
+    offered = {r for spec in specs() for r in spec.regions()}
+    regions = {r: label for r, label in REGIONS.items() if r in offered}
     problems = {error.block_id: f"⚠️ {error.message}"} if error else {}
     if form:
         problems[BlockId.CONNECT_API_KEY] = " ".join(filter(None, [problems.get(BlockId.CONNECT_API_KEY), AGAIN]))
     name_element: dict = {"type": "plain_text_input", "action_id": ActionId.CONNECT_NAME, "max_length": 60}
+    site_element: dict = {"type": "plain_text_input", "action_id": ActionId.CONNECT_SITE, "max_length": 100}
+    email_element: dict = {"type": "plain_text_input", "action_id": ActionId.CONNECT_EMAIL, "max_length": 254}
     if form:
         name_element["initial_value"] = form.name
+        for element, value in ((site_element, form.site), (email_element, form.email)):
+            if value:
+                element["initial_value"] = value
     blocks: list[Block] = [
         {
             "type": "input",
@@ -48,7 +53,7 @@ def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, e
             "element": {
                 "type": "radio_buttons",
                 "action_id": ActionId.CONNECT_PROVIDER,
-                "options": [option(k.label, k.value) for k in ProviderKind],
+                "options": [option(k.label, k.value) for k in kinds()],
                 "initial_option": option(kind.label, kind.value),
             },
         },
@@ -63,8 +68,24 @@ def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, e
             "type": "input",
             "block_id": BlockId.CONNECT_API_KEY,
             "label": plain("API key"),
-            "hint": plain(KEY_HINT, 2000),
+            "hint": plain(key_hint(), 2000),
             "element": {"type": "plain_text_input", "action_id": ActionId.CONNECT_API_KEY, "max_length": 200},
+        },
+        {
+            "type": "input",
+            "block_id": BlockId.CONNECT_SITE,
+            "optional": True,
+            "label": plain("Atlassian site (JSM only)"),
+            "hint": plain("The site name: acme for acme.atlassian.net.", 150),
+            "element": site_element,
+        },
+        {
+            "type": "input",
+            "block_id": BlockId.CONNECT_EMAIL,
+            "optional": True,
+            "label": plain("Atlassian account email (JSM only)"),
+            "hint": plain("The account the API token belongs to: the bot acts as this person.", 150),
+            "element": email_element,
         },
         {
             "type": "input",
@@ -83,6 +104,12 @@ def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, e
             block["hint"] = plain(problems[block["block_id"]], 2000)
     return modal(CallbackId.CONNECT, TITLE, blocks, submit="Connect", close="Cancel",
                  private_metadata=private_metadata)
+
+
+def key_hint() -> str:
+    """Where each provider's key is found, and how it is kept."""
+    where = " ".join(f"{spec.label}: {spec.key_help}" for spec in specs())
+    return f"{where} Stored encrypted; only its last 4 characters are shown."
 
 
 def checking_modal(provider: ProviderKind) -> dict:
@@ -106,7 +133,8 @@ def write_access_text(can_write: bool | None, provider: str, note: str = "") -> 
 def _connected_blocks(result: Connected, link_buttons: bool) -> list[Block]:
     label = result.provider.label
     blocks = [
-        section(f":electric_plug: Connected *{result.name}* ({label}, key {result.key_hint})."),
+        section(f":electric_plug: Connected *{result.name}* ({label}"
+                f"{f' on {result.site}' if result.site else ''}, key {result.key_hint})."),
         context(write_access_text(result.can_write, label, result.write.note)),
     ]
     if result.schedules:

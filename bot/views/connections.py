@@ -24,7 +24,8 @@ def connections_message(items: Sequence[ConnectionInfo], note: str | None = None
         blocks.append(section("No provider account is connected. An admin can add one with `/oncall connect`."))
     for info in items:
         used = "; ".join(info.used_by) if info.used_by else "not used by any schedule"
-        text = (f"*{info.name}* · {ProviderKind(info.provider).label} {info.region.upper()} · key {info.key_hint} · "
+        where = info.site or info.region.upper()
+        text = (f"*{info.name}* · {ProviderKind(info.provider).label} {where} · key {info.key_hint} · "
                 f"{access_label(info.can_write)}\nUsed by: {used}")
         remove = button(
             "Remove", ButtonId.REMOVE_CONNECTION, str(info.id), style="danger",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -104,8 +103,3 @@ def recovered_message(schedule_name: str, destination: str) -> dict:
     text = f":white_check_mark: *{schedule_name}*: exporting to {destination} works again."
     return message(text.replace("*", ""), [section(text)])
 
-
-def refusal_text(managers: Sequence[str]) -> str:
-    who = ", ".join(f"<@{u}>" for u in managers)
-    return (":no_entry: Only this schedule's managers" + (f" ({who})" if who else "")
-            + " and workspace admins can decide about drift.")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.ids import ButtonId, ViewId
+from bot.providers import any_of
 from bot.services.status import ScheduleStatus, ShiftLine
 from bot.services.timeoff import Entry
 from bot.views.common import Block, actions, button, context, divider, header, joined, section, when
+from bot.views.remind import home_block
 from bot.views.status import destination_text
 
 SCHEDULES_MAX = 20
@@ -21,6 +23,7 @@ class HomeModel:
     schedules: tuple[ScheduleStatus, ...]
     connections: int
     my_time_off: tuple[Entry, ...] = ()
+    reminders: tuple[str, ...] | None = None  # my reminder offsets (issue 14); None: not shown
 
 
 def home_view(model: HomeModel) -> dict:
@@ -42,11 +45,13 @@ def home_view(model: HomeModel) -> dict:
                  f"{' · from your calendar' if t.source == 'calendar' else ''}{' · ' + t.reason if t.reason else ''}"
                  for t in model.my_time_off]
         blocks.append(section("*Your time off*\n" + joined(lines)))
+    if model.reminders is not None:
+        blocks.append(home_block(model.reminders))
     blocks.append(divider())
     blocks.append(section(f"*Schedules ({len(model.schedules)})*"))
     if not model.schedules:
         hint = ("Link one with the button above or `/oncall link`." if model.connections
-                else "An admin connects a PagerDuty or Opsgenie account first (`/oncall connect`).")
+                else f"An admin connects a {any_of()} account first (`/oncall connect`).")
         blocks.append(context(f"No schedule is linked yet. {hint}"))
     for s in model.schedules[:SCHEDULES_MAX]:
         channel = f" · <#{s.channel_id}>" if s.channel_id else ""

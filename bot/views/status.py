@@ -9,6 +9,7 @@ from bot.services.status import DestinationLine, ScheduleStatus
 from bot.views.common import (
     Block,
     button,
+    clip,
     context,
     divider,
     header,
@@ -19,6 +20,7 @@ from bot.views.common import (
     section,
     when,
 )
+from bot.views.group import group_status_text
 
 STATUS_ICONS = {"ok": ":large_green_circle:", "pending": ":white_circle:", "warning": ":large_yellow_circle:",
                 "error": ":red_circle:", "read_only": ":lock:",
@@ -37,12 +39,14 @@ def destination_text(d: DestinationLine) -> str:
 
 
 def status_blocks(s: ScheduleStatus, with_buttons: bool = False) -> list[Block]:
-    members = joined([person(m.name or m.email, m.slack_user_id) for m in s.members], ", ", 2000) or "none"
+    members = joined([person(m.name or m.email, m.slack_user_id) for m in s.members], ", ", 1800) or "none"
+    managers = joined([f"<@{u}>" for u in s.managers], ", ", 400) or "none (workspace admins decide)"
     channel = f"<#{s.channel_id}>" if s.channel_id else "none (direct messages)"
     blocks: list[Block] = [
         header(s.name),
         section(f"*Source:* {s.source} · *Time zone:* {s.time_zone}\n*Rotation:* {s.rotation}\n"
-                f"*Horizon:* {s.horizon_days} days · *Channel:* {channel}\n*Members ({len(s.members)}):* {members}"),
+                f"*Horizon:* {s.horizon_days} days · *Channel:* {channel}\n*Members ({len(s.members)}):* {members}\n"
+                f"*Managers:* {managers}"),
     ]
     if s.next_shifts:
         lines = [f"• {when(x.start)} → {when(x.end)}: {person(x.member_name, x.slack_user_id)}"
@@ -54,6 +58,8 @@ def status_blocks(s: ScheduleStatus, with_buttons: bool = False) -> list[Block]:
         blocks.append(section("*Destinations*\n" + joined([destination_text(d) for d in s.destinations])))
     else:
         blocks.append(section("*Destinations*\nnone: shifts are not exported anywhere."))
+    if s.usergroup:
+        blocks.append(section(clip(group_status_text(s.usergroup), 3000)))
     if with_buttons:
         blocks.append({"type": "actions", "elements": [button("Edit", ButtonId.EDIT, str(s.id))]})
     return blocks

@@ -46,8 +46,8 @@ from tests.faultsim.invariants import (
     stray_overrides,
 )
 from tests.faultsim.steps import DAYS, OG_USERS, PD_USERS, PEOPLE, START, STEPS, TEAM, Steps, Swap
+from tests.plugins.world import OG_KEY, PD_KEY, Clock
 from tests.sync_io.fakes import FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import OG_KEY, PD_KEY, Clock
 
 
 @dataclass

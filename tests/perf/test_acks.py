@@ -18,10 +18,10 @@ from bot.ids import SyncButtonId
 from bot.services import background
 from bot.store import DriftAlert, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world, install_fake_assignments, shifts
 from tests.slack.loopback import loopback, post
 from tests.slack.payloads import block_actions, form, interactive, sign, slash_command
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, install_fake_assignments, shifts
 
 SLOW = 0.5  # seconds per provider request
 COMMANDS = 20

@@ -13,10 +13,10 @@ import pytest
 from bot.ids import ButtonId, SwapButtonId, SyncButtonId
 from bot.sync.engine import sync_schedule
 from tests.perf.test_acks import drift_alert
+from tests.plugins.world import Clock, add_world, install_fake_assignments
 from tests.slack.payloads import block_actions
 from tests.swaps.helpers import query, submit
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, install_fake_assignments
 
 
 class Gate:

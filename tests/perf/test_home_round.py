@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 from sqlalchemy import event
 
 from bot.services.home import publish_homes
+from tests.plugins.world import PEOPLE, Clock, add_world, install_fake_assignments, make_ctx
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import PEOPLE, Clock, add_world, install_fake_assignments, make_ctx
 
 SCHEDULES = 3
 
@@ -50,7 +50,7 @@ def test_a_round_publishes_each_home_once(engine, slack_stub, conformant_respx, 
     clock = Clock(T0 + timedelta(days=2, hours=3))
     for uid, name, email in PEOPLE:
         slack_stub.add_user(uid, name=name, email=email)
-    with httpx.Client() as http:
+    with httpx.HTTPTransport() as http:
         ctx = make_ctx(engine, clock, http)
         _worlds(ctx, conformant_respx, clock, SCHEDULES)
         client = WebClient(token="xoxb-test-token", base_url=slack_stub.api_url)
@@ -62,7 +62,7 @@ def test_a_round_publishes_each_home_once(engine, slack_stub, conformant_respx, 
 
 def _statements_to_publish(engine, slack_stub, router, schedules: int, people: list[str]) -> int:
     clock = Clock(T0 + timedelta(days=2, hours=3))
-    with httpx.Client() as http:
+    with httpx.HTTPTransport() as http:
         ctx = make_ctx(engine, clock, http)
         _worlds(ctx, router, clock, schedules)
         client = WebClient(token="xoxb-test-token", base_url=slack_stub.api_url)

@@ -70,10 +70,11 @@ def slack_settings(slack_stub) -> Settings:
 @pytest.fixture
 def slack(engine, slack_stub, slack_settings):
     """The stub plus a Context on a migrated SQLite database; providers go through respx."""
-    with httpx.Client() as http:
+    with httpx.HTTPTransport() as transport:
         ctx = Context(settings=slack_settings, engine=engine, keys=KeyBox(slack_settings.secret_key),
-                      http_client=http, sleep=lambda _s: None)
+                      transport=transport, sleep=lambda _s: None)
         yield SlackEnv(slack_stub, ctx)
+        ctx.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import logging
 import random
-import threading
 import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,7 @@ from bot.providers import (
     make_provider,
 )
 from bot.providers.http import ApiClient, RetryPolicy, Secret
+from bot.sandbox.http import serve_in_thread
 
 from .fixtures import OG, OG_KEY, PD, PD_KEY, og_error, pd_error, pd_users_page
 
@@ -264,13 +264,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def local_server() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    stop = serve_in_thread(server, "provider-errors")
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
-        server.shutdown()
-        server.server_close()
+        stop()
 
 
 @pytest.mark.parametrize("kind", ["pagerduty", "opsgenie"])

@@ -19,7 +19,7 @@ from bot.providers import (
     RemoteUser,
     Restriction,
 )
-from bot.providers.pagerduty import BULK_CHUNK, OFFSET_CAP, OVERRIDE_WINDOW
+from bot.providers.pagerduty import OFFSET_CAP, OVERRIDE_WINDOW
 
 from .fixtures import (
     PD,
@@ -238,8 +238,8 @@ def test_create_overrides_chunks_large_batches(conformant_respx, pd):
         return httpx.Response(201, json=[pd_create_item(201, {**o, "id": "X"}) for o in sent])
 
     route = conformant_respx.post(f"{PD}/schedules/PS1/overrides").mock(side_effect=answer)
-    results = pd.create_overrides("PS1", [req(i) for i in range(BULK_CHUNK + 1)])
-    assert route.call_count == 2 and all(r.ok for r in results) and len(results) == BULK_CHUNK + 1
+    results = pd.create_overrides("PS1", [req(i) for i in range(PagerDutyProvider.create_batch + 1)])
+    assert route.call_count == 2 and all(r.ok for r in results) and len(results) == PagerDutyProvider.create_batch + 1
 
 
 def test_create_failure_after_some_success_is_reported_per_item(conformant_respx, pd):
@@ -252,15 +252,15 @@ def test_create_failure_after_some_success_is_reported_per_item(conformant_respx
                         201, pd_override("X", "PU1", "2025-03-03T09:00:00Z", "2025-03-04T09:00:00Z")
                     )
                 ]
-                * BULK_CHUNK,
+                * PagerDutyProvider.create_batch,
             ),
             httpx.Response(403, json=pd_error(2010, "Access Denied")),
         ]
     )
     conformant_respx.post(f"{PD}/schedules/PS1/overrides").mock(side_effect=lambda r: next(responses))
-    results = pd.create_overrides("PS1", [req(i) for i in range(BULK_CHUNK + 2)])
-    assert sum(r.ok for r in results) == BULK_CHUNK
-    assert all(isinstance(r.error, PermissionDenied) for r in results[BULK_CHUNK:])
+    results = pd.create_overrides("PS1", [req(i) for i in range(PagerDutyProvider.create_batch + 2)])
+    assert sum(r.ok for r in results) == PagerDutyProvider.create_batch
+    assert all(isinstance(r.error, PermissionDenied) for r in results[PagerDutyProvider.create_batch:])
 
 
 def test_create_on_read_only_key_raises_permission_denied(conformant_respx, pd):

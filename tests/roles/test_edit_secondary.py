@@ -13,10 +13,10 @@ from sqlmodel import select
 
 from bot.ids import CallbackId, FormBlock
 from bot.store import Destination, Schedule, session_scope
+from tests.plugins.world import USERS, add_connection, add_schedule, pd_account
 from tests.providers.fixtures import pd_layer, pd_schedule
 from tests.slack.blockkit import assert_view
 from tests.slack.payloads import app_home_opened, conversation, multi, number, users, view_submission
-from tests.slack.world import USERS, add_connection, add_schedule, pd_account
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 LAYER = [pd_layer("L1", [(u, n) for u, (n, _) in USERS.items()])]

@@ -13,8 +13,8 @@ from bot.commands.parser import UsageError, tokenize
 from bot.commands.pattern import PatternCmd, parse_pattern
 from bot.services.pattern import PatternEdit
 from bot.store import AuditEvent, Destination, ExportedOverride, Schedule, session_scope
+from tests.plugins.world import NOW, PEOPLE, add_people, add_platform, platform_team, shifts
 from tests.roles.helpers import assert_nobody_holds_both
-from tests.rota_slack.world import NOW, PEOPLE, add_people, add_platform, platform_team, shifts
 
 
 @pytest.mark.parametrize(("text", "roles"), [

@@ -15,10 +15,10 @@ from sqlmodel import select
 from bot.ids import CallbackId, FormBlock
 from bot.store import Member, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world, shifts
 from tests.roles.helpers import assert_nobody_holds_both
 from tests.slack.payloads import conversation, multi, number, users, view_submission
 from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, shifts
 
 NOW = T0 + timedelta(days=2, hours=3)
 IDS = {"pagerduty": ("PSCHED1", "PSCHED2"), "opsgenie": ("og-sched-1", "og-sched-2")}

@@ -1,4 +1,3 @@
-import threading
 import time
 from datetime import UTC, datetime
 from functools import partial
@@ -9,6 +8,7 @@ import pytest
 
 from bot.rota.calendar_feed import FeedLimits, blocking_time_off, read_feed
 from bot.rota.model import Window
+from bot.sandbox.http import serve_in_thread
 from bot.services.calendar_fetch import FeedHTTPStatus, fetch_ics
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -47,11 +47,9 @@ def server():
     handler = partial(SimpleHTTPRequestHandler, directory=str(FIXTURES))
     handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    stop = serve_in_thread(httpd, "ics-files")
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    stop()
 
 
 def test_fetch_over_loopback(server):

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.services import resync
 from bot.store import Shift, TimeOff, session_scope
-from tests.rota_slack.world import NOW, add_people, add_platform, member_ids, shifts
+from tests.plugins.world import NOW, add_people, add_platform, member_ids, shifts
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

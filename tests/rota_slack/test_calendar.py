@@ -19,7 +19,7 @@ from bot.commands.parser import UsageError, tokenize
 from bot.services import calendar_jobs, resync
 from bot.services.calendar import refresh_calendar_feeds, url_hint
 from bot.store import AuditEvent, Member, TimeOff, session_scope
-from tests.rota_slack.world import NOW, add_people, add_platform, member_ids, shifts
+from tests.plugins.world import NOW, add_people, add_platform, member_ids, shifts
 from tests.services.feed_server import FeedServer
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -155,22 +155,11 @@ def test_status_off_and_permissions(team, slack_http, feeds):
 
 
 def test_the_sync_scheduler_also_refreshes_calendar_feeds(slack):
-    import sys
-
-    import bot.sync
     from bot.services.calendar import CALENDAR_JOB_ID
+    from bot.sync.job import start_scheduler
 
-    loaded = "bot.sync.job" in sys.modules
-    try:
-        from bot.sync.job import start_scheduler
-
-        scheduler = start_scheduler(slack.ctx, None, start=False)
-        job = scheduler.get_job(CALENDAR_JOB_ID)
-        assert job is not None and job.trigger.interval.total_seconds() == 30 * 60
-    finally:
-        if not loaded:  # tests/slack/test_server.py hides the module and expects `from bot.sync import job` to fail
-            sys.modules.pop("bot.sync.job", None)
-            bot.sync.__dict__.pop("job", None)
+    job = start_scheduler(slack.ctx, None, start=False).get_job(CALENDAR_JOB_ID)
+    assert job is not None and job.trigger.interval.total_seconds() == 30 * 60
 
 
 def test_private_feed_addresses_are_refused_by_default(team, feeds, slack_http):

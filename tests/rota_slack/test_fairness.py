@@ -13,7 +13,7 @@ from bot.commands.parser import UsageError, tokenize
 from bot.services.fairness import FairnessData, FairnessLine, WindowSpec
 from bot.store import Member, Schedule, Shift, session_scope
 from bot.views.fairness import fairness_message, table_lines
-from tests.rota_slack.world import NOW, add_people, add_platform
+from tests.plugins.world import NOW, add_people, add_platform
 from tests.slack.blockkit import assert_message
 
 

@@ -13,7 +13,7 @@ from bot.commands.parser import UsageError, tokenize
 from bot.commands.pattern import PatternCmd, parse_pattern
 from bot.services.pattern import PatternEdit
 from bot.store import Destination, ExportedOverride, Schedule, session_scope
-from tests.rota_slack.world import NOW, platform_team, shifts
+from tests.plugins.world import NOW, platform_team, shifts
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

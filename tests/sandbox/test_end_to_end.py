@@ -203,7 +203,7 @@ expect latest exported within 90
 
 
 def test_an_interactive_session_fills_a_modal_by_answering_prompts(sandbox):
-    answers = iter(["PagerDuty", "Acme PagerDuty", PD_KEY, ""])  # Enter keeps the region shown
+    answers = iter(["PagerDuty", "Acme PagerDuty", PD_KEY, "", "", ""])  # Enter: JSM's fields empty, region kept
     asked: list[str] = []
 
     def ask(prompt: str) -> str:
@@ -212,7 +212,8 @@ def test_an_interactive_session_fills_a_modal_by_answering_prompts(sandbox):
 
     sandbox.ask = ask
     sandbox.step("as alice: /oncall connect")
-    assert asked == ["Provider:", "Display name:", "API key:", "Region:"]
+    assert asked == ["Provider:", "Display name:", "API key:", "Atlassian site (JSM only) (optional):",
+                     "Atlassian account email (JSM only) (optional):", "Region:"]
     sandbox.step("expect Connected")
     shown = sandbox.slack.open_modal(uid("alice"))  # the modal turns into the result (checked after the ack)
     assert shown is not None and shown.payload["title"]["text"] == "Account connected"

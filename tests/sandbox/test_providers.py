@@ -139,3 +139,39 @@ def test_a_non_conforming_request_is_refused_and_counted(pd):
                      headers={"Authorization": f"Token token={PD_KEY}"})
     assert resp.status_code == 400 and sim.problems
     sim.problems.clear()
+
+
+def test_jsm_over_loopback_connects_lists_exports_and_hides_an_email():
+    from bot.providers import JsmCredentials, JsmProvider
+    from bot.sandbox.jsm import JsmSim
+    from bot.sandbox.seed import (
+        JSM_EMAIL,
+        JSM_SITE,
+        JSM_TOKEN,
+        JSM_VIEWER_EMAIL,
+        JSM_VIEWER_TOKEN,
+        person,
+        seed_jsm,
+    )
+
+    sim = JsmSim(check=simulator_check(PUBLIC_BASE["jsm"]))
+    seed_jsm(sim, NOW)
+    server = LoopbackServer(sim.handle).start()
+    try:
+        def client(email: str, token: str) -> JsmProvider:
+            return JsmProvider(JsmCredentials(JSM_SITE, email, token).pack(), base_url=server.url, site_url=server.url)
+
+        jsm = client(JSM_EMAIL, JSM_TOKEN)
+        remote = jsm.get_schedule("jsm-platform")
+        assert jsm.credentials.cloud_id == sim.cloud_id
+        emails = {u.name: u.email for u in remote.members}
+        assert emails[person("dave").real_name] == "" and emails[person("alice").real_name] == "alice@example.com"
+        (made,) = jsm.create_overrides("jsm-platform", [OverrideRequest(person("bob").jsm_id, NOW + timedelta(days=1),
+                                                                        NOW + timedelta(days=2), "ignored")])
+        assert made.ok and made.override.id in sim.schedules["jsm-platform"].sim.overrides
+        assert client(JSM_VIEWER_EMAIL, JSM_VIEWER_TOKEN).check_write("jsm-platform").can_write is False
+        with pytest.raises(AuthError):
+            client(JSM_EMAIL, "wrong-token-123456").list_schedules()
+    finally:
+        server.stop()
+    assert not sim.problems

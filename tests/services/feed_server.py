@@ -8,6 +8,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from bot.sandbox.http import serve_in_thread
+
 
 class FeedServer:
     def __init__(self) -> None:
@@ -66,7 +68,7 @@ class FeedServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._stop_serving = serve_in_thread(self.server, "feed-server")
 
     @property
     def port(self) -> int:
@@ -77,8 +79,7 @@ class FeedServer:
 
     def close(self) -> None:
         self.stop.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self._stop_serving()
 
 
 def elapsed(fn) -> tuple[float, object]:

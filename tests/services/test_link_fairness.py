@@ -6,6 +6,7 @@ double and a directory double), then reads the report the way `/oncall fairness`
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from cryptography.fernet import Fernet
@@ -59,8 +60,9 @@ class FakeDirectory:
 class LinkCtx(Context):
     fake: FakeProvider
 
-    def provider_for(self, connection, timeout=None):
-        return self.fake
+    @contextmanager
+    def provider(self, connection, timeout=None):
+        yield self.fake
 
 
 def _link(engine, fake: FakeProvider, history: bool = True) -> int:

@@ -35,6 +35,10 @@ It refuses what Slack refuses, as Slack does, and the test fails for it:
   id the stub knows, answered with its `D…` channel as Slack does) always works;
 - `chat.update` needs the channel and `ts` a `chat.postMessage` answered, else
   `message_not_found` (https://docs.slack.dev/reference/methods/chat.update ).
+- `usergroups.*` answer from `stub.usergroups` (`bot/sandbox/slack_usergroups.py`, shared with the
+  sandbox, rules cited there): `stub.usergroups.restricted = "permission_denied"` makes every write
+  refused as on a workspace where only admins manage user groups; a call the bot should never make
+  (no users, unknown or bot users, no name) is also kept as a refusal.
 
 Every refusal is kept in `stub.refusals`; the `slack_stub` fixture fails the test at teardown
 when there is one the test did not announce with `stub.expect_refusal("not_in_channel")`
@@ -49,13 +53,20 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
+from bot.sandbox.http import serve_in_thread
+from bot.sandbox.slack_usergroups import METHODS as USERGROUP_METHODS
+from bot.sandbox.slack_usergroups import Usergroups
 from tests.slack import rules
 
 Answer = dict | Callable[[dict], dict]
+# usergroups.* errors that only a wrong call gets (not the workspace's settings or state)
+BOT_MISTAKES = frozenset({"no_users_provided", "invalid_users", "invalid_user", "missing_argument"})
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,7 @@ class SlackStub:
         self._calls: list[Call] = []
         self._lock = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
+        self._stop: Callable[[], None] | None = None
         self._members: dict[str, set[str] | None] = {}
         self._messages: set[tuple[str, str]] = set()  # (channel, ts) of every message posted
         self._ts = 0
@@ -95,6 +107,8 @@ class SlackStub:
         self._expected: list[str] = []
         self._triggers: set[str] = set()
         self.trigger_ttl: float | None = None
+        self.usergroups = Usergroups(team_id, users=lambda: self.users,
+                                     channel_names=lambda: {c["name"] for c in self.channels.values()})
 
     # ------------------------------------------------------------ set-up
 
@@ -121,13 +135,12 @@ class SlackStub:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="slack-stub", daemon=True).start()
+        self._stop = serve_in_thread(self._server, "slack-stub")
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._stop:
+            self._stop()
 
     @property
     def base_url(self) -> str:
@@ -147,11 +160,17 @@ class SlackStub:
 
     @staticmethod
     def user(user_id: str, *, email: str | None = None, name: str | None = None, is_admin: bool = False,
-             is_owner: bool = False, deleted: bool = False, is_bot: bool = False) -> dict:
+             is_owner: bool = False, deleted: bool = False, is_bot: bool = False, tz: str | None = None) -> dict:
+        """A users.info `user`; `tz` (e.g. "Europe/Berlin") is served with `tz_label` and `tz_offset` (seconds
+        east of UTC, now) as Slack does: https://docs.slack.dev/reference/objects/user-object """
         name = name or user_id.lower()
-        return {"id": user_id, "name": name, "real_name": name.title(), "deleted": deleted, "is_bot": is_bot,
+        user = {"id": user_id, "name": name, "real_name": name.title(), "deleted": deleted, "is_bot": is_bot,
                 "is_admin": is_admin, "is_owner": is_owner,
                 "profile": {"email": email, "real_name": name.title()}}
+        if tz:
+            offset = datetime.now(ZoneInfo(tz)).utcoffset()
+            user.update(tz=tz, tz_label=tz, tz_offset=int(offset.total_seconds()) if offset else 0)
+        return user
 
     def add_user(self, user_id: str, **kw: Any) -> dict:
         self.users[user_id] = self.user(user_id, **kw)
@@ -324,6 +343,11 @@ class SlackStub:
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{time.time():.6f}"}
+        if method in USERGROUP_METHODS:
+            answer = self.usergroups.handle(method, body)
+            if answer.get("error") in BOT_MISTAKES:
+                self._refuse(method, answer["error"], [])
+            return answer
         return {"ok": True}
 
 

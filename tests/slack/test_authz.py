@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from bot.ids import ButtonId
+from tests.plugins.world import add_connection, pd_account
 from tests.slack.payloads import block_actions
 from tests.slack.test_commands import team  # noqa: F401 - Alice (U1, admin), Bob (U2)
-from tests.slack.world import add_connection, pd_account
 
 
 def test_link_modal_account_select_refuses_a_non_admin_before_any_provider_call(team, slack_http,  # noqa: F811

@@ -11,7 +11,7 @@ import pytest
 
 from bot.commands.command_limit import CommandLimiter
 from bot.config import ConfigError, Settings
-from tests.slack.world import PD, PD_KEY, add_connection, pd_account
+from tests.plugins.world import PD, PD_KEY, add_connection, pd_account
 
 
 def test_limiter_counts_a_sliding_minute_per_person():
@@ -74,52 +74,50 @@ def test_every_command_request_takes_a_token_from_the_accounts_bucket(slack, sla
     sent = len(conformant_respx.calls)
     assert sent > 0 and bucket.taken == sent
     # a key being tried at connect time is the same account: the same bucket
-    slack.ctx.provider("pagerduty", "us", PD_KEY).list_schedules()
+    with slack.ctx.trial_provider("pagerduty", "us", PD_KEY) as provider:
+        provider.list_schedules()
     assert bucket.taken == len(conformant_respx.calls) > sent
     assert slack.ctx.pacing.bucket("pagerduty", "another key") is not bucket
 
 
 def test_commands_and_syncs_share_one_bucket(slack):
     from bot.store import Connection, session_scope
-    from bot.sync.provider import provider_for
 
     conn_id = add_connection(slack.ctx)
     with session_scope(slack.ctx.engine) as session:
         conn = session.get(Connection, conn_id)
         session.expunge(conn)
-    direct = slack.ctx.provider_for(conn)
-    with provider_for(slack.ctx, conn) as synced:
-        assert synced._client.bucket is direct._client.bucket  # type: ignore[attr-defined]
+    with slack.ctx.provider(conn) as synced, slack.ctx.trial_provider("pagerduty", "us", PD_KEY) as tried:
+        assert synced._client.bucket is tried._client.bucket  # type: ignore[attr-defined]
 
 
 def test_requests_never_exceed_the_per_key_budget_in_any_minute(slack, respx_mock):
     """2,000 requests as fast as one thread can send them, on a virtual clock."""
-    from bot.sync.ratelimit import PAGERDUTY_PER_MINUTE, Pacing
+    from bot.providers import PagerDutyProvider
+    from bot.sync.ratelimit import Pacing
 
     now = [0.0]
     slack.ctx.pacing = Pacing(sleep=lambda s: now.__setitem__(0, now[0] + s), clock=lambda: now[0])
     stamps: list[float] = []
     respx_mock.get(f"{PD}/schedules").mock(side_effect=lambda r: stamps.append(now[0]) or httpx.Response(
         200, json={"schedules": [], "limit": 100, "offset": 0, "more": False}))
-    provider = slack.ctx.provider("pagerduty", "us", PD_KEY)
-    for _ in range(2000):
-        provider.list_schedules()
+    with slack.ctx.trial_provider("pagerduty", "us", PD_KEY) as provider:
+        for _ in range(2000):
+            provider.list_schedules()
     assert len(stamps) == 2000
     worst = max(bisect.bisect_left(stamps, t + 60) - i for i, t in enumerate(stamps))  # stamps are sorted
-    assert worst <= PAGERDUTY_PER_MINUTE + 50 < 960
+    assert worst <= PagerDutyProvider.requests_per_minute + 50 < 960
 
 
-def test_one_pooled_transport_per_base_url_closed_at_shutdown(slack):
-    ctx = replace(slack.ctx, http_client=None)
+def test_one_pooled_client_per_base_url_closed_at_shutdown(slack):
+    ctx = replace(slack.ctx, transport=None, _clients={})
     ctx.__post_init__()
-    a = ctx.provider("pagerduty", "us", PD_KEY)
-    b = ctx.provider("pagerduty", "us", "other")
-    c = ctx.provider("opsgenie", "us", "og")
-    assert a._client._client is b._client._client is ctx.transport(PD)  # type: ignore[attr-defined]
-    assert c._client._client is not a._client._client  # type: ignore[attr-defined]
-    a.close()
-    assert not ctx.transport(PD).is_closed  # closing a provider leaves the shared transport open
-    pooled = ctx.transport(PD)
+    with (ctx.trial_provider("pagerduty", "us", PD_KEY) as a, ctx.trial_provider("pagerduty", "us", "other") as b,
+          ctx.trial_provider("opsgenie", "us", "og-key-1234") as c):
+        assert a._client._client is b._client._client is ctx.http(PD)  # type: ignore[attr-defined]
+        assert c._client._client is not a._client._client  # type: ignore[attr-defined]
+    assert not ctx.http(PD).is_closed  # closing a provider leaves the shared client open
+    pooled = ctx.http(PD)
     ctx.close()
     assert pooled.is_closed
 

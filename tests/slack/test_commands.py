@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.store import Connection, Destination, Member, ProviderUser, Schedule, Shift, session_scope
+from tests.plugins.world import add_connection, add_schedule, pd_account
 from tests.slack.blockkit import assert_view
 from tests.slack.payloads import (
     app_home_opened,
@@ -23,7 +24,6 @@ from tests.slack.payloads import (
 from tests.slack.payloads import (
     select as sel,
 )
-from tests.slack.world import add_connection, add_schedule, pd_account
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 

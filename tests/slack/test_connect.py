@@ -13,9 +13,9 @@ from sqlmodel import select
 
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.store import Connection, session_scope
+from tests.plugins.world import PD, PD_KEY, pd_account
 from tests.slack.blockkit import assert_view
 from tests.slack.payloads import block_actions, radio, text, view_submission
-from tests.slack.world import PD, PD_KEY, pd_account
 
 # the key check runs on the real work pool here, as in production (the tests wait for its answer)
 pytestmark = pytest.mark.usefixtures("work_pool")
@@ -210,7 +210,7 @@ def test_closed_modal_gets_the_result_as_a_message(slack, slack_http, admin, con
         (connect_values(name=""), BlockId.CONNECT_NAME, "name"),
         (connect_values(key=""), BlockId.CONNECT_API_KEY, "Paste"),
         (connect_values(key="has spaces in it"), BlockId.CONNECT_API_KEY, "without spaces"),
-        (connect_values(provider="nagios"), BlockId.CONNECT_PROVIDER, "PagerDuty or Opsgenie"),
+        (connect_values(provider="nagios"), BlockId.CONNECT_PROVIDER, "PagerDuty, Opsgenie or JSM"),
     ],
 )
 def test_bad_fields(slack, slack_http, admin, values, block, words):

@@ -17,11 +17,11 @@ import httpx
 from slack_sdk import WebClient
 
 from bot.sync.ratelimit import Pacing
+from tests.plugins.world import Clock, add_world
 from tests.providers.fixtures import pd_error
 from tests.slack.loopback import loopback, post
 from tests.slack.payloads import form, sign, slash_command
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world
 
 FLOOD = 200
 PER_MINUTE = 960  # PagerDuty's limit per API key

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from bot.ids import ButtonId, CallbackId, SwapButtonId, SwapCallbackId, SyncButtonId
-from tests.rota_slack.world import NOW, platform_team
+from tests.plugins.world import NOW, platform_team
 from tests.slack.payloads import block_actions, multi, view_submission
 from tests.slack.payloads import select as sel
 

@@ -97,9 +97,8 @@ def test_an_oauth_install_stores_no_token_in_clear_and_the_bot_still_uses_it(sla
 
 
 def test_an_oauth_install_logs_no_token_even_at_debug(slack, oauth_app, caplog):
-    caplog.set_level(logging.DEBUG)
     for name in ("", "slack_bolt", "slack_sdk", "bot", "sqlalchemy"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger=name or None)  # restored after the test
     query, cookie = _install(oauth_app)
     assert _get(oauth_app, "/slack/oauth_redirect", query, cookie)[0] == 200
     assert "oauth.v2.access" in caplog.text  # slack_sdk logged the response …

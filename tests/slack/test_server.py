@@ -48,7 +48,7 @@ def test_scheduler_hook_is_optional(slack, caplog, monkeypatch):
     import bot.sync
 
     monkeypatch.setitem(sys.modules, "bot.sync.job", None)  # as if the module did not exist
-    monkeypatch.delattr(bot.sync, "job", raising=False)  # imported by an earlier test
+    monkeypatch.delattr(bot.sync, "job", raising=False)  # whether or not an earlier test imported it
     from bot.app import create_app
 
     assert server.start_scheduler(slack.ctx, create_app(slack.ctx)) is None

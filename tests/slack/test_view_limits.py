@@ -15,13 +15,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import bot.views
+from bot.notify.handover import handover_message
+from bot.notify.reminders import reminder_dm
 from bot.providers import ProviderKind, RemoteRotation, RemoteSchedule, RemoteUser
 from bot.providers.base import WriteCheck
 from bot.services.connect import Connected
 from bot.services.connections import ConnectionInfo
 from bot.services.fairness import FairnessData, FairnessLine
+from bot.services.handover import Handover, RoleLine
+from bot.services.history import HistoryEntry, HistoryPage
 from bot.services.link import LinkResult, Target, Unmapped
 from bot.services.manage import EditData
+from bot.services.reminder_times import Slot
+from bot.services.reminders import Reminder
 from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.services.status import DestinationLine, MemberLine, ScheduleStatus, ShiftLine
 from bot.services.swaps import Choice, Ready, Refused, SwapInfo, SwapQuery
@@ -39,8 +45,10 @@ from bot.views import (
     edit,
     fairness,
     help,
+    history,
     home,
     link,
+    remind,
     schedules,
     status,
     swap,
@@ -48,6 +56,7 @@ from bot.views import (
     unlink,
     who,
 )
+from bot.views import group as group_view
 from tests.slack import rules
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -98,7 +107,8 @@ def status_of(i: int, long: bool) -> ScheduleStatus:
     members = tuple(MemberLine(nm, f"{i}@example.com", f"U{i}" if i % 2 else None) for i, nm in enumerate(names(n, long)))
     return ScheduleStatus(i, (LONG if long else "Platform") + f" {i}", "PagerDuty · Acme", ZONE,
                           LONG * 3 if long else "weekly", 365, "C1", members,
-                          tuple(shift_line(j, long) for j in range(n)), tuple(dest_line(j, long) for j in range(n)))
+                          tuple(shift_line(j, long) for j in range(n)), tuple(dest_line(j, long) for j in range(n)),
+                          usergroup=("error: " + LONG * 20) if long else "ok: @platform-oncall is <@U1>")
 
 
 def party(i: int, long: bool) -> Party:
@@ -193,7 +203,9 @@ def edit_data(long: bool) -> EditData:
     current = tuple(Target(1, f"P{i:0>40}" if long else f"P{i}", LONG if long else "Platform") for i in range(n))
     gone = tuple(Target(9, f"GONE{i}", LONG if long else "Old") for i in range(n))
     return EditData(1, LONG if long else "Platform", 30, "C1", tuple(f"U{i}" for i in range(n)),
-                    tuple(names(n, long)), current + gone, ("primary",), current[:1] + gone[:1])
+                    tuple(names(n, long)), current + gone, ("primary",), current[:1] + gone[:1],
+                    handover_messages=not long, usergroup_handle="platform-oncall",
+                    usergroup_status=("warning: " + LONG * 20) if long else "ok: @platform-oncall is <@U1>")
 
 
 def home_model(long: bool, admin: bool = True) -> home.HomeModel:
@@ -225,6 +237,13 @@ def connected(long: bool, n: int, write: WriteCheck | None = None) -> Connected:
 
 
 @functools.cache
+def history_page(long: bool, page: int = 1) -> HistoryPage:
+    entries = tuple(HistoryEntry(T0 - timedelta(hours=5 * i), f"U{i}" if i % 3 else "",
+                                 (LONG * 10 if long else "edited the schedule") + f" {i}",
+                                 (LONG if long else "Platform") if i % 2 else None) for i in range(15))
+    return HistoryPage(3, LONG if long else "Platform", 30, page, 100, entries)
+
+
 def cases(long: bool) -> dict[str, Callable[[], dict]]:
     n = N if long else 2
     groups = [group(i, long, n, can_write=i != 1) for i in range(3)]
@@ -294,7 +313,32 @@ def cases(long: bool) -> dict[str, Callable[[], dict]]:
         "moved_dm": lambda: swap.moved_dm(swap_info(long), "U1", undone=long),
         "schedule_picker": lambda: swap.schedule_picker(schedule_choice(long), "x" * (3500 if long else 2)),
         "shift_picker": lambda: swap.shift_picker(choice(long), "{}"),
+        # issue 14: reminders and handover messages (the notify builders too)
+        "settings_message": lambda: remind.settings_message(("1d", "1h") if long else (), changed=long),
+        "pick_modal": lambda: remind.pick_modal("cover" if long else "swap", LONG if long else "P",
+                                                "x" * (3500 if long else 2)),
+        "reminder_dm": lambda: reminder_dm(reminder(long)),
+        "handover_message": lambda: handover_message(handover(n, long)),
+        "history_message": lambda: history.history_message(history_page(long), ZONE),
+        "history_message (empty)": lambda: history.history_message(HistoryPage(None, None, 7, 0, 0, ()), ZONE),
+        "group_reply": lambda: group_view.group_reply(("error: " + LONG * 20) if long else "ok: @x is <@U1>"),
     }
+
+
+def slot(i: int, long: bool, member: bool = True) -> Slot:
+    return Slot(i, 1, "secondary", T0 + timedelta(days=i), T0 + timedelta(days=i + 1), i if member else None,
+                None if long else f"U{i}", LONG if long else "Person")
+
+
+def reminder(long: bool) -> Reminder:
+    return Reminder("T1", slot(1, long), "1d", T0, ZONE if long else "UTC", LONG if long else "Platform", 2,
+                    slot(0, long), slot(2, long, member=not long))
+
+
+def handover(n: int, long: bool) -> Handover:
+    lines = tuple(RoleLine(f"role{i}" if long else "primary", slot(i, long), slot(i + 1, long),
+                           tuple(names(n, long)) if long else ()) for i in range(n if long else 1))
+    return Handover("T1", 1, LONG if long else "Platform", "C1", T0, lines)
 
 
 def check(payload: dict) -> list[str]:

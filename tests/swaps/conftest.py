@@ -1,4 +1,4 @@
-"""Swap tests: a schedule like linking leaves it (tests.sync_io.world) with Alice (U1), Bob (U2) and
+"""Swap tests: a schedule like linking leaves it (tests.plugins.world) with Alice (U1), Bob (U2) and
 Carol (U3), weekly shifts Alice/Bob alternating from T0 (a Monday), managed by UMGR; the clock on
 the Wednesday of the first week (Alice's shift in progress, Bob next on Nov 9, Alice on Nov 16)."""
 
@@ -9,8 +9,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from tests.plugins.world import Clock, add_world, install_fake_assignments, make_ctx
 from tests.sync_io.fakes import T0
-from tests.sync_io.world import Clock, add_world, install_fake_assignments, make_ctx
 
 NOW = T0 + timedelta(days=2, hours=3)
 
@@ -22,7 +22,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def ctx(engine, clock):
-    with httpx.Client() as http:
+    with httpx.HTTPTransport() as http:
         yield make_ctx(engine, clock, http)
 
 

@@ -13,16 +13,16 @@ from bot.services import swaps, swaps_answer, swaps_request
 from bot.services.errors import UserError
 from bot.store import AuditEvent, session_scope
 from bot.store.models import SwapClaim, SwapRequest
+from tests.plugins.world import Clock, add_world, make_ctx
 from tests.swaps.conftest import NOW
 from tests.swaps.helpers import owners, ready, submit
-from tests.sync_io.world import Clock, add_world, make_ctx
 
 THREADS = 6
 
 
 @pytest.fixture
 def race_ctx(any_engine):
-    with httpx.Client() as http:
+    with httpx.HTTPTransport() as http:
         yield make_ctx(any_engine, Clock(NOW), http)
 
 

@@ -15,11 +15,11 @@ from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
 from bot.services.swaps_flow import expire_swap_requests
 from bot.store import SwapRequest, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world
 from tests.slack.payloads import block_actions, view_submission
 from tests.swaps.conftest import NOW
 from tests.swaps.helpers import add_time_off, owners
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world
 
 
 @pytest.fixture
@@ -256,23 +256,13 @@ def test_withdraw_a_pending_request(env):
 
 
 def test_the_sync_scheduler_runs_the_expiry_sweep(env):
-    import sys
-
-    import bot.sync
+    from bot.sync.job import start_scheduler
 
     slack, http, _, _, clock = env
     http.command("swap <@U2>", user_id="U1", response_url=slack.stub.response_url("cmd"))
     press(http, slack.stub, last_answer(slack.stub), SwapButtonId.CONFIRM, "U1")
     client = WebClient(token="xoxb-test-token", base_url=slack.stub.api_url)
-    loaded = "bot.sync.job" in sys.modules
-    try:
-        from bot.sync.job import start_scheduler
-
-        job = start_scheduler(slack.ctx, client, start=False).get_job("swap-expiry")
-    finally:
-        if not loaded:  # as tests/rota_slack/test_calendar.py: test_server expects the module unloaded
-            sys.modules.pop("bot.sync.job", None)
-            bot.sync.__dict__.pop("job", None)
+    job = start_scheduler(slack.ctx, client, start=False).get_job("swap-expiry")
     clock.now = T0 + timedelta(days=8)
     job.func(*job.args)
     assert any("expired" in b["text"] for b in dms(slack.stub, "U1"))

@@ -12,10 +12,10 @@ import pytest
 from bot.services import swaps, swaps_answer, swaps_execute, swaps_store
 from bot.services.swaps_flow import reexport
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import add_world
 from tests.providers.fixtures import og_error, pd_error
 from tests.swaps.helpers import query, submit
 from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import add_world
 
 
 def calls(fake) -> list[str]:

@@ -12,9 +12,9 @@ from bot.services.errors import UserError
 from bot.services.swaps_select import Window
 from bot.store import AuditEvent, Schedule, SwapRequest, session_scope
 from bot.store.models import SwapClaim
+from tests.plugins.world import add_world
 from tests.swaps.helpers import add_time_off, owners, prepare, query, ready, shift_rows, submit
 from tests.sync_io.fakes import T0
-from tests.sync_io.world import add_world
 
 ALICE_BOB = ["U1", "U2", "U1", "U2", "U1"]
 
@@ -169,7 +169,7 @@ def test_refused_time_off_unless_a_manager_forces_it(ctx, world, clock):
     assert forced.warnings[0].startswith("Forced by <@UMGR>: <@U2> is on time off")
     info = swaps_request.submit(ctx.engine, "T1", forced.proposal.token(), "UMGR", admin=lambda: False, now=clock())
     assert info.status == "executed" and info.forced and "Forced by <@UMGR>" in info.note
-    assert "Only the schedule's managers" in refusal(ctx, query(force=True, window=Window(date(2026, 11, 23),
+    assert "Only this schedule's managers, workspace admins and owners can force a swap" in refusal(ctx, query(force=True, window=Window(date(2026, 11, 23),
                                                                                         date(2026, 11, 30))))
 
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.sync_io.world import install_fake_assignments
+from tests.plugins.world import install_fake_assignments
 
 
 @pytest.fixture(autouse=True)
@@ -13,14 +13,8 @@ def fake_assignments(monkeypatch):
 
 @pytest.fixture
 def job_module():
-    """`bot.sync.job`, forgotten again afterwards: tests/slack/test_server.py fakes that module in
-    sys.modules, which only works while the package attribute `bot.sync.job` is absent."""
-    import sys
-
-    import bot.sync
+    """`bot.sync.job` (tests that fake or hide it patch both sys.modules and the package attribute,
+    so it can stay imported)."""
     from bot.sync import job
 
-    yield job
-    sys.modules.pop("bot.sync.job", None)
-    if hasattr(bot.sync, "job"):
-        delattr(bot.sync, "job")
+    return job

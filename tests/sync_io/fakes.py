@@ -1,5 +1,6 @@
-"""Stateful PagerDuty and Opsgenie schedules on respx: the sandbox simulators (`bot.sandbox.pagerduty`,
-`bot.sandbox.opsgenie`, over `bot.sandbox.schedule.SimSchedule`) answering on the public base URLs.
+"""Stateful PagerDuty, Opsgenie and JSM schedules on respx: the sandbox simulators (`bot.sandbox.pagerduty`,
+`bot.sandbox.opsgenie`, `bot.sandbox.jsm`, over `bot.sandbox.schedule.SimSchedule`) answering on the
+public base URLs (JSM: the API host and the site `acme.atlassian.net`).
 
 Routes answer like the real APIs as far as the bot uses them (overrides list/create/delete, the
 rendered final schedule / timeline, the schedule and user lists), so the `conformant_respx` fixture
@@ -22,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from bot.sandbox.jsm import JsmSim
 from bot.sandbox.opsgenie import OpsgenieSim
 from bot.sandbox.pagerduty import PagerDutySim
 from bot.sandbox.provider import ProviderSim, SimRequest
@@ -29,6 +31,9 @@ from bot.sandbox.schedule import Rotation
 
 PD = "https://api.pagerduty.com"
 OG = "https://api.opsgenie.com"
+JSM = "https://api.atlassian.com"
+JSM_SITE = "acme"
+JSM_CLOUD = "a436116f-02ce-4520-8fbb-7301462a1674"
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)  # a Monday
 
 
@@ -115,3 +120,22 @@ class FakeOpsgenie(_Fake):
         users = users or {"og-u1": ("Alice Adams", "alice@example.com"), "og-u2": ("Bob Brown", "bob@example.com"),
                           "og-u3": ("Carol Chen", "carol@example.com")}
         super().__init__(router, clock, schedule_id, users, OpsgenieSim(clock=clock), delay=delay, **kw)
+
+
+class FakeJsm(_Fake):
+    """A JSM Operations site: the ops API on api.atlassian.com and the site's tenant_info and user API
+    on acme.atlassian.net, one `JsmSim` behind both."""
+
+    base = f"{JSM}/jsm/ops/api/{JSM_CLOUD}/v1"
+    paths = ("/schedules/{sid}/overrides", "/schedules/{sid}/overrides/[^/?]+", "/schedules/{sid}/timeline",
+             "/schedules/{sid}/rotations", "/schedules/{sid}", "/schedules")
+
+    def __init__(self, router, clock, *, schedule_id: str = "jsm-sched-1", users=None, delay: float = 0.0,
+                 account: JsmSim | None = None, **kw):
+        users = users or {"5b10a2844c20165700ede21g": ("Alice Adams", "alice@example.com"),
+                          "5b10ac8d82e05b22cc7d4ef5": ("Bob Brown", "bob@example.com"),
+                          "5b109f2e9729b51b54dc274d": ("Carol Chen", "carol@example.com")}
+        account = account or JsmSim(clock=clock, site=JSM_SITE, cloud_id=JSM_CLOUD)
+        super().__init__(router, clock, schedule_id, users, account, delay=delay, **kw)
+        router.route(url__regex=rf"^https://{JSM_SITE}\.atlassian\.net/(_edge/tenant_info|rest/api/3/user/bulk)"
+                                rf"(\?.*)?$").mock(side_effect=self._route)

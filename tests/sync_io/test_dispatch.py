@@ -13,9 +13,9 @@ from sqlmodel import select
 from bot.ids import SyncButtonId
 from bot.store import AuditEvent, DriftAlert, ExportedOverride, Schedule, Shift, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world, destination, shifts
 from tests.slack.payloads import block_actions
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, destination, shifts
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_drift_mode_command(env):
     http.command("drift Platform", response_url=slack.stub.response_url("cmd"), user_id="U3")
     assert "is `alert`" in _answers(slack.stub)[-1]["text"]
     http.command("drift Platform off", response_url=slack.stub.response_url("cmd"), user_id="U3")
-    assert "Only the managers" in _answers(slack.stub)[-1]["text"]
+    assert "Only this schedule's managers" in _answers(slack.stub)[-1]["text"]
     http.command("drift Platform auto", response_url=slack.stub.response_url("cmd"), user_id="U1")
     assert "is now `auto`" in _answers(slack.stub)[-1]["text"]
     with session_scope(slack.ctx.engine) as session:

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world, destination, make_ctx
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, destination, make_ctx
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def clock():
 
 @pytest.fixture
 def ctx(engine, clock):
-    with httpx.Client() as http:
+    with httpx.HTTPTransport() as http:
         yield make_ctx(engine, clock, http)
 
 

@@ -16,9 +16,9 @@ from bot.store import Connection, Destination, ExportedOverride, Schedule, sessi
 from bot.sync.engine import sync_schedule
 from bot.sync.inputs import destination_inputs, destination_key, exported_records
 from bot.sync.plan import plan_export
+from tests.plugins.world import OG_KEY, PD_KEY, Clock, add_world, destination
 from tests.providers.fixtures import og_error, pd_error
-from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import OG_KEY, PD_KEY, Clock, add_world, destination
+from tests.sync_io.fakes import PD, T0, FakeOpsgenie, FakePagerDuty
 
 
 @pytest.fixture
@@ -140,7 +140,8 @@ def test_crash_between_provider_call_and_commit_converges_by_adoption(env):
         inputs = destination_inputs(session, sched, dest, now)
         plan = plan_export(inputs.shifts, exported_records(session, dest.id), [], None, now, horizon_end,
                            destination_key=destination_key(dest))
-    provider = make_provider("pagerduty", "us", PD_KEY, client=slack.ctx.http_client, sleep=lambda s: None)
+    provider = make_provider("pagerduty", "us", PD_KEY, client=slack.ctx.http(PD),
+                             sleep=lambda s: None)
     provider.create_overrides(fake.schedule_id, plan.requests)
     assert len(fake.live()) == 4
     fake.log.clear()

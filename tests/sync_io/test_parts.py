@@ -19,9 +19,9 @@ from bot.sync.report import DestinationReport, SyncReport
 from bot.sync.status import StatusInput, destination_status
 from bot.views.drift import DriftAlertModel, DriftLine, drift_alert_message, outage_message, recovered_message
 from bot.views.sync import sync_message
+from tests.plugins.world import Clock, add_world, make_ctx
 from tests.slack.blockkit import assert_message
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, make_ctx
 
 NOW = T0 + timedelta(days=2, hours=3)
 
@@ -33,7 +33,7 @@ def clock():
 
 @pytest.fixture
 def ctx(engine, clock):
-    with httpx.Client() as http:
+    with httpx.HTTPTransport() as http:
         yield make_ctx(engine, clock, http)
 
 

@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 from bot.store.models import DestinationStatus
 from bot.sync.engine import sync_schedule
 from bot.sync.status import StatusInput, destination_status
+from tests.plugins.world import Clock, add_world, destination
 from tests.providers.fixtures import og_error, pd_error
 from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, destination
 
 NOW = T0 + timedelta(days=2, hours=3)
 

@@ -16,8 +16,8 @@ import bot.sync.engine as engine_mod
 from bot.config import Settings
 from bot.store import ExportedOverride, session_scope
 from bot.store.db import make_engine
+from tests.plugins.world import Clock, add_world, make_ctx
 from tests.sync_io.fakes import T0, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, make_ctx
 
 SCHEDULES = 4
 ROUNDS = 3
@@ -28,7 +28,7 @@ def test_two_replicas_never_sync_one_schedule_at_once(pg_engine, pg_url, conform
     clock = Clock(T0 + timedelta(days=2, hours=3))
     settings = Settings(secret_key=Fernet.generate_key().decode())
     fakes, worlds = [], []
-    with httpx.Client() as http_a, httpx.Client() as http_b:
+    with httpx.HTTPTransport() as http_a, httpx.HTTPTransport() as http_b:
         engines = [make_engine(pg_url), make_engine(pg_url)]
         replicas = [make_ctx(engines[0], clock, http_a, settings), make_ctx(engines[1], clock, http_b, settings)]
         for i in range(SCHEDULES):

@@ -1,4 +1,4 @@
-"""The whole story on PagerDuty and Opsgenie (respx + conformance) with the Slack stub:
+"""The whole story on PagerDuty, Opsgenie and JSM (respx + conformance) with the Slack stub:
 
 first export → hand edit before the mark (kept, alerted once) → "Re-apply" (non-manager refused)
 → swap-like version bump (only that override touched) → horizon extension over simulated days.
@@ -16,18 +16,22 @@ from sqlmodel import select
 from bot.ids import SyncButtonId
 from bot.store import AuditEvent, DriftAlert, ExportedOverride, Shift, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import Clock, add_world, destination, shifts
 from tests.slack.payloads import block_actions
-from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
-from tests.sync_io.world import Clock, add_world, destination, shifts
+from tests.sync_io.fakes import JSM_CLOUD, T0, FakeJsm, FakeOpsgenie, FakePagerDuty
 
 NOW = T0 + timedelta(days=2, hours=3)
 
 
-@pytest.fixture(params=["pagerduty", "opsgenie"])
+FAKES = {"pagerduty": FakePagerDuty, "opsgenie": FakeOpsgenie, "jsm": FakeJsm}
+PREFIX = {"pagerduty": "", "opsgenie": "/v2", "jsm": f"/jsm/ops/api/{JSM_CLOUD}/v1"}
+
+
+@pytest.fixture(params=list(FAKES))
 def story(request, slack, slack_http, conformant_respx):
     clock = Clock(NOW)
     slack.ctx.clock = clock
-    fake_cls = FakePagerDuty if request.param == "pagerduty" else FakeOpsgenie
+    fake_cls = FAKES[request.param]
     fake = fake_cls(conformant_respx, clock)
     for uid, name in (("U1", "alice"), ("U2", "bob"), ("U3", "carol")):
         slack.stub.add_user(uid, name=name, email=f"{name}@example.com")
@@ -132,11 +136,12 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
     # lists the hand edit under them, so what pages is read back from the timeline
     calls = [(r.method, r.url.path.rsplit("/", 1)[-1] if r.method == "DELETE" else r.url.path) for r in fake.log]
     sid = fake.schedule_id
-    prefix = "" if kind == "pagerduty" else "/v2"
-    listed = f"{prefix}/schedules/{sid}" + ("" if kind == "pagerduty" else "/overrides")
-    assert [c[0] for c in calls] == ["GET", "POST", "DELETE"] + ([] if kind == "pagerduty" else ["GET"])
+    prefix = PREFIX[kind]
+    pd = kind == "pagerduty"
+    listed = f"{prefix}/schedules/{sid}" + ("" if pd else "/overrides")
+    assert [c[0] for c in calls] == ["GET", "POST", "DELETE"] + ([] if pd else ["GET"])
     assert calls[0][1] == listed and calls[1][1] == f"{prefix}/schedules/{sid}/overrides"
-    assert kind == "pagerduty" or calls[3][1] == f"{prefix}/schedules/{sid}/timeline"
+    assert pd or calls[3][1] == f"{prefix}/schedules/{sid}/timeline"
 
     # 6. days pass: assignments grow to the horizon and only the new shifts are exported
     mark = destination(ctx, world.destination_id).exported_until

@@ -49,12 +49,12 @@ def test_three_replicas_together_stay_within_one_keys_ceiling(pg_engine, pg_url,
     stop = threading.Event()
 
     def loop(ctx: Context) -> None:
-        provider = ctx.provider("pagerduty", "us", PD_KEY)
-        barrier.wait(10)
-        with guard:
-            start.append(time.monotonic())
-        while not stop.is_set():
-            provider.list_users()
+        with ctx.trial_provider("pagerduty", "us", PD_KEY) as provider:
+            barrier.wait(10)
+            with guard:
+                start.append(time.monotonic())
+            while not stop.is_set():
+                provider.list_users()
 
     threads = [threading.Thread(target=loop, args=(r,)) for r in replicas for _ in range(2)]
     for t in threads:

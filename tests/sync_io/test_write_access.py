@@ -6,10 +6,10 @@ import httpx
 
 from bot.store import Connection, session_scope
 from bot.sync.engine import sync_schedule
+from tests.plugins.world import add_world
 from tests.providers.fixtures import og_error
 from tests.sync_io import test_failures
-from tests.sync_io.fakes import FakeOpsgenie
-from tests.sync_io.world import add_world
+from tests.sync_io.fakes import OG, FakeOpsgenie
 
 env = test_failures.env  # the fixture: (Slack env, respx router, clock, Slack client)
 
@@ -80,7 +80,8 @@ def test_a_failed_check_does_not_forget_known_write_access(env):
 
     fake, world = opsgenie(env, can_write=True, fail_posts=503, weeks=1)
     ctx = env[0].ctx
-    provider = make_provider("opsgenie", "us", "og-key-0123456789", client=ctx.http_client, sleep=lambda s: None)
+    provider = make_provider("opsgenie", "us", "og-key-0123456789", client=ctx.http(OG),
+                             sleep=lambda s: None)
     check = probe_write(ctx.engine, world.connection_id, provider, fake.schedule_id, "Platform")
     assert check.can_write is None and "503" in check.note
     assert can_write(env[0], world.connection_id) is True

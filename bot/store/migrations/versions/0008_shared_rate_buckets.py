@@ -1,7 +1,7 @@
 """shared rate buckets: one token bucket per provider account, shared by every replica
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-03 12:30:00
 
 `rate_bucket` holds each account's bucket (`bot.sync.shared_bucket`): key = provider and a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
