@@ -39,6 +39,8 @@ from sqlmodel import select
 from bot.config import Settings
 from bot.context import Context
 from bot.crypto import KeyBox
+from bot.providers.opsgenie import OpsgenieProvider
+from bot.providers.pagerduty import PagerDutyProvider
 from bot.sandbox.http import LoopbackServer
 from bot.sandbox.opsgenie import OpsgenieSim
 from bot.sandbox.pagerduty import PagerDutySim
@@ -57,6 +59,8 @@ SCALE = 10
 PD_KEY = "bench-pagerduty-key-0123456789abcdef"
 OG_KEY = "00000000-bench-og-key-0000-aaaabbbbcccc"
 TEAM = "T1"
+PD_PER_MINUTE = PagerDutyProvider.requests_per_minute
+OG_PER_MINUTE = OpsgenieProvider.requests_per_minute
 
 
 def rss_mb() -> float:
@@ -183,7 +187,7 @@ class Round:
         return (self.pd if kind == "pd" else self.og) / self.seconds * 60
 
     def ceiling(self, kind: str) -> float:
-        return (ratelimit.PAGERDUTY_PER_MINUTE if kind == "pd" else ratelimit.OPSGENIE_PER_MINUTE) * self.scale
+        return (PD_PER_MINUTE if kind == "pd" else OG_PER_MINUTE) * self.scale
 
     def floor(self) -> float:
         """The least a round can take: the busiest key's requests past its burst, at its rate."""
@@ -194,7 +198,7 @@ class Round:
         """At the real ceilings: measured when not scaled, else requests / ceiling (projected)."""
         if self.scale == 1:
             return self.seconds
-        return max(self.seconds, max(self.pd / ratelimit.PAGERDUTY_PER_MINUTE, self.og / ratelimit.OPSGENIE_PER_MINUTE) * 60)
+        return max(self.seconds, max(self.pd / PD_PER_MINUTE, self.og / OG_PER_MINUTE) * 60)
 
 
 def run_rounds(n: int, scale: float, tmp: str) -> tuple[list[Round], float]:
@@ -344,7 +348,7 @@ def main() -> None:
     args = parser.parse_args()
     idle = rss_mb()
     print(f"{os.cpu_count()} cores; provider latency {LATENCY * 1000:.0f} ms; buckets PagerDuty "
-          f"{ratelimit.PAGERDUTY_PER_MINUTE}/min, Opsgenie {ratelimit.OPSGENIE_PER_MINUTE}/min, burst {ratelimit.BURST}")
+          f"{PD_PER_MINUTE}/min, Opsgenie {OG_PER_MINUTE}/min, burst {ratelimit.BURST}")
     with tempfile.TemporaryDirectory() as tmp:
         print("\n== the month: 30 daily syncs, 4 swaps, 12-hour shifts (requests after the first export)")
         print_month(tmp)

@@ -18,10 +18,11 @@ from sqlalchemy import text
 from bot.config import ConfigError, Settings
 from bot.context import Context
 from bot.crypto import KeyBox
+from bot.providers.pagerduty import PagerDutyProvider
 from bot.store.db import make_engine
-from bot.sync.ratelimit import BURST, PAGERDUTY_PER_MINUTE, Pacing
+from bot.sync.ratelimit import BURST, Pacing
 from bot.sync.shared_bucket import SharedBucket, SharedPacing
-from tests.sync_io.world import PD_KEY
+from tests.plugins.world import PD_KEY
 
 SECONDS = 3.0
 REPLICAS = 3
@@ -66,7 +67,7 @@ def test_three_replicas_together_stay_within_one_keys_ceiling(pg_engine, pg_url,
     for r in replicas:
         r.close()
         r.engine.dispose()
-    t0, rate = min(start), PAGERDUTY_PER_MINUTE / 60
+    t0, rate = min(start), PagerDutyProvider.requests_per_minute / 60
     arrivals.sort()
     worst = max(n + 1 - (BURST + rate * (t - t0)) for n, t in enumerate(arrivals))
     assert worst <= 2, f"{worst:.1f} requests over the ceiling at some point"
