@@ -204,8 +204,8 @@ class Round:
 def run_rounds(n: int, scale: float, tmp: str) -> tuple[list[Round], float]:
     now = datetime.now(UTC)
     sims = Simulators(n, LATENCY, now - timedelta(days=70))
-    settings = Settings(secret_key=Fernet.generate_key().decode(), pagerduty_api_url=sims.pd_url,
-                        opsgenie_api_url=sims.og_url, provider_timeout_seconds=30)
+    settings = Settings(secret_key=Fernet.generate_key().decode(), provider_timeout_seconds=30,
+                        provider_api_urls={"pagerduty": sims.pd_url, "opsgenie": sims.og_url})
     ctx = context(os.path.join(tmp, f"rounds{n}.db"), settings)
     t0 = time.perf_counter()
     seed(ctx, n, origin=now)
@@ -295,8 +295,8 @@ def month(horizon: int, tmp: str, naive: bool) -> dict[str, float]:
     og.add_schedule("og-0", "Team 0", "UTC", Rotation(start - timedelta(days=70), timedelta(days=7),
                                                       tuple(f"og-u{u:03d}" for u in who)))
     servers = [LoopbackServer(pd.handle).start(), LoopbackServer(og.handle).start()]
-    settings = Settings(secret_key=Fernet.generate_key().decode(), pagerduty_api_url=servers[0].url,
-                        opsgenie_api_url=servers[1].url)
+    settings = Settings(secret_key=Fernet.generate_key().decode(),
+                        provider_api_urls={"pagerduty": servers[0].url, "opsgenie": servers[1].url})
     ctx = context(os.path.join(tmp, f"month{horizon}{naive}.db"), settings, clock)
     ctx.sleep = lambda _s: None
     ctx.pacing = ratelimit.Pacing(sleep=lambda _s: None)
