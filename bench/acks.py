@@ -41,10 +41,10 @@ from bot.config import Settings
 from bot.context import Context
 from bot.crypto import KeyBox
 from bot.ids import SyncButtonId
+from bot.notify.sync import sync_and_notify
 from bot.services import background
 from bot.store import DriftAlert, session_scope
 from bot.store.db import make_engine, upgrade
-from bot.sync.engine import sync_schedule
 from tests.plugins.world import PD_KEY, Clock, add_world, install_fake_assignments, shifts
 from tests.slack.loopback import loopback, post
 from tests.slack.payloads import SIGNING_SECRET, block_actions, form, interactive, sign, slash_command
@@ -147,10 +147,10 @@ def add_users(stub: SlackStub) -> None:
 
 def make_drift(ctx: Context, fake: FakePagerDuty, schedule_id: int, client: WebClient) -> int:
     """Export, hand-edit a shift at the provider, sync again: one open drift alert."""
-    sync_schedule(ctx, schedule_id, client=client)
+    sync_and_notify(ctx, schedule_id, client=client)
     s = shifts(ctx, schedule_id)[1]
     fake.hand_override("PU3", s.start, s.end)
-    sync_schedule(ctx, schedule_id, client=client)
+    sync_and_notify(ctx, schedule_id, client=client)
     with session_scope(ctx.engine) as session:
         return session.exec(select(DriftAlert)).one().id
 

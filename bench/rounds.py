@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.rounds            # ~10 minutes on 2 shared cores
     .venv/bin/python -m bench.rounds --quick    # 10 and 100 schedules only
 
-1. **Rounds** (`bot.sync.job.sync_all`, the real engine, SQLite): N = 10, 100, 1,000 linked
+1. **Rounds** (`bot.jobs.sync_all`, the real engine, SQLite): N = 10, 100, 1,000 linked
    schedules, each with 20 people, weekly shifts, a 30-day horizon, exported to one PagerDuty and
    one Opsgenie schedule, all under one key per provider. The simulators (`bot/sandbox`) run in a
    child process (their CPU is not the bot's), served over loopback HTTP, answering every request
@@ -33,24 +33,24 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.services.assignments import extend_assignments
 from cryptography.fernet import Fernet
 from sqlmodel import select
 
 from bot.config import Settings
 from bot.context import Context
 from bot.crypto import KeyBox
+from bot.jobs import sync_all
 from bot.providers.opsgenie import OpsgenieProvider
 from bot.providers.pagerduty import PagerDutyProvider
 from bot.sandbox.http import LoopbackServer
 from bot.sandbox.opsgenie import OpsgenieSim
 from bot.sandbox.pagerduty import PagerDutySim
 from bot.sandbox.schedule import Rotation
-from bot.services.assignments import extend_assignments
 from bot.store import Connection, Destination, Member, Schedule, Shift, session_scope
 from bot.store.db import make_engine, upgrade
 from bot.sync import ratelimit
 from bot.sync.engine import sync_schedule
-from bot.sync.job import sync_all
 
 LATENCY = 0.05
 PEOPLE = 20

@@ -1,5 +1,5 @@
 """The production path for the rota benchmark: an instance stored as rows (schedule, members, served
-history, time off) and planned by `bot.services.assignments.extend_assignments`, the code the bot
+history, time off) and planned by `bot.sync.assignments.extend_assignments`, the code the bot
 runs when it links a schedule and on every sync, then read back as rota shifts. Members' time in the
 rotation starts on their real joining date, or (`membership="linked"`) as linking derives it from
 the imported history (`membership_starts`).
@@ -23,10 +23,10 @@ from bot.context import Context
 from bot.crypto import KeyBox
 from bot.rota.fairness import membership_starts
 from bot.rota.model import Shift
-from bot.services.assignments import extend_assignments
 from bot.store import Member, Schedule, TimeOff, session_scope
 from bot.store import Shift as ShiftRow
 from bot.store.db import make_engine, upgrade
+from bot.sync.assignments import extend_assignments
 
 from .instances import Instance
 

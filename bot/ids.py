@@ -1,6 +1,10 @@
-"""Every Slack callback_id, action_id and block_id the bot uses, in one place."""
+"""Every Slack callback_id, action_id and block_id the bot uses, in one place, grouped by the
+surface that shows them. Only the Slack edge (`bot.commands`, `bot.views`, `bot.notify`) reads
+them; services name form fields by what they hold (`bot.services.errors.Field`)."""
 
 from enum import StrEnum
+
+# ---- modals (callback_ids) and the connect form
 
 
 class CallbackId(StrEnum):
@@ -28,9 +32,7 @@ class ActionId(StrEnum):
     CONNECT_SITE = "site"
     CONNECT_EMAIL = "email"
 
-
-
-# ---- issue 3 (Slack surface): additional views, form blocks and buttons
+# ---- informational modals, App Home, the link and edit forms, and their buttons
 
 
 class ViewId(StrEnum):
@@ -75,7 +77,7 @@ class ButtonId(StrEnum):
     EDIT = "edit_button"  # value "<schedule_id>"
 
 
-# ---- issue 5 (sync engine): drift alert buttons
+# ---- drift alerts (channel messages)
 
 
 class SyncButtonId(StrEnum):
@@ -89,7 +91,7 @@ class SyncBlockId(StrEnum):
     DRIFT_ACTIONS = "drift_actions"
 
 
-# ---- issue 6 (swaps): buttons, modals and blocks
+# ---- swaps: previews, consent DMs, channel messages and the ambiguity modals
 
 
 class SwapButtonId(StrEnum):
@@ -121,7 +123,7 @@ class SwapBlockId(StrEnum):
     INPUT = "input"
 
 
-# ---- issue 4 (rota): time off, calendar feeds, fairness, pattern
+# ---- rota: fairness report, time off, calendar feeds, pattern
 
 
 class RotaBlockId(StrEnum):

@@ -23,6 +23,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.request.internals import parse_body
 
+from bot import jobs
 from bot.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, create_app
 from bot.context import Context
 from bot.services import background
@@ -173,15 +174,8 @@ def make_socket_handler(app: App, ctx: Context) -> SocketModeHandler:
 
 
 def start_scheduler(ctx: Context, app: App):
-    """Start the sync scheduler (`bot.sync.job.start_scheduler`) when that module exists."""
-    try:
-        from bot.sync import job
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.sync.job":
-            raise
-        log.warning("bot.sync.job is not available: running without the sync scheduler")
-        return None
-    return job.start_scheduler(ctx, app.client)
+    """Start the bot's timers (`bot.jobs.start_scheduler`) with the app's Slack client."""
+    return jobs.start_scheduler(ctx, app.client)
 
 
 def serve(ctx: Context) -> int:

@@ -24,8 +24,8 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId, FormBlock, SwapButtonId
+from bot.notify import sync as resync
 from bot.providers.timefmt import parse
-from bot.services import resync
 from bot.store import Destination, DriftAlert, Member, Schedule, Shift, session_scope
 from tests.plugins.world import OG_KEY, PD_KEY, Clock
 from tests.slack.payloads import (
@@ -319,7 +319,7 @@ def test_journey(journey, slack, slack_http):
     clock.advance(days=3)
     stub.reset()
     clear()
-    from bot.sync.job import sync_all
+    from bot.jobs import sync_all
 
     client = WebClient(token="xoxb-test-token", base_url=stub.api_url)
     (report,) = sync_all(ctx, client)

@@ -13,8 +13,8 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import select
 
+from bot.notify.sync import sync_and_notify
 from bot.store import Connection, Destination, session_scope
-from bot.sync.engine import sync_schedule
 from tests.plugins.world import OG_KEY, PD_KEY, Clock, add_world
 from tests.providers.fixtures import og_error, pd_error
 from tests.sync_io.fakes import T0, FakeOpsgenie, FakePagerDuty
@@ -67,7 +67,7 @@ def test_key_never_leaks_through_export_and_failures(slack, conformant_respx, ev
 
         fake.fail = fail
     for _ in range(2):
-        sync_schedule(slack.ctx, world.schedule_id, client=client)
+        sync_and_notify(slack.ctx, world.schedule_id, client=client)
         clock.advance(hours=2)
 
     assert fake.log, "the provider was called with the key"

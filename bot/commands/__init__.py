@@ -9,6 +9,8 @@ import importlib
 
 from slack_bolt import App
 
+from bot.commands.guard import GuardedApp
+
 MODULES = [
     "help",
     "connect",
@@ -19,7 +21,7 @@ MODULES = [
     "who",
     "unlink",
     "edit",
-    "away",  # issue 4 (rota): time off, calendar feeds, fairness, pattern
+    "away",  # rota: time off, calendar feeds, fairness, pattern
     "fairness",
     "calendar",
     "pattern",
@@ -27,7 +29,7 @@ MODULES = [
     "sync",
     "plan",
     "drift",
-    "swap",  # issue 6 (swaps): swap, cover, undo
+    "swap",  # swaps: swap, cover, undo
     "cover",
     "undo",
     "remind",  # issue 14: reminders (and the reminder DM's swap/cover buttons)
@@ -38,8 +40,6 @@ MODULES = [
 
 def register_all(app: App) -> None:
     """Every module registers on a `GuardedApp`: each listener acks and answers whatever it raises."""
-    from bot.commands.guard import GuardedApp
-
     guarded = GuardedApp(app)
     for name in MODULES:
         importlib.import_module(f"bot.commands.{name}").register(guarded)

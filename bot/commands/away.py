@@ -16,9 +16,9 @@ from bot.commands import registry
 from bot.commands.common import Request
 from bot.commands.dates import RangeSpec, resolve_range, take_range
 from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe, id_arg
-from bot.services import resync
-from bot.services.home import publish_homes
-from bot.services.notices import send_replacement_notices
+from bot.notify import sync as resync
+from bot.notify.home import publish_homes
+from bot.notify.timeoff import send_replacement_notices
 from bot.services.timeoff import (
     add_time_off,
     cancel_time_off,

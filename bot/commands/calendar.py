@@ -10,7 +10,9 @@ from slack_bolt import App
 from bot.commands import registry
 from bot.commands.common import BUSY, Request, late_text
 from bot.commands.parser import Arg, UsageError, UserRef, Word
-from bot.services import calendar_jobs, resync
+from bot.notify import sync as resync
+from bot.notify.timeoff import send_replacement_notices
+from bot.services import calendar_jobs
 from bot.services.calendar import (
     FeedInfo,
     add_feed,
@@ -22,7 +24,6 @@ from bot.services.calendar import (
     url_hint,
 )
 from bot.services.errors import UserError
-from bot.services.notices import send_replacement_notices
 from bot.services.timeoff import may_act_for, refusal_for_others, user_zone
 from bot.store import session_scope
 from bot.views.away import outcome_blocks

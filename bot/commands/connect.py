@@ -26,14 +26,14 @@ from bot.commands.common import (
     state_value,
 )
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId
+from bot.notify.home import refresh_homes
 from bot.providers import any_of
 from bot.services import background
 from bot.services import connect as service
 from bot.services.authz import Action
-from bot.services.errors import FieldError
-from bot.services.home import refresh_homes
+from bot.services.errors import Field, FieldError
 from bot.views.common import error_message, message, notice_modal
-from bot.views.connect import checking_modal, connect_modal, connected_message, connected_modal
+from bot.views.connect import FIELD_BLOCKS, checking_modal, connect_modal, connected_message, connected_modal
 
 log = logging.getLogger(__name__)
 ACTION = Action.CONNECT
@@ -64,14 +64,14 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
             email=state_value(view, BlockId.CONNECT_EMAIL, ActionId.CONNECT_EMAIL),
         )
     except FieldError as exc:
-        ack(response_action="errors", errors={exc.block_id: exc.message})
+        ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: exc.message})
         return
     ack(response_action="update", view=checking_modal(form.provider))
     view_id, meta = view["id"], view.get("private_metadata") or ""
     seconds = service.deadline_for(req.ctx) + 30  # the key check's own deadline, then saving and answering
 
     def busy(text: str) -> None:
-        show(req, view_id, connect_modal(meta, form, FieldError(BlockId.CONNECT_API_KEY, text)),
+        show(req, view_id, connect_modal(meta, form, FieldError(Field.API_KEY, text)),
              error_message(f"{form.name} was not connected: {text}", "connect"))
 
     if not background.submit(lambda: check_in_background(req, view_id, meta, form), name="check an API key",

@@ -9,10 +9,10 @@ from bot.commands import parser, registry
 from bot.commands.common import Request
 from bot.commands.values import button_id
 from bot.ids import ButtonId
+from bot.notify.home import refresh_homes_later
 from bot.services import connections as service
 from bot.services.authz import Action
 from bot.services.errors import InUse, UserError
-from bot.services.home import refresh_homes_later
 from bot.views.common import error_message
 from bot.views.connections import connections_message
 

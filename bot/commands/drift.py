@@ -11,8 +11,11 @@ from bot.commands import parser, registry
 from bot.commands.common import Request, later
 from bot.commands.values import button_id
 from bot.ids import SyncButtonId
+from bot.notify.slack import slack_notify
+from bot.notify.sync import sync_and_notify
+from bot.notify.usergroup import refresh_quietly
 from bot.services.authz import NotAllowed
-from bot.services.drift import keep_drift, reapply_drift, set_drift_mode
+from bot.services.drift import REEXPORT_WAIT_SECONDS, keep_drift, reapply_drift, set_drift_mode
 from bot.services.errors import UserError
 from bot.views.common import message
 from bot.views.sync import sync_message
@@ -47,11 +50,15 @@ def _decide(body: dict, client: WebClient, context, action: dict, reapply: bool)
     req = Request.from_body(body, context, client)
     alert_id = button_id(action)
     try:
-        if reapply:
-            report = reapply_drift(req.ctx, client, req.team_id, alert_id, req.person)
+        decide = reapply_drift if reapply else keep_drift
+        done = decide(req.ctx, slack_notify(client), req.team_id, alert_id, req.person)
+        refresh_quietly(req.ctx, client, done.schedule_id)  # who is on call now may have changed
+        report = (sync_and_notify(req.ctx, done.schedule_id, client=client, only_shift_ids=done.reexport,
+                                  wait=REEXPORT_WAIT_SECONDS) if reapply or done.reexport else None)
+        if report is not None and reapply:
             req.reply(sync_message([report]))
         else:
-            changes = keep_drift(req.ctx, client, req.team_id, alert_id, req.person)
+            changes = done.changes
             extra = f" {len(changes)} shift(s) now assigned to whoever the provider pages." if changes else ""
             req.reply(message(":ballot_box_with_check: Kept the provider's version; this drift will not be "
                               f"alerted again.{extra}"))

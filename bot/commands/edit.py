@@ -13,17 +13,18 @@ from bot.commands.common import Request, allowed_submission, guard_submission, l
 from bot.commands.link import target_of
 from bot.commands.values import StaleInput, button_id, id_value, meta_id
 from bot.ids import ButtonId, CallbackId, FormBlock
+from bot.notify.home import refresh_homes_later
+from bot.notify.usergroup import set_up
 from bot.services import lookup, oncall_group
 from bot.services import schedules as schedules_service
 from bot.services.authz import Action
-from bot.services.errors import FieldError, UserError
-from bot.services.home import refresh_homes_later
+from bot.services.errors import Field, FieldError, UserError
 from bot.services.link import Target, after_link
 from bot.services.manage import EditRequest, EditResult, edit_data, edit_schedule
 from bot.services.mapping import SlackPick, UserPick
 from bot.store import Schedule, session_scope
 from bot.views.common import loading_modal, message, notice_modal
-from bot.views.edit import edit_modal
+from bot.views.edit import block_of, edit_modal
 from bot.views.group import group_reply
 
 ACTION = Action.EDIT_SCHEDULE
@@ -74,10 +75,10 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
         try:
             horizon = int(state_value(view, FormBlock.EDIT_HORIZON, FormBlock.INPUT) or 0)
         except ValueError:
-            raise FieldError(FormBlock.EDIT_HORIZON, "Type a whole number of days, e.g. 30.") from None
+            raise FieldError(Field.HORIZON, "Type a whole number of days, e.g. 30.") from None
         channel = state_value(view, FormBlock.EDIT_CHANNEL, FormBlock.INPUT)
         if channel and not req.directory.bot_in_channel(channel):
-            raise FieldError(FormBlock.EDIT_CHANNEL, NOT_IN_CHANNEL)
+            raise FieldError(Field.CHANNEL, NOT_IN_CHANNEL)
         group = _group_field(view)
         result = edit_schedule(req.ctx, req.directory, req.team_id, req.person, EditRequest(
             schedule.id, horizon, channel,
@@ -89,7 +90,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
             slack_picks=slack_picks(view), user_picks=user_picks(view),
         ))
     except FieldError as exc:
-        ack(response_action="errors", errors={exc.block_id: exc.message})
+        ack(response_action="errors", errors={block_of(exc): exc.message})
         return
     except UserError as exc:
         ack(response_action="update", view=notice_modal("Edit schedule", exc.message))
@@ -105,7 +106,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
                       f"See `/oncall status {result.name}`."))
     refresh_homes_later(req.ctx, client, req.team_id, [req.user_id])
     if group_changed and group:
-        later(req, lambda: req.reply(group_reply(oncall_group.set_up(req.ctx, client, schedule_id))),
+        later(req, lambda: req.reply(group_reply(set_up(req.ctx, client, schedule_id))),
               what="set up the on-call user group")
 
 

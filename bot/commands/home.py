@@ -1,4 +1,4 @@
-"""App Home: published on `app_home_opened` (other updates go through services.home.refresh_homes)."""
+"""App Home: published on `app_home_opened` (other updates go through bot.notify.home.refresh_homes)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.commands.common import ctx_of
-from bot.services.home import publish_home
+from bot.notify.home import publish_home
 
 
 def register(app: App) -> None:

@@ -20,16 +20,16 @@ from bot.commands.common import (
 )
 from bot.commands.values import StaleInput, id_value, pair_value
 from bot.ids import ButtonId, CallbackId, FormBlock
+from bot.notify.home import refresh_homes
 from bot.services import lookup
 from bot.services import schedules as schedules_service
 from bot.services.authz import Action
-from bot.services.errors import FieldError, UserError
-from bot.services.home import refresh_homes
+from bot.services.errors import Field, FieldError, UserError
 from bot.services.link import LinkRequest, Target, check_link, link_schedule
 from bot.services.schedules import ConnectionRef
 from bot.store import session_scope
 from bot.views.common import notice_modal
-from bot.views.link import link_modal, linked_message
+from bot.views.link import FIELD_BLOCKS, link_modal, linked_message
 
 log = logging.getLogger(__name__)
 ACTION = Action.LINK
@@ -126,15 +126,15 @@ def target_of(value: str, name: str) -> Target:
 def read_request(view: dict) -> LinkRequest:
     conn = decode_meta(view.get("private_metadata")).get("k")  # the account whose schedules the form shows
     if not conn:
-        raise FieldError(FormBlock.LINK_SCHEDULE, "Pick an account first.")
+        raise FieldError(Field.SCHEDULE, "Pick an account first.")
     connection_id = id_value(conn, "account option")
     sched = state_value(view, FormBlock.LINK_SCHEDULE, FormBlock.INPUT)
     if not sched:
-        raise FieldError(FormBlock.LINK_SCHEDULE, "Pick the schedule to link.")
+        raise FieldError(Field.SCHEDULE, "Pick the schedule to link.")
     try:
         horizon = int(state_value(view, FormBlock.LINK_HORIZON, FormBlock.INPUT) or 30)
     except ValueError:
-        raise FieldError(FormBlock.LINK_HORIZON, "Type a whole number of days, e.g. 30.") from None
+        raise FieldError(Field.HORIZON, "Type a whole number of days, e.g. 30.") from None
     extras = tuple(target_of(v, name) for v, name in state_value(view, FormBlock.LINK_DESTINATIONS, FormBlock.INPUT) or [])
     return LinkRequest(connection_id, sched, horizon, state_value(view, FormBlock.LINK_CHANNEL, FormBlock.INPUT), extras)
 
@@ -147,10 +147,10 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
     try:
         link_req = read_request(view)
         if link_req.channel_id and not req.directory.bot_in_channel(link_req.channel_id):
-            raise FieldError(FormBlock.LINK_CHANNEL, NOT_IN_CHANNEL)
+            raise FieldError(Field.CHANNEL, NOT_IN_CHANNEL)
         check_link(req.ctx, req.team_id, link_req)
     except FieldError as exc:
-        ack(response_action="errors", errors={exc.block_id: exc.message})
+        ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: exc.message})
         return
     except UserError as exc:
         ack(response_action="errors", errors={FormBlock.LINK_SCHEDULE: exc.message})

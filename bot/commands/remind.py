@@ -15,9 +15,9 @@ from bot.commands.parser import Arg, UsageError, Word, describe
 from bot.commands.swap import show
 from bot.commands.values import StaleInput, button_id, meta_id, metadata
 from bot.ids import RemindId
+from bot.notify.home import publish_home
 from bot.services import lookup, reminders, swaps, swaps_request
 from bot.services.errors import UserError
-from bot.services.home import publish_home
 from bot.services.reminder_times import OFFSETS
 from bot.services.swaps_select import COVER, SWAP
 from bot.store import Shift, session_scope

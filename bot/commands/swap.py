@@ -1,7 +1,7 @@
 """`/oncall swap` (and the buttons and modals every swap or cover goes through).
 
 Handlers only ack, parse, call the swap services (`bot.services.swaps_request`, `swaps_answer`,
-`swaps_flow`) and render `bot.views.swap`:
+`swap_messages`) and render `bot.views.swap`:
 
 1. the command → `prepare` → an ephemeral preview (Confirm / Cancel), a refusal with reasons, or
    a picker modal when it is ambiguous (several shared schedules, no or several shifts);
@@ -26,7 +26,8 @@ from bot.commands.parser import UsageError
 from bot.commands.swap_parse import COVER_USAGE, SWAP_USAGE, SwapCmd, parse_swap
 from bot.commands.values import StaleInput, button_id, id_value, metadata
 from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
-from bot.services import swaps, swaps_answer, swaps_flow, swaps_request
+from bot.notify import swaps as swap_messages
+from bot.services import swaps, swaps_answer, swaps_request
 from bot.services.errors import UserError
 from bot.services.swaps_select import COVER, SWAP, Window
 from bot.services.timeoff import user_zone
@@ -190,11 +191,11 @@ def _confirm(req: Request, client: WebClient, action: dict) -> None:
         return
     if info.status == SwapStatus.EXECUTED.value:
         req.reply(message(f":hourglass: Swap #{info.id} done; updating the provider schedules…"), replace_original=True)
-        lines = swaps_flow.after_execute(req.ctx, client, info, req.user_id)
+        lines = swap_messages.after_execute(req.ctx, client, info, req.user_id)
         req.reply(views.executed_message(info, lines), replace_original=True)
         return
     req.reply(views.request_sent_message(info), replace_original=True)
-    swaps_flow.ask_consent(req.ctx, client, info)
+    swap_messages.ask_consent(req.ctx, client, info)
 
 
 def on_cancel(ack: Ack, body: dict, client: WebClient, context) -> None:
@@ -220,15 +221,15 @@ def _accept(req: Request, client: WebClient, action: dict) -> None:
         req.reply(message(f":+1: Accepted. Swap #{info.id} happens once {who} accepts too."), replace_original=True)
         return
     if result.state in ("expired", "cancelled"):
-        why = swaps_flow.EXPIRED if result.state == "expired" else "can no longer happen: one of its shifts changed"
-        swaps_flow.after_lapse(req.ctx, client, info, why)
+        why = swap_messages.EXPIRED if result.state == "expired" else "can no longer happen: one of its shifts changed"
+        swap_messages.after_lapse(req.ctx, client, info, why)
         return
     if result.state == "refused":
-        req.reply(swaps_flow.after_refused(req.ctx, client, info, result.reasons, req.user_id), replace_original=True)
+        req.reply(swap_messages.after_refused(req.ctx, client, info, result.reasons, req.user_id), replace_original=True)
         return
-    swaps_flow.update_dms(client, info, views.decided_message(
+    swap_messages.update_dms(client, info, views.decided_message(
         info, f":hourglass: Accepted by <@{req.user_id}>: swap #{info.id} is done; updating the provider schedules…"))
-    swaps_flow.after_execute(req.ctx, client, info, req.user_id)
+    swap_messages.after_execute(req.ctx, client, info, req.user_id)
 
 
 def on_decline(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
@@ -239,7 +240,7 @@ def on_decline(ack: Ack, body: dict, client: WebClient, context, action: dict) -
     except UserError as exc:
         req.reply(error_message(exc.message))
         return
-    swaps_flow.after_decline(req.ctx, client, info)
+    swap_messages.after_decline(req.ctx, client, info)
 
 
 def on_withdraw(ack: Ack, body: dict, client: WebClient, context, action: dict) -> None:
@@ -251,7 +252,7 @@ def on_withdraw(ack: Ack, body: dict, client: WebClient, context, action: dict) 
         req.reply(error_message(exc.message))
         return
     req.reply(message(f"Withdrew swap request #{info.id}: nothing changed."), replace_original=True)
-    swaps_flow.after_withdraw(req.ctx, client, info)
+    swap_messages.after_withdraw(req.ctx, client, info)
 
 
 def register(app: App) -> None:

@@ -11,11 +11,11 @@ from slack_bolt import App
 
 from bot.commands import parser, registry
 from bot.commands.common import Request
+from bot.notify.sync import sync_and_notify
 from bot.services import authz, lookup
 from bot.services.authz import Action
 from bot.services.errors import UserError
 from bot.store import Schedule, audit, session_scope
-from bot.sync.engine import sync_schedule
 from bot.sync.report import SyncReport
 from bot.views.common import message
 from bot.views.sync import sync_message, syncing_message
@@ -72,7 +72,7 @@ def run(req: Request, cmd: SyncCmd) -> None:
         req.reply(message(authz.refusal(req.person, ACTION, refused)))
         return
     req.reply(syncing_message([n for _, n in targets]))
-    reports = [sync_schedule(req.ctx, sid, client=req.client, wait=5.0) for sid, _ in targets]
+    reports = [sync_and_notify(req.ctx, sid, client=req.client, wait=5.0) for sid, _ in targets]
     for report in reports:
         audit.record_now(req.ctx.engine, req.team_id, req.user_id, "sync.manual", schedule_id=report.schedule_id,
                          detail=manual_sync_detail(report), at=req.ctx.clock())

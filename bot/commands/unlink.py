@@ -10,10 +10,10 @@ from bot.commands import parser, registry
 from bot.commands.common import Request, allowed_submission, guard_submission
 from bot.commands.values import meta_id
 from bot.ids import CallbackId
+from bot.notify.home import refresh_homes_later
 from bot.services import lookup
 from bot.services.authz import Action
 from bot.services.errors import UserError
-from bot.services.home import refresh_homes_later
 from bot.services.manage import unlink_schedule
 from bot.store import Member, session_scope
 from bot.views.common import message

@@ -11,12 +11,11 @@ other length steps in absolute time from the anchor.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
-
-from bot.providers.base import RemoteRotation
 
 from .model import PRIMARY, Slot, SlotKind, Window
 
@@ -259,6 +258,27 @@ def nominal_member(pattern: ShiftPattern, slot: Slot) -> str | None:
 # ---------------------------------------------------------------- import
 
 
+class RotationRestriction(Protocol):
+    kind: str  # "daily" | "weekly"
+    start_day_of_week: int | None
+    start_time: str  # "HH:MM[:SS]"
+    duration_seconds: int
+
+
+class RotationUser(Protocol):
+    id: str
+
+
+class Rotation(Protocol):
+    """What the rota reads of a provider rotation (`bot.providers.RemoteRotation` has it): the
+    rota names only the shape, so it imports nothing of the providers."""
+
+    start: datetime
+    turn_length_seconds: int
+    users: Sequence[RotationUser]
+    restrictions: Sequence[RotationRestriction]
+
+
 def _parse_hms(text: str) -> time:
     parts = [int(p) for p in text.split(":")]
     while len(parts) < 3:
@@ -267,7 +287,7 @@ def _parse_hms(text: str) -> time:
 
 
 def pattern_from_rotation(
-    rotation: RemoteRotation,
+    rotation: Rotation,
     time_zone: str,
     *,
     member_ids: Mapping[str, str] | None = None,

@@ -33,7 +33,6 @@ from bot.services.calendar_fetch import (
 )
 from bot.services.directory import Directory
 from bot.services.errors import UserError
-from bot.services.notices import send_replacement_notices
 from bot.services.timeoff import ReplacementOutcome, memberships, replace_for_user, user_zone
 from bot.store import Member, Schedule, TimeOff, audit, session_scope
 from bot.sync.locks import CALENDAR_FEEDS_KEY, try_lock
@@ -247,14 +246,18 @@ def _feeds(ctx: Context) -> list[tuple[str, str, str, str]]:
     return list(out.values())
 
 
+Tell = Callable[[WebClient, ReplacementOutcome], None]  # tells Slack what a feed's time off moved
+
+
 def refresh_calendar_feeds(ctx: Context, now: datetime | None = None, client: WebClient | None = None, *,
                            client_for: Callable[[str], WebClient | None] | None = None,
-                           on_change: Callable[[ReplacementOutcome], None] | None = None) -> int:
+                           on_change: Callable[[ReplacementOutcome], None] | None = None,
+                           tell: Tell | None = None) -> int:
     """Fetch every feed once; returns how many shifts were handed to someone else.
 
-    With a Slack client (`client`, or `client_for(team_id)` with several workspaces), the people
-    of moved shifts get their DMs and uncovered shifts go to the schedule channels; zones come
-    from Slack (else the schedule's zone). A failing feed is logged and keeps its previous time
+    With a Slack client (`client`, or `client_for(team_id)` with several workspaces), zones come
+    from Slack (else the schedule's zone) and `tell(client, outcome)` tells the people of moved
+    and uncovered shifts (`bot.notify.timeoff.calendar_notices`). A failing feed is logged and keeps its previous time
     off. Moved shifts have a new version: the next sync round re-exports them.
     """
     now = now or ctx.clock()
@@ -276,8 +279,8 @@ def refresh_calendar_feeds(ctx: Context, now: datetime | None = None, client: We
             log.info("calendar feed of %s: %s", user_id, result.error)
             continue
         moved += len(result.outcome.moved)
-        if client is not None and (result.outcome.moved or result.outcome.uncovered):
-            send_replacement_notices(client, result.outcome, reason="calendar time off")
+        if client is not None and tell is not None and (result.outcome.moved or result.outcome.uncovered):
+            tell(client, result.outcome)
         if on_change is not None and result.outcome.moved:
             on_change(result.outcome)
     return moved
@@ -287,17 +290,19 @@ CALENDAR_JOB_ID = "oncall-calendar-feeds"
 CALENDAR_INTERVAL_MINUTES = 30
 
 
-def refresh_on_one_replica(ctx: Context, client_for: Callable[[str], WebClient | None]) -> int | None:
+def refresh_on_one_replica(ctx: Context, client_for: Callable[[str], WebClient | None],
+                           tell: Tell | None = None) -> int | None:
     """The periodic refresh, skipped when another replica is already running it (None then):
     two replicas rewriting the same person's calendar time off at once could duplicate it."""
     with try_lock(ctx.engine, CALENDAR_FEEDS_KEY) as mine:
-        return refresh_calendar_feeds(ctx, client_for=client_for) if mine else None
+        return refresh_calendar_feeds(ctx, client_for=client_for, tell=tell) if mine else None
 
 
-def add_calendar_job(scheduler, ctx: Context, client_for: Callable[[str], WebClient | None]) -> None:
-    """Register the periodic feed refresh on an APScheduler scheduler (see bot.sync.job)."""
+def add_calendar_job(scheduler, ctx: Context, client_for: Callable[[str], WebClient | None],
+                     tell: Tell | None = None) -> None:
+    """Register the periodic feed refresh on an APScheduler scheduler (see `bot.jobs`)."""
     scheduler.add_job(
-        lambda: refresh_on_one_replica(ctx, client_for),
+        lambda: refresh_on_one_replica(ctx, client_for, tell),
         "interval", minutes=CALENDAR_INTERVAL_MINUTES, id=CALENDAR_JOB_ID, max_instances=1, coalesce=True,
         misfire_grace_time=300, replace_existing=True,
     )

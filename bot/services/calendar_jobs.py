@@ -4,7 +4,7 @@
 fetch to `launch`; the check always ends, since every fetch has an overall deadline
 (`bot.services.calendar_fetch.FetchLimits`). Further commands for the same person while one runs
 are refused at once, so one member cannot queue up work for everyone. Checks run on the one work
-pool (`bot.services.background`); `launch` is the seam tests replace (as `bot.services.resync.launch`).
+pool (`bot.services.background`); `launch` is the seam tests replace (as `bot.notify.sync.launch`).
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from sqlmodel import select
 
 from bot.context import Context
 from bot.crypto import key_hint
-from bot.ids import BlockId
 from bot.providers import (
     AuthError,
     NotFound,
@@ -37,7 +36,7 @@ from bot.providers import (
 from bot.providers.jsm import JsmCredentials, site_name
 from bot.redact import register_secret
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
-from bot.services.errors import FieldError
+from bot.services.errors import Field, FieldError
 from bot.store import Connection, audit, session_scope
 from bot.sync.access import probe_write
 
@@ -92,26 +91,26 @@ def read_form(team_id: str, provider: str | None, region: str | None, name: str 
     key = (api_key or "").strip()
     register_secret(key)
     if provider not in {k.value for k in kinds()}:
-        raise FieldError(BlockId.CONNECT_PROVIDER, f"Pick {any_of()}.")
+        raise FieldError(Field.PROVIDER, f"Pick {any_of()}.")
     name = (name or "").strip()
     if not name:
-        raise FieldError(BlockId.CONNECT_NAME, "Give the account a name, e.g. `Acme PagerDuty`.")
+        raise FieldError(Field.NAME, "Give the account a name, e.g. `Acme PagerDuty`.")
     if len(name) > NAME_MAX:
-        raise FieldError(BlockId.CONNECT_NAME, f"Keep the name under {NAME_MAX} characters.")
+        raise FieldError(Field.NAME, f"Keep the name under {NAME_MAX} characters.")
     if not key:
-        raise FieldError(BlockId.CONNECT_API_KEY, "Paste the API key.")
+        raise FieldError(Field.API_KEY, "Paste the API key.")
     if any(c.isspace() for c in key) or len(key) < 8:
-        raise FieldError(BlockId.CONNECT_API_KEY, "That does not look like an API key: paste it whole, without spaces.")
+        raise FieldError(Field.API_KEY, "That does not look like an API key: paste it whole, without spaces.")
     jsm_site, jsm_email = "", ""
     if provider == ProviderKind.JSM:
         jsm_site = site_name(site or "") or ""
         if not jsm_site:
-            raise FieldError(BlockId.CONNECT_SITE, "Type the Atlassian site name, e.g. `acme` for acme.atlassian.net "
-                                                   "(letters, digits and hyphens).")
+            raise FieldError(Field.SITE, "Type the Atlassian site name, e.g. `acme` for acme.atlassian.net "
+                                         "(letters, digits and hyphens).")
         jsm_email = (email or "").strip()
         if not _EMAIL.fullmatch(jsm_email):
-            raise FieldError(BlockId.CONNECT_EMAIL, "Type the email of the Atlassian account the API token belongs "
-                                                    "to, e.g. ops@example.com.")
+            raise FieldError(Field.EMAIL, "Type the email of the Atlassian account the API token belongs "
+                                          "to, e.g. ops@example.com.")
     with session_scope(ctx.engine) as session:
         _check_name_free(session, team_id, name)
     return ConnectForm(ProviderKind(provider), Region(region or "us"), name, key, jsm_site, jsm_email)
@@ -120,7 +119,7 @@ def read_form(team_id: str, provider: str | None, region: str | None, name: str 
 def _check_name_free(session, team_id: str, name: str) -> None:
     taken = session.exec(select(Connection).where(Connection.team_id == team_id, Connection.name == name)).first()
     if taken:
-        raise FieldError(BlockId.CONNECT_NAME, f"A connection called `{name}` exists already: pick another name.")
+        raise FieldError(Field.NAME, f"A connection called `{name}` exists already: pick another name.")
 
 
 def deadline_for(ctx: Context) -> float:
@@ -132,21 +131,21 @@ def _refusal(form: ConnectForm, exc: ProviderError) -> FieldError:
     region = f"Check the region ({form.region.value.upper()})"
     if form.provider is ProviderKind.JSM:
         if isinstance(exc, AuthError):
-            return FieldError(BlockId.CONNECT_API_KEY, f"{exc} Check the email too: it must be the account the "
-                                                       "token belongs to.")
+            return FieldError(Field.API_KEY, f"{exc} Check the email too: it must be the account the "
+                                              "token belongs to.")
         if isinstance(exc, NotFound) or (isinstance(exc, Unavailable) and exc.status is None):
-            return FieldError(BlockId.CONNECT_SITE, f"{exc} Check the site name ({form.site}.atlassian.net).")
+            return FieldError(Field.SITE, f"{exc} Check the site name ({form.site}.atlassian.net).")
     if isinstance(exc, AuthError):
-        return FieldError(BlockId.CONNECT_API_KEY, str(exc))
+        return FieldError(Field.API_KEY, str(exc))
     if isinstance(exc, PermissionDenied):
-        return FieldError(BlockId.CONNECT_API_KEY, f"{exc} The key must be allowed to read schedules.")
+        return FieldError(Field.API_KEY, f"{exc} The key must be allowed to read schedules.")
     if isinstance(exc, NotFound):
-        return FieldError(BlockId.CONNECT_REGION, f"{exc} {region}: the account may live in the other one.")
+        return FieldError(Field.REGION, f"{exc} {region}: the account may live in the other one.")
     if isinstance(exc, Unavailable) and exc.status is None:  # timeouts and unreachable hosts
-        return FieldError(BlockId.CONNECT_REGION, f"{exc} {region} and try again in a moment.")
+        return FieldError(Field.REGION, f"{exc} {region} and try again in a moment.")
     if isinstance(exc, RateLimited | Unavailable):
-        return FieldError(BlockId.CONNECT_API_KEY, f"{exc} Nothing was saved.")
-    return FieldError(BlockId.CONNECT_API_KEY, str(exc))
+        return FieldError(Field.API_KEY, f"{exc} Nothing was saved.")
+    return FieldError(Field.API_KEY, str(exc))
 
 
 def try_key(ctx: Context, form: ConnectForm, deadline: float | None = None) -> list[RemoteSchedule]:
@@ -166,7 +165,7 @@ def _trial(ctx: Context, form: ConnectForm, deadline: float | None = None) -> tu
             return schedules, form
     except DeadlineExceeded:
         raise FieldError(
-            BlockId.CONNECT_REGION,
+            Field.REGION,
             f"{form.provider.label} did not answer within {deadline:g} seconds. Check the region "
             f"({form.region.value.upper()}) and try again in a moment.",
         ) from None

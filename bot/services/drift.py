@@ -1,6 +1,6 @@
 """Decisions about drift (the alert buttons) and the per-schedule drift mode.
 
-- `reapply_drift`: bump the versions of the drifting shifts and re-export just those now.
+- `reapply_drift`: bump the versions of the drifting shifts (the caller re-exports just those now).
 - `keep_drift`: acknowledge (the same drift is not alerted again); where a hand-made override
   covers a whole shift, record that person as assigned (no version bump: it is what the
   provider shows) so fairness accounting follows, with an audit event.
@@ -13,12 +13,13 @@ transaction before anything is written).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
-from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.context import Context
-from bot.services import authz, lookup, oncall_group
+from bot.events import Notify
+from bot.services import authz, lookup
 from bot.services.authz import Action, Person
 from bot.services.errors import UserError
 from bot.store import audit, session_scope
@@ -33,10 +34,7 @@ from bot.store.models import (
 )
 from bot.store.types import utcnow
 from bot.sync import alerts
-from bot.sync.engine import sync_schedule
 from bot.sync.readback import bump_shift_versions
-from bot.sync.report import SyncReport
-from bot.views.drift import drift_alert_message
 
 REEXPORT_WAIT_SECONDS = 30.0
 
@@ -53,12 +51,17 @@ def _open_alert(session: Session, team_id: str, alert_id: int, person: Person) -
     return alert, schedule
 
 
-def _refresh_message(client: WebClient | None, alert: DriftAlert, schedule: Schedule, actor: str) -> None:
-    alerts.post_or_update(client, alert, drift_alert_message(alerts.alert_model(alert, schedule, actor)))
+@dataclass(frozen=True)
+class Decision:
+    """What a drift decision changed: the caller re-exports `reexport` (shift ids) of the schedule."""
+
+    schedule_id: int
+    reexport: list[int]
+    changes: list[str]  # one line per shift whose assignee changed ("Keep provider version")
 
 
-def reapply_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: int, person: Person) -> SyncReport:
-    """"Re-apply bot assignments": bump those shifts and re-export them now."""
+def reapply_drift(ctx: Context, notify: Notify | None, team_id: str, alert_id: int, person: Person) -> Decision:
+    """"Re-apply bot assignments": bump those shifts (to be re-exported now)."""
     actor = person.user_id
     with session_scope(ctx.engine) as session:
         alert, schedule = _open_alert(session, team_id, alert_id, person)
@@ -66,10 +69,8 @@ def reapply_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id
         bumped = bump_shift_versions(session, {(int(i["shift_id"]), int(i["version"])) for i in items}, actor,
                                      "drift.reapply", team_id, schedule.id)
         alert.status, alert.updated_at = alerts.REAPPLIED, utcnow()
-        _refresh_message(client, alert, schedule, actor)
-        schedule_id = schedule.id
-    oncall_group.refresh_quietly(ctx, client, schedule_id)
-    return sync_schedule(ctx, schedule_id, client=client, only_shift_ids=bumped, wait=REEXPORT_WAIT_SECONDS)
+        alerts.post_or_update(notify, alert, schedule, actor)
+        return Decision(schedule.id, list(bumped), [])
 
 
 def _member_for(session: Session, schedule: Schedule, dest: Destination, provider_user_id: str) -> Member | None:
@@ -85,8 +86,8 @@ def _member_for(session: Session, schedule: Schedule, dest: Destination, provide
     return next((m for m in members if (m.email or "").lower() == cached.email.lower()), None)
 
 
-def keep_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: int, person: Person) -> list[str]:
-    """"Keep provider version". Returns one line per shift whose assignee was changed."""
+def keep_drift(ctx: Context, notify: Notify | None, team_id: str, alert_id: int, person: Person) -> Decision:
+    """"Keep provider version": record who the provider pages where it covers a whole shift."""
     actor = person.user_id
     changes: list[str] = []
     reexport: list[int] = []
@@ -114,12 +115,8 @@ def keep_drift(ctx: Context, client: WebClient | None, team_id: str, alert_id: i
         alert.status, alert.updated_at = alerts.KEPT, utcnow()
         audit.record(session, team_id, actor, "drift.keep", schedule_id=schedule.id,
                      detail=json.dumps({"alert": alert.id, "assigned": changes}), at=ctx.clock())
-        _refresh_message(client, alert, schedule, actor)
-        schedule_id = schedule.id
-    oncall_group.refresh_quietly(ctx, client, schedule_id)  # a kept hand edit may change who is on call now
-    if reexport:
-        sync_schedule(ctx, schedule_id, client=client, only_shift_ids=reexport, wait=REEXPORT_WAIT_SECONDS)
-    return changes
+        alerts.post_or_update(notify, alert, schedule, actor)
+        return Decision(schedule.id, reexport, changes)
 
 
 def set_drift_mode(ctx: Context, team_id: str, name: str, mode: str | None, person: Person) -> tuple[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class UserError(Exception):
     """Something the user can fix (unknown name, schedule in use, …). `str()` is the message."""
@@ -14,12 +16,35 @@ class UserError(Exception):
         return self.message
 
 
-class FieldError(UserError):
-    """A modal input is wrong: shown under the field `block_id` (`response_action: errors`)."""
+class Field(StrEnum):
+    """The fields of a form (connect, link, edit), by what they hold; the Slack edge knows which
+    block shows each one (`bot.views.*.FIELD_BLOCKS`)."""
 
-    def __init__(self, block_id: str, message: str):
+    PROVIDER = "provider"
+    NAME = "name"
+    API_KEY = "api_key"
+    REGION = "region"
+    SITE = "site"  # JSM: the Atlassian site name
+    EMAIL = "email"  # JSM: the Atlassian account the API token belongs to
+    SCHEDULE = "schedule"
+    HORIZON = "horizon"
+    CHANNEL = "channel"
+    DESTINATIONS = "destinations"
+    SECONDARY = "secondary_destinations"
+    MEMBERS = "members"
+    MANAGERS = "managers"
+    USERGROUP = "usergroup"
+    MAP_SLACK = "map_slack"  # key: (member id,): the Slack account of a member not in Slack
+    MAP_USER = "map_user"  # key: (member id, connection id): a provider user picked by hand
+
+
+class FieldError(UserError):
+    """An input is wrong: shown under its `field` (in a modal: `response_action: errors`)."""
+
+    def __init__(self, field: Field, message: str, key: tuple[int, ...] = ()):
         super().__init__(message)
-        self.block_id = block_id
+        self.field = field
+        self.key = key  # which one, for a field repeated per member (MAP_SLACK, MAP_USER)
 
 
 class InUse(UserError):

@@ -17,9 +17,9 @@ from bot.context import Context
 from bot.rota.fairness import fairness_report
 from bot.rota.model import Window
 from bot.services import lookup
-from bot.services.assignments import load_inputs, to_rota
 from bot.services.errors import UserError
 from bot.store import Member, Schedule, Shift, session_scope
+from bot.sync.assignments import load_inputs, to_rota
 
 DEFAULT_DAYS = 90
 MAX_SCHEDULES = 3
@@ -107,7 +107,7 @@ def schedule_fairness(session: Session, schedule: Schedule, spec: WindowSpec, no
 
 
 def target_line(since: datetime, later: list[tuple[datetime, str]], zone: ZoneInfo) -> str:
-    """What the fair target is based on, in one line (issue 17)."""
+    """What the fair target is based on, in one line."""
     text = (f"Target: an equal share of every shift since {since.astimezone(zone):%a %d %b %Y} in this rotation, "
             "among the people who were members then")
     if later:

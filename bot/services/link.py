@@ -3,7 +3,6 @@ record destinations and the recent history, then hand over to assignment generat
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from bot.providers import Provider, ProviderError, RemoteRotation, RemoteSchedul
 from bot.rota.fairness import membership_starts
 from bot.services import lookup
 from bot.services.directory import Directory
-from bot.services.errors import FieldError, UserError
+from bot.services.errors import Field, FieldError, UserError
 from bot.store import (
     Connection,
     Destination,
@@ -28,6 +27,7 @@ from bot.store import (
     audit,
     session_scope,
 )
+from bot.sync import assignments
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +111,8 @@ def pattern_json(remote: RemoteSchedule) -> str:
 
 def check_link(ctx: Context, team_id: str, req: LinkRequest) -> None:
     """Fast checks for the modal (FieldError under the offending field)."""
-    from bot.ids import FormBlock
-
     if not HORIZON_MIN <= req.horizon_days <= HORIZON_MAX:
-        raise FieldError(FormBlock.LINK_HORIZON, f"Pick between {HORIZON_MIN} and {HORIZON_MAX} days.")
+        raise FieldError(Field.HORIZON, f"Pick between {HORIZON_MIN} and {HORIZON_MAX} days.")
     with session_scope(ctx.engine) as session:
         lookup.get_connection(session, team_id, req.connection_id)
         existing = session.exec(
@@ -125,14 +123,14 @@ def check_link(ctx: Context, team_id: str, req: LinkRequest) -> None:
             )
         ).first()
         if existing:
-            raise FieldError(FormBlock.LINK_SCHEDULE,
+            raise FieldError(Field.SCHEDULE,
                              f"Already linked as `{existing.name}`: see `/oncall status {existing.name}`.")
-        targets = [(FormBlock.LINK_SCHEDULE, Target(req.connection_id, req.provider_schedule_id)),
-                   *((FormBlock.LINK_DESTINATIONS, t) for t in req.extra_destinations)]
+        targets = [(Field.SCHEDULE, Target(req.connection_id, req.provider_schedule_id)),
+                   *((Field.DESTINATIONS, t) for t in req.extra_destinations)]
         for block, t in targets:
             lookup.ensure_unshared(session, team_id, block, t.connection_id, t.schedule_id, t.name or t.schedule_id)
         for t in req.extra_destinations:  # the linked schedule itself may be read-only: it is never written
-            lookup.ensure_writable(session, team_id, FormBlock.LINK_DESTINATIONS, t.connection_id,
+            lookup.ensure_writable(session, team_id, Field.DESTINATIONS, t.connection_id,
                                    t.name or t.schedule_id)
 
 
@@ -254,7 +252,7 @@ def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
 
 
 def _membership_starts(remote: RemoteSchedule, history: list, now) -> dict:
-    """Provider user id -> when their time in the rotation starts (issue 17): with the imported
+    """Provider user id -> when their time in the rotation starts: with the imported
     history for whoever served in its first turn of the rotation, else at their first shift (see
     `membership_starts` for members who never served)."""
     main = max(remote.rotations, key=lambda r: len(r.users), default=None)
@@ -280,18 +278,11 @@ def _cache_user(session, team_id: str, connection_id: int, user) -> None:
 
 
 def after_link(ctx: Context, schedule_id: int) -> int | None:
-    """Seam to assignment generation: `bot.services.assignments.extend_assignments` (written by the lead).
+    """Assign the new schedule's shifts (`bot.sync.assignments.extend_assignments`).
 
-    Returns the number of shifts it assigned, or None when the module is not there yet or failed
-    (the next sync run assigns them then).
+    Returns the number of shifts assigned, or None when that failed (the next sync run assigns
+    them then).
     """
-    try:
-        assignments = importlib.import_module("bot.services.assignments")
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.services.assignments":
-            raise
-        log.info("bot.services.assignments is not available yet: schedule %s gets shifts on the next sync", schedule_id)
-        return None
     try:
         with session_scope(ctx.engine) as session:
             schedule = session.get(Schedule, schedule_id)

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, select
 
-from bot.services.errors import FieldError, UserError
+from bot.services.errors import Field, FieldError, UserError
 from bot.store.models import Connection, Destination, Schedule
 
 T = TypeVar("T", Connection, Schedule)
@@ -74,18 +74,18 @@ def exported_by_other(session: Session, team_id: str, connection_id: int, provid
     return session.exec(query).first()
 
 
-def ensure_unshared(session: Session, team_id: str, block_id: str, connection_id: int, provider_schedule_id: str,
+def ensure_unshared(session: Session, team_id: str, field: Field, connection_id: int, provider_schedule_id: str,
                     label: str, schedule_id: int | None = None) -> None:
-    """FieldError under `block_id` when another bot schedule already exports there."""
+    """FieldError under `field` when another bot schedule already exports there."""
     owner = exported_by_other(session, team_id, connection_id, provider_schedule_id, schedule_id)
     if owner:
-        raise FieldError(block_id, f"{label} already receives the shifts of `{owner.name}`: one provider schedule "
+        raise FieldError(field, f"{label} already receives the shifts of `{owner.name}`: one provider schedule "
                                    "can follow only one bot schedule.")
 
 
-def ensure_writable(session: Session, team_id: str, block_id: str, connection_id: int, label: str) -> None:
-    """FieldError under `block_id` when the connection's key is read-only: never a new destination."""
+def ensure_writable(session: Session, team_id: str, field: Field, connection_id: int, label: str) -> None:
+    """FieldError under `field` when the connection's key is read-only: never a new destination."""
     conn = get_connection(session, team_id, connection_id)
     if conn.can_write is False:
-        raise FieldError(block_id, f"The API key of `{conn.name}` is read-only, so the bot cannot export to {label}: "
+        raise FieldError(field, f"The API key of `{conn.name}` is read-only, so the bot cannot export to {label}: "
                                    "pick a schedule of a read-write account.")

@@ -8,15 +8,13 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from bot.context import Context
-from bot.ids import FormBlock
 from bot.providers import ProviderError
 from bot.rota.model import PRIMARY, SECONDARY
 from bot.services import authz, lookup
-from bot.services.assignments import schedule_roles
 from bot.services.authz import Action, Person
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
 from bot.services.directory import Directory
-from bot.services.errors import FieldError
+from bot.services.errors import Field, FieldError
 from bot.services.link import HORIZON_MAX, HORIZON_MIN, Target
 from bot.services.mapping import (
     MissingUser,
@@ -26,8 +24,6 @@ from bot.services.mapping import (
     apply_picks,
     missing_users,
     not_in_slack,
-    slack_block,
-    user_block,
 )
 from bot.store import (
     Connection,
@@ -43,6 +39,7 @@ from bot.store import (
     audit,
     session_scope,
 )
+from bot.sync.assignments import schedule_roles
 
 EDIT_DEADLINE_SECONDS = 2.0
 
@@ -125,7 +122,7 @@ def check_roles_apart(primary: tuple[Target, ...], secondary: tuple[Target, ...]
     both = {t.value for t in primary} & {t.value for t in secondary}
     if both:
         names = ", ".join(sorted({t.name or t.schedule_id for t in secondary if t.value in both}))
-        raise FieldError(FormBlock.EDIT_SECONDARY,
+        raise FieldError(Field.SECONDARY,
                          f"{names} is already a primary destination: a provider schedule pages everyone in it, so "
                          "it would page both people. Give the secondary role a provider schedule of its own.")
 
@@ -140,9 +137,9 @@ def _provider_user_for(ctx: Context, session, conn: Connection, email: str) -> P
         with ctx.provider(conn, timeout=EDIT_DEADLINE_SECONDS) as provider:
             users = run_with_deadline(provider.list_users, EDIT_DEADLINE_SECONDS)
     except DeadlineExceeded:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"`{conn.name}` did not answer in time: try again.") from None
+        raise FieldError(Field.MEMBERS, f"`{conn.name}` did not answer in time: try again.") from None
     except ProviderError as exc:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"Could not read users from `{conn.name}`: {exc}") from None
+        raise FieldError(Field.MEMBERS, f"Could not read users from `{conn.name}`: {exc}") from None
     match = None
     for user in users:
         if user.email and user.email.lower() == email.lower():
@@ -158,40 +155,40 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Pers
     """Validate and apply; FieldError (nothing written) when an input is wrong, NotAllowed when `person`
     may not edit the schedule. Returns what the reply confirms."""
     if not HORIZON_MIN <= req.horizon_days <= HORIZON_MAX:
-        raise FieldError(FormBlock.EDIT_HORIZON, f"Pick between {HORIZON_MIN} and {HORIZON_MAX} days.")
+        raise FieldError(Field.HORIZON, f"Pick between {HORIZON_MIN} and {HORIZON_MAX} days.")
     if not req.member_slack_ids:
-        raise FieldError(FormBlock.EDIT_MEMBERS, "Keep at least one member.")
+        raise FieldError(Field.MEMBERS, "Keep at least one member.")
     if req.destinations is not None and not req.destinations:
-        raise FieldError(FormBlock.EDIT_DESTINATIONS, "Keep at least one destination.")
+        raise FieldError(Field.DESTINATIONS, "Keep at least one destination.")
     now = ctx.clock()
     actor = person.user_id
     with session_scope(ctx.engine) as session:
         sched: Schedule = lookup.get_schedule(session, team_id, req.schedule_id)
         authz.require(person, Action.EDIT_SCHEDULE, sched)
-        primary = _targets_or_current(session, sched, PRIMARY, req.destinations, FormBlock.EDIT_DESTINATIONS, person)
-        secondary = _targets_or_current(session, sched, SECONDARY, req.secondary, FormBlock.EDIT_SECONDARY, person)
+        primary = _targets_or_current(session, sched, PRIMARY, req.destinations, Field.DESTINATIONS, person)
+        secondary = _targets_or_current(session, sched, SECONDARY, req.secondary, Field.SECONDARY, person)
         if (req.secondary is not None and SECONDARY not in schedule_roles(sched)
                 and _added(session, sched, SECONDARY, secondary)):
-            raise FieldError(FormBlock.EDIT_SECONDARY,
+            raise FieldError(Field.SECONDARY,
                              f"This schedule has no secondary role: turn it on first with "
                              f"`/oncall pattern {sched.name} roles primary,secondary`.")
         before = authz.managers(sched)
         after = _checked_managers(directory, person, sched, req.managers)
         check_roles_apart(primary, secondary)
-        for block, role, targets in ((FormBlock.EDIT_DESTINATIONS, PRIMARY, primary),
-                                     (FormBlock.EDIT_SECONDARY, SECONDARY, secondary)):
+        for field, role, targets in ((Field.DESTINATIONS, PRIMARY, primary),
+                                     (Field.SECONDARY, SECONDARY, secondary)):
             current = _current(session, sched, role)
             for t in targets:
-                lookup.ensure_unshared(session, team_id, block, t.connection_id, t.schedule_id,
+                lookup.ensure_unshared(session, team_id, field, t.connection_id, t.schedule_id,
                                        t.name or t.schedule_id, sched.id)
                 if (t.connection_id, t.schedule_id) not in current:  # a current one may stay until removed
-                    lookup.ensure_writable(session, team_id, block, t.connection_id, t.name or t.schedule_id)
+                    lookup.ensure_writable(session, team_id, field, t.connection_id, t.name or t.schedule_id)
         conn = session.get(Connection, sched.connection_id) if sched.connection_id else None
         if (req.slack_picks or req.user_picks) and not authz.may(person, Action.CHANGE_DESTINATIONS, sched):
             first = req.slack_picks[0] if req.slack_picks else None
-            block = (slack_block(first.member_id) if first else
-                     user_block(req.user_picks[0].member_id, req.user_picks[0].connection_id))
-            raise FieldError(block, authz.refusal(person, Action.CHANGE_DESTINATIONS, sched))
+            field, key = ((Field.MAP_SLACK, (first.member_id,)) if first else
+                          (Field.MAP_USER, (req.user_picks[0].member_id, req.user_picks[0].connection_id)))
+            raise FieldError(field, authz.refusal(person, Action.CHANGE_DESTINATIONS, sched), key=key)
         apply_picks(session, directory, sched, actor, req.slack_picks, req.user_picks, now)
         members = list(session.exec(select(Member).where(Member.schedule_id == sched.id)))
         by_slack = {m.slack_user_id: m for m in members if m.slack_user_id}
@@ -229,7 +226,7 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Pers
                           tuple(u for u in before if u not in after))
 
 
-def _targets_or_current(session, sched: Schedule, role: str, targets: tuple[Target, ...] | None, block: str,
+def _targets_or_current(session, sched: Schedule, role: str, targets: tuple[Target, ...] | None, field: Field,
                         person: Person) -> tuple[Target, ...]:
     """The destinations of `role` after the edit: `targets`, or the current ones when the field was not
     shown. Changing them is for admins (they point the bot's writes at a shared account's schedules)."""
@@ -239,7 +236,7 @@ def _targets_or_current(session, sched: Schedule, role: str, targets: tuple[Targ
                      for d in current.values())
     changed = {(t.connection_id, t.schedule_id) for t in targets} != set(current)
     if changed and not authz.may(person, Action.CHANGE_DESTINATIONS, sched):
-        raise FieldError(block, authz.refusal(person, Action.CHANGE_DESTINATIONS, sched))
+        raise FieldError(field, authz.refusal(person, Action.CHANGE_DESTINATIONS, sched))
     return targets
 
 
@@ -254,35 +251,35 @@ def _checked_managers(directory: Directory, person: Person, sched: Schedule,
     if set(wanted) == set(current):
         return current
     if not authz.may(person, Action.SET_MANAGERS, sched):
-        raise FieldError(FormBlock.EDIT_MANAGERS, authz.refusal(person, Action.SET_MANAGERS, sched))
+        raise FieldError(Field.MANAGERS, authz.refusal(person, Action.SET_MANAGERS, sched))
     for uid in wanted:
         if uid in current:
             continue
         user = directory.user(uid)
         if user is None:
-            raise FieldError(FormBlock.EDIT_MANAGERS, f"Slack does not know <@{uid}>.")
+            raise FieldError(Field.MANAGERS, f"Slack does not know <@{uid}>.")
         if user.deleted:
-            raise FieldError(FormBlock.EDIT_MANAGERS, f"{user.name} is deactivated in Slack: remove them from the list.")
+            raise FieldError(Field.MANAGERS, f"{user.name} is deactivated in Slack: remove them from the list.")
         if user.is_bot:
-            raise FieldError(FormBlock.EDIT_MANAGERS, f"{user.name} is a bot: remove it from the list.")
+            raise FieldError(Field.MANAGERS, f"{user.name} is a bot: remove it from the list.")
     return wanted
 
 
 def _new_member(ctx, session, directory: Directory, sched: Schedule, conn: Connection | None, uid: str, now) -> Member:
     user = directory.user(uid)
     if user is None:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"Slack does not know <@{uid}>.")
+        raise FieldError(Field.MEMBERS, f"Slack does not know <@{uid}>.")
     if user.deleted:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"{user.name} is deactivated in Slack: remove them from the list.")
+        raise FieldError(Field.MEMBERS, f"{user.name} is deactivated in Slack: remove them from the list.")
     if user.is_bot:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"{user.name} is a bot: remove it from the list.")
+        raise FieldError(Field.MEMBERS, f"{user.name} is a bot: remove it from the list.")
     if not user.email:
-        raise FieldError(FormBlock.EDIT_MEMBERS, f"Slack shows no email for {user.name}: the bot needs users:read.email.")
+        raise FieldError(Field.MEMBERS, f"Slack shows no email for {user.name}: the bot needs users:read.email.")
     source_id = None
     if conn is not None:
         pu = _provider_user_for(ctx, session, conn, user.email)
         if pu is None:
-            raise FieldError(FormBlock.EDIT_MEMBERS, f"{user.name} ({user.email}) has no user with that email in "
+            raise FieldError(Field.MEMBERS, f"{user.name} ({user.email}) has no user with that email in "
                                                      f"`{conn.name}`: add them there first.")
         source_id = pu.user_id
     member = Member(team_id=sched.team_id, schedule_id=sched.id, slack_user_id=uid, email=user.email,

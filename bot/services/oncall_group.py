@@ -1,15 +1,15 @@
 """The on-call user group (issue 14): per schedule, optionally, a Slack user group such as
-`@platform-oncall` whose members are exactly who is on call now (every role).
+`@platform-oncall` whose members are exactly who is on call now (every role). This module keeps its
+rows; the Slack calls (`usergroups.*`) are `bot.notify.usergroup`.
 
-- Picked in `/oncall edit` by its handle (`choose`); `set_up` then finds it (`usergroups.list`,
-  disabled ones too: a disabled group is enabled again) or creates it (`usergroups.create`), and
-  sets its members. The edit reply says how that went.
-- `refresh` compares who is on call now with the members the bot last gave the group
-  (`Schedule.usergroup_members`) and calls `usergroups.users.update` only when they differ. It runs
-  every minute (`add_usergroup_job`: handoffs) and right after a swap, cover, undo, re-apply or
-  time-off replacement (`bot.services.swaps_flow.reexport`, `bot.services.drift`,
-  `bot.services.resync`). With several replicas the compare-and-set on `usergroup_members` lets one
-  of them call Slack.
+- Picked in `/oncall edit` by its handle (`choose`); `bot.notify.usergroup.set_up` then finds it
+  (disabled ones too: a disabled group is enabled again) or creates it, and sets its members. The
+  edit reply says how that went.
+- `claim` compares who is on call now with the members the bot last gave the group
+  (`Schedule.usergroup_members`): Slack is called only when they differ. That runs every minute
+  (handoffs, `bot.jobs`) and right after a swap, cover, undo, re-apply or time-off replacement
+  (`bot.notify.swaps.reexport`, `bot.commands.drift`, `bot.notify.sync.sync_now`). With several
+  replicas the compare-and-set on `usergroup_members` lets one of them call Slack.
 - Slack cannot empty a group (`usergroups.users.update` refuses an empty list, see
   `bot/sandbox/slack_usergroups.py`): when nobody is on call the group keeps its last members until
   someone is, and the status says so. Disabling it instead would make `@handle` mention nobody and
@@ -21,25 +21,18 @@
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.context import Context
-from bot.ids import FormBlock
-from bot.services.errors import FieldError
+from bot.services.errors import Field, FieldError
 from bot.store import Member, Schedule, Shift, audit, session_scope
 
-log = logging.getLogger(__name__)
-JOB_ID = "oncall-usergroups"
-INTERVAL_SECONDS = 60
 # the bot's rule for handles it creates or looks up: Slack's mention-name characters (lowercase
 # letters, digits, `.`, `-`, `_`) and length (21), so what is typed is what `@` completes
 HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{0,20}")
@@ -47,7 +40,6 @@ HANDLE_HINT = ("Up to 21 lowercase letters, digits, `.`, `-` or `_`, e.g. `platf
                "Leave empty for no group.")
 RESTRICTED = frozenset({"permission_denied", "no_permission", "restricted_action", "not_allowed_token_type"})
 NO_PLAN = frozenset({"plan_upgrade_required", "paid_teams_only", "upgrade_required", "paid_only"})
-ClientFor = Callable[[str], WebClient | None]
 
 
 def parse_handle(text: str | None) -> str | None:
@@ -56,7 +48,7 @@ def parse_handle(text: str | None) -> str | None:
     if not handle:
         return None
     if not HANDLE.fullmatch(handle):
-        raise FieldError(FormBlock.EDIT_USERGROUP, f"`{handle[:40]}` is not a handle Slack takes here. {HANDLE_HINT}")
+        raise FieldError(Field.USERGROUP, f"`{handle[:40]}` is not a handle Slack takes here. {HANDLE_HINT}")
     return handle
 
 
@@ -125,66 +117,72 @@ def group_of(ctx: Context, team_id: str, schedule_id: int) -> GroupInfo | None:
         return GroupInfo(sched.usergroup_handle, sched.usergroup_status)
 
 
-def _set_status(ctx: Context, schedule_id: int, status: str, **values: object) -> str:
+def set_status(ctx: Context, schedule_id: int, status: str, **values: object) -> str:
+    """Store the outcome (and any other column given); returns the status."""
     with session_scope(ctx.engine) as session:
         session.exec(update(Schedule).where(Schedule.id == schedule_id)
                      .values(usergroup_status=status[:1000], **values).execution_options(synchronize_session=False))
     return status
 
 
-def set_up(ctx: Context, client: WebClient, schedule_id: int) -> str:
-    """Find (enable) or create the schedule's group, then give it who is on call now. Returns the status."""
+@dataclass(frozen=True)
+class Setup:
+    """What `set_up` looks for in Slack: the handle and the name a new group gets."""
+
+    handle: str
+    name: str
+
+
+def to_set_up(ctx: Context, schedule_id: int) -> Setup | None:
     with session_scope(ctx.engine) as session:
         sched = session.get(Schedule, schedule_id)
         if sched is None or not sched.usergroup_handle:
-            return ""
-        handle, name = sched.usergroup_handle, f"{sched.name} on-call"[:80]
-    try:
-        groups = client.usergroups_list(include_disabled=True).get("usergroups") or []
-        found = next((g for g in groups if g.get("handle") == handle), None)
-        if found is not None and found.get("date_delete"):
-            client.usergroups_enable(usergroup=found["id"])
-        if found is None:
-            found = _create(client, name, handle)
-            if isinstance(found, str):
-                return _set_status(ctx, schedule_id, found)
-    except SlackApiError as exc:
-        return _set_status(ctx, schedule_id, explain(str(exc.response.get("error")), handle))
-    except SlackClientError as exc:
-        log.warning("could not reach Slack to set up user group @%s: %s", handle, exc)
-        return _set_status(ctx, schedule_id, f"warning: could not reach Slack to set up @{handle}: save the "
-                                             "schedule in `/oncall edit` again.")
-    _set_status(ctx, schedule_id, f"pending: @{handle} found; setting its members…", usergroup_id=found["id"],
-                usergroup_members="")
-    return refresh(ctx, client, schedule_id) or ""
+            return None
+        return Setup(sched.usergroup_handle, f"{sched.name} on-call"[:80])
 
 
-def _create(client: WebClient, name: str, handle: str) -> dict | str:
-    """The new group, or the status explaining why there is none."""
-    for attempt in (name, f"{name} (@{handle})"[:80]):
-        try:
-            return client.usergroups_create(name=attempt, handle=handle,
-                                            description="Who is on call now (kept by the on-call bot)")["usergroup"]
-        except SlackApiError as exc:
-            error = str(exc.response.get("error"))
-            if error == "name_already_exists":
-                continue  # another group has the name: try a more specific one
-            if error == "handle_already_exists":
-                return (f"error: @{handle} is taken by a person or a channel (Slack: `{error}`): pick another "
-                        "handle in `/oncall edit`.")
-            raise
+def found(ctx: Context, schedule_id: int, handle: str, group_id: str) -> None:
+    """The group exists in Slack (found or created): its members are set next."""
+    set_status(ctx, schedule_id, f"pending: @{handle} found; setting its members…", usergroup_id=group_id,
+               usergroup_members="")
+
+
+def taken(handle: str, error: str) -> str:
+    return (f"error: @{handle} is taken by a person or a channel (Slack: `{error}`): pick another handle in "
+            "`/oncall edit`.")
+
+
+def names_taken(name: str) -> str:
     return (f"error: Slack already has user groups named \"{name}\": rename one, or type the handle of the "
             "existing group in `/oncall edit`.")
+
+
+def unreachable(handle: str) -> str:
+    return f"warning: could not reach Slack to set up @{handle}: save the schedule in `/oncall edit` again."
 
 
 # ---------------------------------------------------------------- keeping it current
 
 
-def refresh(ctx: Context, client: WebClient | None, schedule_id: int, now: datetime | None = None) -> str | None:
-    """Give the group who is on call now when that changed; returns the new status (None: nothing to do)."""
-    if client is None:
-        return None
-    now = now or ctx.clock()
+@dataclass(frozen=True)
+class Change:
+    """A members change this replica claimed: Slack's group gets `holders` (it had `before`)."""
+
+    schedule_id: int
+    group_id: str
+    handle: str
+    before: str  # the members the bot last gave the group, comma-separated
+    holders: tuple[str, ...]
+
+    @property
+    def members(self) -> str:
+        return ",".join(sorted(self.holders))
+
+
+def claim(ctx: Context, schedule_id: int, now: datetime) -> Change | str | None:
+    """Who the group should hold now. A `Change` to send to Slack (claimed by compare-and-set: of
+    several replicas, or a handoff and a swap at once, one gets it); a status already stored (nobody
+    is on call); None when there is nothing to do."""
     with session_scope(ctx.engine) as session:
         sched = session.get(Schedule, schedule_id)
         if sched is None or not sched.usergroup_handle or not sched.usergroup_id:
@@ -203,58 +201,38 @@ def refresh(ctx: Context, client: WebClient | None, schedule_id: int, now: datet
             return note
         if members == before:
             return None
-        # compare-and-set: of several replicas (or a handoff and a swap at once) one calls Slack
         won = session.exec(update(Schedule).where(Schedule.id == schedule_id, Schedule.usergroup_members == before)
                            .values(usergroup_members=members).execution_options(synchronize_session=False))
         if won.rowcount != 1:
             return None
-    try:
-        client.usergroups_users_update(usergroup=group_id, users=list(holders))
-    except (SlackApiError, SlackClientError) as exc:
-        error = str(exc.response.get("error")) if isinstance(exc, SlackApiError) else "unreachable"
-        if error != "unreachable":
-            log.info("usergroups.users.update of @%s refused: %s", handle, error)
-        status = explain(error, handle) if error != "unreachable" else \
-            f"warning: could not reach Slack to update @{handle}; the bot tries again within a minute."
-        reset = {"usergroup_id": None} if error == "no_such_subteam" else {}
-        with session_scope(ctx.engine) as session:  # let the next round try again
-            session.exec(update(Schedule).where(Schedule.id == schedule_id, Schedule.usergroup_members == members)
-                         .values(usergroup_members=before, usergroup_status=status, **reset)
-                         .execution_options(synchronize_session=False))
-        return status
-    status = f"ok: @{handle} is {_people(members)} (updated {now:%Y-%m-%d %H:%M} UTC)."
-    return _set_status(ctx, schedule_id, status)
+    return Change(schedule_id, group_id, handle, before, holders)
+
+
+def updated(ctx: Context, change: Change, now: datetime) -> str:
+    return set_status(ctx, change.schedule_id,
+                      f"ok: @{change.handle} is {_people(change.members)} (updated {now:%Y-%m-%d %H:%M} UTC).")
+
+
+def failed(ctx: Context, change: Change, error: str | None) -> str:
+    """Slack refused (`error`) or was not reached (None): the claim is given back, so the next round
+    tries again; a deleted group is looked up again when the schedule is saved."""
+    status = (explain(error, change.handle) if error else
+              f"warning: could not reach Slack to update @{change.handle}; the bot tries again within a minute.")
+    reset = {"usergroup_id": None} if error == "no_such_subteam" else {}
+    with session_scope(ctx.engine) as session:
+        session.exec(update(Schedule).where(Schedule.id == change.schedule_id,
+                                            Schedule.usergroup_members == change.members)
+                     .values(usergroup_members=change.before, usergroup_status=status, **reset)
+                     .execution_options(synchronize_session=False))
+    return status
 
 
 def _people(members: str) -> str:
     return ", ".join(f"<@{u}>" for u in members.split(",") if u)
 
 
-def refresh_all(ctx: Context, client_for: ClientFor) -> int:
-    """The handoff job: every schedule with a group; returns how many groups were updated."""
+def with_groups(ctx: Context) -> list[tuple[int, str]]:
+    """(schedule id, team id) of every schedule whose group exists in Slack."""
     with session_scope(ctx.engine) as session:
-        todo = [(s.id, s.team_id) for s in session.exec(
+        return [(s.id, s.team_id) for s in session.exec(
             select(Schedule).where(Schedule.usergroup_id.is_not(None)).order_by(Schedule.id))]
-    changed = 0
-    for schedule_id, team_id in todo:
-        try:
-            if refresh(ctx, client_for(team_id), schedule_id) is not None:
-                changed += 1
-        except Exception:  # one workspace's trouble must not stop the others
-            log.exception("refreshing the user group of schedule %s failed", schedule_id)
-    return changed
-
-
-def refresh_quietly(ctx: Context, client: WebClient | None, schedule_id: int) -> None:
-    """After a change of holder (swap, cover, undo, re-apply, time off): errors are logged and kept in
-    the status; the job tries again within a minute."""
-    try:
-        refresh(ctx, client, schedule_id)
-    except Exception:
-        log.exception("refreshing the user group of schedule %s failed", schedule_id)
-
-
-def add_usergroup_job(scheduler, ctx: Context, client_for: ClientFor, seconds: int = INTERVAL_SECONDS) -> None:
-    """Run `refresh_all` every minute on the sync scheduler (APScheduler): the handoffs."""
-    scheduler.add_job(refresh_all, "interval", args=(ctx, client_for), seconds=seconds, id=JOB_ID,
-                      max_instances=1, coalesce=True, misfire_grace_time=60, replace_existing=True)

@@ -19,10 +19,10 @@ from sqlmodel import Session, select
 from bot.context import Context
 from bot.rota.model import PRIMARY, SECONDARY
 from bot.rota.pattern import ShiftPattern
-from bot.services.assignments import extend_assignments, schedule_pattern, schedule_roles
 from bot.services.errors import UserError
 from bot.store import audit
 from bot.store.models import Destination, Member, Schedule, Shift
+from bot.sync.assignments import extend_assignments, schedule_pattern, schedule_roles
 
 ROLE_SETS = ((PRIMARY,), (PRIMARY, SECONDARY))
 

@@ -18,7 +18,7 @@ wins and the other gets a `SwapConflict`:
 
 A moved shift gets `source = "swap"`: assignments treat it as fixed and never re-plan it away.
 Pure picking and checks are `bot.services.swaps_select`'s; Slack messages and the re-export are
-`bot.services.swaps_flow`'s business.
+`bot.notify.swaps`'s business.
 """
 
 from __future__ import annotations

@@ -15,13 +15,13 @@ from sqlmodel import Session, select
 
 from bot.context import Context
 from bot.services import authz
-from bot.services.assignments import replace_after_time_off
 from bot.services.auth import person
 from bot.services.authz import Action
 from bot.services.directory import Directory
 from bot.services.errors import UserError
 from bot.store import audit
 from bot.store.models import Member, Schedule, TimeOff
+from bot.sync.assignments import replace_after_time_off
 
 MAX_DAYS = 366
 

@@ -196,7 +196,7 @@ class SwapRequest(SQLModel, table=True):
     message_channel: str | None = None
     message_ts: str | None = None
     created_at: datetime = _created()
-    # swaps (issue 6)
+    # swap details
     shift_versions: str = ""  # "id:version,…": expected before execution, the resulting ones after
     consent_from: str = ""  # comma-separated Slack ids whose Accept is needed
     accepted_by: str = ""  # comma-separated Slack ids who accepted so far

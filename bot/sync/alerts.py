@@ -1,4 +1,5 @@
 """Channel messages of the sync: one drift alert per destination and distinct drift, outage notices.
+They are told through a `bot.events.Notify` (None: nothing is told); `bot.notify` makes the messages.
 
 Drift alerts (`DriftAlert` rows): at most one *open* alert per destination. Its `fingerprint`
 is `drift_fingerprint` of the current drift: the same drift is never re-posted, a changed
@@ -16,14 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
+from bot.events import DriftAlertChanged, DriftAlertModel, DriftLine, Notify, OutageBegan, OutageEnded
 from bot.store.models import Destination, DriftAlert, Schedule
 from bot.store.types import utcnow
 from bot.sync.drift import DriftItem, covers_whole_shift
-from bot.views.drift import DriftAlertModel, DriftLine, drift_alert_message, outage_message, recovered_message
 
 log = logging.getLogger(__name__)
 OUTAGE_THRESHOLD = timedelta(hours=1)
@@ -86,24 +85,19 @@ def open_alert(session: Session, destination_id: int) -> DriftAlert | None:
                                                  DriftAlert.status == OPEN).order_by(DriftAlert.id)).first()
 
 
-def post_or_update(client: WebClient | None, alert: DriftAlert, payload: dict) -> None:
-    """Post the alert (first time) or update its message; Slack failures are logged, never raised."""
-    if client is None or not alert.channel_id:
+def post_or_update(notify: Notify | None, alert: DriftAlert, schedule: Schedule,
+                   decided_by: str | None = None) -> None:
+    """Post the alert (first time) or update its message; a failed delivery leaves it unposted."""
+    if notify is None or not alert.channel_id:
         return
-    try:
-        if alert.message_ts:
-            client.chat_update(channel=alert.channel_id, ts=alert.message_ts, **payload)
-        else:
-            resp = client.chat_postMessage(channel=alert.channel_id, **payload)
-            alert.message_ts = resp.get("ts")
-            alert.channel_id = resp.get("channel") or alert.channel_id
-    except SlackApiError as exc:
-        log.warning("drift alert %s: Slack said %s", alert.id, exc.response.get("error"))
+    sent = notify(DriftAlertChanged(alert.channel_id, alert.message_ts, alert_model(alert, schedule, decided_by)))
+    if sent is not None and not alert.message_ts:
+        alert.message_ts, alert.channel_id = sent.ts, sent.channel or alert.channel_id
 
 
 def update_drift_alert(
     session: Session,
-    client: WebClient | None,
+    notify: Notify | None,
     schedule: Schedule,
     dest: Destination,
     destination_label: str,
@@ -119,9 +113,9 @@ def update_drift_alert(
             return None
         alert.status, alert.updated_at = RESOLVED, now
         session.flush()
-        post_or_update(client, alert, drift_alert_message(alert_model(alert, schedule)))
+        post_or_update(notify, alert, schedule)
         return AlertChange(alert.id, "resolved")
-    if alert is not None and alert.fingerprint == fingerprint and (alert.message_ts or client is None
+    if alert is not None and alert.fingerprint == fingerprint and (alert.message_ts or notify is None
                                                                    or not alert.channel_id):
         return AlertChange(alert.id, "unchanged")
     action = "updated" if alert is not None and alert.message_ts else "posted"
@@ -133,51 +127,41 @@ def update_drift_alert(
               "ack_keys": sorted({k for i in items for k in i.ack_keys})}
     alert.fingerprint, alert.detail, alert.updated_at = fingerprint, json.dumps(detail), now
     session.flush()
-    post_or_update(client, alert, drift_alert_message(alert_model(alert, schedule)))
+    post_or_update(notify, alert, schedule)
     session.flush()
     return AlertChange(alert.id, action)
 
 
-def resolve_open(session: Session, client: WebClient | None, schedule: Schedule, dest: Destination) -> None:
+def resolve_open(session: Session, notify: Notify | None, schedule: Schedule, dest: Destination) -> None:
     """Drift mode off / auto: an open alert is no longer the channel's business."""
     alert = open_alert(session, dest.id)
     if alert is not None:
         alert.status, alert.updated_at = RESOLVED, utcnow()
         session.flush()
-        post_or_update(client, alert, drift_alert_message(alert_model(alert, schedule)))
+        post_or_update(notify, alert, schedule)
 
 
 # ---------------------------------------------------------------- outages
 
 
-def _post(client: WebClient | None, channel: str | None, payload: dict) -> bool:
-    if client is None or not channel:
-        return False
-    try:
-        client.chat_postMessage(channel=channel, **payload)
-        return True
-    except SlackApiError as exc:
-        log.warning("outage notice to %s failed: %s", channel, exc.response.get("error"))
-        return False
-
-
-def note_failure(client: WebClient | None, schedule: Schedule, dest: Destination, label: str, error: str,
+def note_failure(notify: Notify | None, schedule: Schedule, dest: Destination, label: str, error: str,
                  now: datetime, threshold: timedelta = OUTAGE_THRESHOLD) -> bool:
     """Record that the destination failed this run; alert the channel once past `threshold`.
     Returns True when the alert was sent now."""
     dest.failing_since = dest.failing_since or now
     if dest.outage_alerted or now - dest.failing_since < threshold:
         return False
-    if _post(client, schedule.channel_id, outage_message(schedule.name, label, dest.failing_since, error)):
+    if notify is not None and schedule.channel_id and notify(
+            OutageBegan(schedule.channel_id, schedule.name, label, dest.failing_since, error)) is not None:
         dest.outage_alerted = True
         return True
     return False
 
 
-def note_success(client: WebClient | None, schedule: Schedule, dest: Destination, label: str) -> bool:
+def note_success(notify: Notify | None, schedule: Schedule, dest: Destination, label: str) -> bool:
     """The destination works (again): clear the failure; say so if an outage was announced."""
     announced = dest.outage_alerted
     dest.failing_since, dest.outage_alerted = None, False
-    if announced:
-        _post(client, schedule.channel_id, recovered_message(schedule.name, label))
+    if announced and notify is not None and schedule.channel_id:
+        notify(OutageEnded(schedule.channel_id, schedule.name, label))
     return announced

@@ -1,6 +1,6 @@
 """`sync_schedule`: one sync run of one schedule (extend, plan, apply, read back drift, alert).
 
-    report = sync_schedule(ctx, schedule_id, client=slack_client)
+    report = sync_schedule(ctx, schedule_id, notify=notify)        # alerts told through `notify`
     report = sync_schedule(ctx, schedule_id, only_shift_ids=[12, 13], wait=30)   # after a swap
     report = sync_schedule(ctx, schedule_id, dry_run=True)                       # /oncall plan
 
@@ -20,23 +20,27 @@ time; a run that cannot take the lock returns a report with `skipped` set (or wa
 
 A dry run writes nothing: it works in one session that is rolled back at the end, and never
 calls a provider write (`bot.sync.export.plan_only`). Reports are `bot.sync.report`'s.
+
+Slack is not known here: alerts and outage notices go to `notify` (`bot.events`), and whoever
+runs a sync for people (`bot.notify.sync.sync_and_notify`, the sync round) refreshes App Home
+when the report says something changed.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.context import Context
+from bot.events import Notify
 from bot.providers import Provider
 from bot.store import session_scope
 from bot.store.models import Connection, Destination, DestinationStatus, DriftMode, Schedule
+from bot.sync import assignments
 from bot.sync.access import export_refusal
 from bot.sync.export import DestinationResult, export, plan_only
 from bot.sync.locks import try_lock
@@ -69,15 +73,13 @@ def sync_schedule(
     ctx: Context,
     schedule_id: int,
     *,
-    client: WebClient | None = None,
+    notify: Notify | None = None,
     only_shift_ids: Collection[int] | None = None,
     dry_run: bool = False,
     wait: float = 0.0,
-    refresh_home: bool = True,
 ) -> SyncReport:
-    """Sync one schedule now (see the module docstring). `client` posts alerts and refreshes
-    App Home when something changed (unless `refresh_home` is False: a sync round re-publishes
-    once per person at its end); without it nothing is sent to Slack."""
+    """Sync one schedule now (see the module docstring). Drift alerts and outage notices are
+    told through `notify`; without it nothing is told."""
     with _lock(ctx, schedule_id, wait) as got:
         if not got:
             with session_scope(ctx.engine) as session:
@@ -87,13 +89,10 @@ def sync_schedule(
         only = {str(i) for i in only_shift_ids} if only_shift_ids is not None else None
         if dry_run:
             return _dry_run(ctx, schedule_id, only)
-        report = _run(ctx, schedule_id, client, only)
-    if client is not None and refresh_home and (report.changed or report.assigned):
-        _refresh_homes(ctx, client, schedule_id)  # after the lock is released
-    return report
+        return _run(ctx, schedule_id, notify, only)
 
 
-def _run(ctx: Context, schedule_id: int, client: WebClient | None, only: set[str] | None) -> SyncReport:
+def _run(ctx: Context, schedule_id: int, notify: Notify | None, only: set[str] | None) -> SyncReport:
     now = ctx.clock()
     with session_scope(ctx.engine) as session:
         schedule = session.get(Schedule, schedule_id)
@@ -102,7 +101,7 @@ def _run(ctx: Context, schedule_id: int, client: WebClient | None, only: set[str
         assigned, assign_error = (None, None) if only is not None else _extend(ctx, session, schedule, now)
         session.refresh(schedule)  # loaded again after a rolled-back extension, kept after the session
         dest_ids = [d.id for d in _destinations(session, schedule_id)]
-    reports = tuple(_sync_destination(ctx, client, schedule, d, now, only) for d in dest_ids)
+    reports = tuple(_sync_destination(ctx, notify, schedule, d, now, only) for d in dest_ids)
     report = SyncReport(schedule.id, schedule.name, schedule.time_zone, reports, assigned=assigned,
                         assign_error=assign_error)
     return report
@@ -133,41 +132,21 @@ def _destinations(session: Session, schedule_id: int) -> list[Destination]:
 
 
 def _extend(ctx: Context, session: Session, schedule: Schedule, now: datetime) -> tuple[int | None, str | None]:
-    """Fill shifts up to the horizon with `bot.services.assignments.extend_assignments` when it exists."""
+    """Fill shifts up to the horizon (`extend_assignments`); trouble there is reported, not raised."""
     try:
-        from bot.services import assignments
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.services.assignments":
-            raise
-        return None, None
-    fn = assignments.extend_assignments
-    try:
-        takes_now = len(inspect.signature(fn).parameters) >= 4
-        result = fn(ctx, session, schedule, now) if takes_now else fn(ctx, session, schedule)
+        result = assignments.extend_assignments(ctx, session, schedule, now)
         session.flush()
-        return (result if isinstance(result, int) else None), None
+        return result, None
     except Exception as exc:  # assignment trouble must not stop the export of existing shifts
         session.rollback()  # (called first thing in a fresh session: nothing else is lost)
         log.exception("extending assignments of schedule %s failed", schedule.id)
         return None, f"assigning new shifts failed ({type(exc).__name__}); existing shifts are exported"
 
 
-def _refresh_homes(ctx: Context, client: WebClient, schedule_id: int) -> None:
-    try:
-        from bot.services.home import refresh_homes
-
-        with session_scope(ctx.engine) as session:
-            schedule = session.get(Schedule, schedule_id)
-        if schedule is not None:
-            refresh_homes(ctx, client, schedule.team_id)
-    except Exception:
-        log.exception("refreshing App Home after a sync failed")
-
-
 # ---------------------------------------------------------------- one destination
 
 
-def _sync_destination(ctx: Context, client: WebClient | None, schedule: Schedule, dest_id: int, now: datetime,
+def _sync_destination(ctx: Context, notify: Notify | None, schedule: Schedule, dest_id: int, now: datetime,
                       only: set[str] | None) -> DestinationReport:
     with session_scope(ctx.engine) as session:
         dest = session.get(Destination, dest_id)
@@ -177,18 +156,18 @@ def _sync_destination(ctx: Context, client: WebClient | None, schedule: Schedule
     label = destination_label(dest, conn)
     if conn is None:
         out = DestinationResult(dest.exported_until, provider_failed="the connection of this destination was removed")
-        return write_back(ctx, client, schedule, dest_id, label, now, out, None)
+        return write_back(ctx, notify, schedule, dest_id, label, now, out, None)
     with ctx.provider(conn) as provider:
         refused = export_refusal(ctx.engine, provider, conn, dest)
         if refused is not None:
             why, read_only = refused
             out = (DestinationResult(dest.exported_until, read_only=why) if read_only
                    else DestinationResult(dest.exported_until, problems=[why], provider_failed=why))
-            return write_back(ctx, client, schedule, dest_id, label, now, out, None)
+            return write_back(ctx, notify, schedule, dest_id, label, now, out, None)
         out, inputs = export(ctx, provider, schedule, dest, conn, now, only)
         if out.items and schedule.drift_mode == DriftMode.AUTO.value and only is None:
             out = _auto_reapply(ctx, provider, schedule, dest_id, conn, now, out)
-    return write_back(ctx, client, schedule, dest_id, label, now, out, inputs)
+    return write_back(ctx, notify, schedule, dest_id, label, now, out, inputs)
 
 
 def _auto_reapply(ctx: Context, provider: Provider, schedule: Schedule, dest_id: int, conn: Connection,

@@ -1,12 +1,10 @@
-"""The scheduled sync: every `SYNC_INTERVAL_MINUTES`, every schedule of every workspace.
+"""One sync round: every schedule of every workspace (`sync_round`); `bot.jobs` runs it on a timer.
 
-- One APScheduler job (`max_instances=1`, `coalesce=True`): a round never overlaps the
-  previous one, and missed rounds collapse into one.
-- Inside a round, schedules are handed out per connection (`bot.sync.lanes`): each account's
-  bucket gets as many schedules in flight as keep it busy, and the account with the most work
-  per unit of its rate is fed first, so a round is bounded by the buckets, not by thread count.
-  Threads: the lanes' widths summed, at most `lanes.MAX_WORKERS` (12; each may hold two database
-  connections: its schedule's lock and a session).
+- Schedules are handed out per connection (`bot.sync.lanes`): each account's bucket gets as many
+  schedules in flight as keep it busy, and the account with the most work per unit of its rate
+  is fed first, so a round is bounded by the buckets, not by thread count. Threads: the lanes'
+  widths summed, at most `lanes.MAX_WORKERS` (12; each may hold two database connections: its
+  schedule's lock and a session).
 - Each run takes the schedule's lock (`bot.sync.locks`), so with several replicas on one
   PostgreSQL each schedule is synced by exactly one of them.
 - Provider requests are paced per connection by `bot.sync.ratelimit`.
@@ -16,13 +14,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta
+from collections.abc import Callable
 
-from apscheduler.schedulers.background import BackgroundScheduler
-from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.context import Context
+from bot.events import Notify
 from bot.store import Connection, Destination, Schedule, session_scope
 from bot.sync.engine import sync_schedule
 from bot.sync.lanes import MAX_WORKERS, Job, Lanes, lane_width, workers_for
@@ -30,30 +27,13 @@ from bot.sync.report import SyncReport
 
 log = logging.getLogger(__name__)
 WORKERS = MAX_WORKERS
-JOB_ID = "oncall-sync"
 
-
-def slack_client_for(ctx: Context, client: WebClient | None, team_id: str) -> WebClient | None:
-    """The app's client when it has a token (single workspace); with OAuth, one with the
-    workspace's installed bot token (None when the workspace has no installation)."""
-    if client is None or client.token or not ctx.settings.oauth_enabled:
-        return client
-    try:
-        from bot.store.slack_oauth import EncryptedInstallationStore
-
-        store = EncryptedInstallationStore(ctx.settings.slack_client_id, ctx.engine, ctx.keys)
-        bot = store.find_bot(enterprise_id=None, team_id=team_id)
-    except Exception:
-        log.exception("could not read the Slack installation of %s", team_id)
-        return None
-    if bot is None or not bot.bot_token:
-        return None
-    return WebClient(token=bot.bot_token, base_url=client.base_url)
+NotifyFor = Callable[[str], Notify | None]  # team id -> how that workspace is told (None: not at all)
 
 
 def round_jobs(ctx: Context) -> tuple[list[Job], dict[str, int], dict[str, float]]:
-    """Every schedule with the lanes (provider + key digest, as the buckets are keyed) of its
-    destinations, and each lane's width and rate from its bucket."""
+    """Every schedule with the lanes of its destinations (one per account bucket), and each lane's
+    width and rate from its bucket."""
     with session_scope(ctx.engine) as session:
         schedules = [(s.id, s.team_id) for s in session.exec(select(Schedule).order_by(Schedule.id))]
         conns = {c.id: c for c in session.exec(select(Connection))}
@@ -63,12 +43,8 @@ def round_jobs(ctx: Context) -> tuple[list[Job], dict[str, int], dict[str, float
     rates: dict[str, float] = {}
     for cid, conn in conns.items():
         try:
-            key = ctx.keys.decrypt(conn.api_key_encrypted)
-        except Exception:  # a key that cannot be read: its destinations report it in their run
-            continue
-        try:
-            bucket = ctx.pacing.bucket(conn.provider, key)
-        except Exception:  # a provider this version does not know: its run reports it
+            bucket = ctx.pacing.bucket(conn.provider, ctx.keys.decrypt(conn.api_key_encrypted))
+        except Exception:  # an unreadable key or a provider this version does not know: its run says so
             continue
         lane = f"{conn.provider}:{id(bucket)}"  # buckets are made once per account: one lane each
         lane_of[cid] = lane
@@ -81,31 +57,17 @@ def round_jobs(ctx: Context) -> tuple[list[Job], dict[str, int], dict[str, float
     return [Job(sid, team, frozenset(lanes.get(sid, ()))) for sid, team in schedules], widths, rates
 
 
-def _one(ctx: Context, client: WebClient | None, schedule_id: int, team_id: str) -> SyncReport | None:
+def _one(ctx: Context, notify_for: NotifyFor, schedule_id: int, team_id: str) -> SyncReport | None:
     try:
-        return sync_schedule(ctx, schedule_id, client=slack_client_for(ctx, client, team_id), refresh_home=False)
+        return sync_schedule(ctx, schedule_id, notify=notify_for(team_id))
     except Exception:  # one schedule's bug must not stop the round
         log.exception("sync of schedule %s failed", schedule_id)
         return None
 
 
-def _refresh_homes(ctx: Context, client: WebClient | None, teams: set[str]) -> None:
-    """Once per round: each workspace with a change re-publishes every member's Home tab once."""
-    from bot.services.home import refresh_homes
-
-    for team_id in sorted(teams):
-        team_client = slack_client_for(ctx, client, team_id)
-        if team_client is None:
-            continue
-        try:
-            refresh_homes(ctx, team_client, team_id)
-        except Exception:
-            log.exception("refreshing App Home of %s after the sync round failed", team_id)
-
-
-def sync_all(ctx: Context, client: WebClient | None, *, workers: int = WORKERS) -> list[SyncReport]:
-    """One round: every schedule, handed out per connection (`bot.sync.lanes`) to at most
-    `workers` threads. Failures are logged per schedule."""
+def sync_round(ctx: Context, notify_for: NotifyFor, *, workers: int = WORKERS) -> list[tuple[str, SyncReport]]:
+    """Every schedule, handed out per connection (`bot.sync.lanes`) to at most `workers` threads:
+    (team id, report) of each that ran. Failures are logged per schedule."""
     jobs, widths, rates = round_jobs(ctx)
     if not jobs:
         return []
@@ -115,7 +77,7 @@ def sync_all(ctx: Context, client: WebClient | None, *, workers: int = WORKERS) 
     def work() -> None:
         while (job := lanes.take()) is not None:
             try:
-                found[job.schedule_id] = _one(ctx, client, job.schedule_id, job.team_id)
+                found[job.schedule_id] = _one(ctx, notify_for, job.schedule_id, job.team_id)
             finally:
                 lanes.done(job)
 
@@ -125,46 +87,7 @@ def sync_all(ctx: Context, client: WebClient | None, *, workers: int = WORKERS) 
         t.start()
     for t in threads:
         t.join()
-    reports = [found.get(j.schedule_id) for j in jobs]
-    team_of = {j.schedule_id: j.team_id for j in jobs}
-    _refresh_homes(ctx, client, {team_of[r.schedule_id] for r in reports
-                                 if r is not None and (r.changed or r.assigned)})
-    done = [r for r in reports if r is not None]
-    skipped = sum(1 for r in done if r.skipped)
+    done = [(j.team_id, r) for j in jobs if (r := found.get(j.schedule_id)) is not None]
+    skipped = sum(1 for _, r in done if r.skipped)
     log.info("sync round: %d schedules, %d skipped (synced elsewhere)", len(done), skipped)
     return done
-
-
-def start_scheduler(ctx: Context, client: WebClient | None, *, start: bool = True,
-                    first_run: datetime | None = None) -> BackgroundScheduler:
-    """Start the background scheduler running `sync_all` every SYNC_INTERVAL_MINUTES (or
-    SYNC_INTERVAL_SECONDS, the sandbox's) with the first round shortly after start."""
-    scheduler = BackgroundScheduler(timezone="UTC")
-    seconds = ctx.settings.sync_interval_seconds or ctx.settings.sync_interval_minutes * 60
-    scheduler.add_job(
-        sync_all,
-        "interval",
-        args=(ctx, client),
-        seconds=seconds,
-        id=JOB_ID,
-        max_instances=1,
-        coalesce=True,
-        next_run_time=first_run or datetime.now().astimezone() + timedelta(seconds=min(10, seconds)),
-        misfire_grace_time=60,
-        replace_existing=True,
-    )
-    from bot.services.calendar import add_calendar_job  # issue 4: calendar feeds -> time off
-
-    add_calendar_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
-    from bot.services.swaps_flow import add_expiry_job  # issue 6: pending swap requests expire
-
-    add_expiry_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
-    from bot.notify.job import add_notify_job  # issue 14: reminders and handover messages
-
-    add_notify_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
-    from bot.services.oncall_group import add_usergroup_job  # issue 14: on-call user groups follow handoffs
-
-    add_usergroup_job(scheduler, ctx, lambda team_id: slack_client_for(ctx, client, team_id))
-    if start:
-        scheduler.start()
-    return scheduler

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.context import Context
+from bot.events import Notify
 from bot.providers import Provider, RemoteOverride
 from bot.providers.base import RenderedShift
 from bot.store import audit, session_scope
@@ -45,15 +45,15 @@ def read_back(ctx: Context, provider: Provider, dest: Destination, shifts: Seque
     return detect_drift(shifts, rendered, overrides, records_now, now, mark, acknowledged=acked)
 
 
-def alert_drift(session: Session, client: WebClient | None, sched: Schedule, dest: Destination, label: str,
+def alert_drift(session: Session, notify: Notify | None, sched: Schedule, dest: Destination, label: str,
                 items: list[DriftItem] | None, inputs: DestinationInputs | None) -> None:
     """Drift mode alert: open, update or resolve the destination's alert (`items` None: drift was
     not checked this run, the alert stays). Other modes: resolve any open alert."""
     if sched.drift_mode != DriftMode.ALERT.value:
-        alerts.resolve_open(session, client, sched, dest)
+        alerts.resolve_open(session, notify, sched, dest)
     elif items is not None and inputs is not None:
         name = user_namer(session, inputs, dest.connection_id)
-        alerts.update_drift_alert(session, client, sched, dest, label, items, drift_fingerprint(items), name)
+        alerts.update_drift_alert(session, notify, sched, dest, label, items, drift_fingerprint(items), name)
 
 
 def bump_shift_versions(session: Session, pairs: Collection[tuple[int, int]], actor: str, action: str,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.context import Context
+from bot.events import Notify
 from bot.store import session_scope
 from bot.store.models import Destination, Schedule, Shift
 from bot.sync import alerts
@@ -19,7 +19,7 @@ from bot.sync.report import DestinationReport
 from bot.sync.status import StatusInput, destination_status
 
 
-def write_back(ctx: Context, client: WebClient | None, schedule: Schedule, dest_id: int, label: str, now: datetime,
+def write_back(ctx: Context, notify: Notify | None, schedule: Schedule, dest_id: int, label: str, now: datetime,
                out: DestinationResult, inputs: DestinationInputs | None) -> DestinationReport:
     """Write the destination's mark, status and error; alerts and outage notices."""
     with session_scope(ctx.engine) as session:
@@ -36,10 +36,10 @@ def write_back(ctx: Context, client: WebClient | None, schedule: Schedule, dest_
         dest.exported_until, dest.last_sync_at = out.mark, now
         dest.status, dest.last_error = status.value, error
         if out.provider_failed is not None and not out.read_only:
-            alerts.note_failure(client, sched, dest, label, out.provider_failed, now)
+            alerts.note_failure(notify, sched, dest, label, out.provider_failed, now)
         else:
-            alerts.note_success(client, sched, dest, label)
-        alert_drift(session, client, sched, dest, label, out.items, inputs)
+            alerts.note_success(notify, sched, dest, label)
+        alert_drift(session, notify, sched, dest, label, out.items, inputs)
         return DestinationReport(dest.id, label, created=out.created, deleted=out.deleted, adopted=out.adopted,
                                  unchanged=out.unchanged, exported_until=out.mark, status=status.value,
                                  error=error, drifting=len(out.items or []))

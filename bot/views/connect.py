@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId, ViewId
 from bot.providers import ProviderKind, Region, kinds, specs
 from bot.services.connect import Connected, ConnectForm
-from bot.services.errors import FieldError
+from bot.services.errors import Field, FieldError
 from bot.views.common import (
     Block,
     actions,
@@ -25,6 +25,11 @@ REGIONS = {Region.US: "US (default)", Region.EU: "EU"}
 AGAIN = "Enter the key again."
 
 
+FIELD_BLOCKS = {Field.PROVIDER: BlockId.CONNECT_PROVIDER, Field.NAME: BlockId.CONNECT_NAME,
+                Field.API_KEY: BlockId.CONNECT_API_KEY, Field.REGION: BlockId.CONNECT_REGION,
+                Field.SITE: BlockId.CONNECT_SITE, Field.EMAIL: BlockId.CONNECT_EMAIL}
+
+
 def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, error: FieldError | None = None) -> dict:
     """Provider, display name, API key, region. The key input never gets an initial value.
 
@@ -34,7 +39,7 @@ def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, e
     region = form.region if form else Region.US
     offered = {r for spec in specs() for r in spec.regions()}
     regions = {r: label for r, label in REGIONS.items() if r in offered}
-    problems = {error.block_id: f"⚠️ {error.message}"} if error else {}
+    problems = {FIELD_BLOCKS[error.field]: f"⚠️ {error.message}"} if error else {}
     if form:
         problems[BlockId.CONNECT_API_KEY] = " ".join(filter(None, [problems.get(BlockId.CONNECT_API_KEY), AGAIN]))
     name_element: dict = {"type": "plain_text_input", "action_id": ActionId.CONNECT_NAME, "max_length": 60}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.events import DriftAlertModel, DriftLine
 from bot.ids import SyncBlockId, SyncButtonId
 from bot.views.common import Block, actions, button, confirm_dialog, context, message, section
 
@@ -15,28 +15,6 @@ CAUSE_WORDS = {
     "rotation": "the base rotation (the bot's override is gone)",
     "nobody": "nobody is paged",
 }
-
-
-@dataclass(frozen=True)
-class DriftLine:
-    """One drifting shift: the bot assigned `assigned`, the provider pages `paged` (mentions or names)."""
-
-    start: datetime
-    end: datetime
-    assigned: str
-    paged: tuple[str, ...]
-    causes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DriftAlertModel:
-    alert_id: int
-    schedule_name: str
-    time_zone: str
-    destination: str  # "Platform primary (PagerDuty · Acme PD)"
-    lines: tuple[DriftLine, ...]
-    state: str = "open"  # open | resolved | kept | reapplied
-    decided_by: str | None = None
 
 
 def local_span(start: datetime, end: datetime, tz: str) -> str:

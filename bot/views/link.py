@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.ids import ButtonId, CallbackId, FormBlock
+from bot.services.errors import Field
 from bot.services.link import LinkResult
 from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.views.common import (
@@ -21,6 +22,10 @@ from bot.views.common import (
 )
 
 DESTINATIONS_HINT = "Schedules the bot writes overrides to (one per role). Read-only accounts are not listed."
+
+
+FIELD_BLOCKS = {Field.SCHEDULE: FormBlock.LINK_SCHEDULE, Field.HORIZON: FormBlock.LINK_HORIZON,
+                Field.CHANNEL: FormBlock.LINK_CHANNEL, Field.DESTINATIONS: FormBlock.LINK_DESTINATIONS}
 
 
 def connection_select(connections: Sequence[ConnectionRef], chosen: int | None) -> Block:

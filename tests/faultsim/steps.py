@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from bot.services import resync, swaps_answer, swaps_execute, swaps_flow, swaps_request
+from bot.notify import swaps as swaps_flow
+from bot.notify import sync as resync
+from bot.services import swaps_answer, swaps_execute, swaps_request
 from bot.services.errors import UserError
 from bot.services.swaps import Ready, SwapQuery
 from bot.services.timeoff import add_time_off

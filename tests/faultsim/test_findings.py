@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 from sqlmodel import select
 
-from bot.services.assignments import extend_assignments
 from bot.store import Member, Schedule, Shift, session_scope
 from bot.store.shifts import reassign_shift
+from bot.sync.assignments import extend_assignments
 from bot.sync.engine import sync_schedule
 from bot.sync.plan import DeleteReason, listing_window, override_alias, plan_export
 from tests.faultsim.driver import Simulation

@@ -10,10 +10,13 @@ from datetime import timedelta
 
 import pytest
 from slack_sdk import WebClient
+from sqlmodel import select
 
-from bot.ids import CallbackId, FormBlock, SwapButtonId
+from bot.ids import CallbackId, FormBlock, SwapButtonId, SyncButtonId
+from bot.notify import usergroup
+from bot.notify.sync import sync_and_notify, sync_now
 from bot.services import oncall_group
-from bot.store import Schedule, Shift, session_scope
+from bot.store import DriftAlert, Schedule, Shift, session_scope
 from bot.store.shifts import reassign_shift
 from bot.sync.engine import sync_schedule
 from tests.plugins.world import Clock, add_world, install_fake_assignments
@@ -30,14 +33,22 @@ def fake_assignments(monkeypatch):
 
 
 @pytest.fixture
-def env(slack, slack_http, conformant_respx):
-    clock = Clock(NOW)  # Wednesday of week 1: Alice (U1) on call, Bob next (Nov 9), Alice again (Nov 16)
+def clock() -> Clock:
+    return Clock(NOW)  # Wednesday of week 1: Alice (U1) on call, Bob next (Nov 9), Alice again (Nov 16)
+
+
+@pytest.fixture
+def pagerduty(conformant_respx, clock) -> FakePagerDuty:
+    return FakePagerDuty(conformant_respx, clock)
+
+
+@pytest.fixture
+def env(slack, slack_http, clock, pagerduty):
     slack.ctx.clock = clock
     for uid, name, admin in (("U1", "alice", True), ("U2", "bob", False), ("U3", "carol", False),
                              ("UMGR", "boss", False)):
         slack.stub.add_user(uid, name=name, email=f"{name}@example.com", is_admin=admin)
     slack.stub.add_channel("C1")
-    FakePagerDuty(conformant_respx, clock)
     world = add_world(slack.ctx, weeks=5, managers="UMGR")
     sync_schedule(slack.ctx, world.schedule_id)
     return slack, slack_http, world, clock
@@ -64,7 +75,7 @@ def status(slack, schedule_id: int) -> str:
 
 def pick(slack, world, handle: str = "platform-oncall") -> str:
     assert oncall_group.choose(slack.ctx, "T1", world.schedule_id, handle, "U1")
-    return oncall_group.set_up(slack.ctx, client(slack), world.schedule_id)
+    return usergroup.set_up(slack.ctx, client(slack), world.schedule_id)
 
 
 def last_answer(stub) -> dict:
@@ -97,12 +108,12 @@ def test_the_group_follows_the_current_holder_through_a_swap_and_the_handoffs(en
 
     # the handoff on Mon Nov 9 10:00 Berlin: thanks to the swap it is Alice's week again, then Bob's
     clock.now = T0 + timedelta(days=7, minutes=1)
-    assert oncall_group.refresh_all(slack.ctx, lambda team: client(slack)) == 0
+    assert usergroup.refresh_all(slack.ctx, lambda team: client(slack)) == 0
     assert updates(slack) == ["U1"] and group(slack)["users"] == ["U1"]
     clock.now = T0 + timedelta(days=14, minutes=1)
-    assert oncall_group.refresh_all(slack.ctx, lambda team: client(slack)) == 1
+    assert usergroup.refresh_all(slack.ctx, lambda team: client(slack)) == 1
     assert group(slack)["users"] == ["U2"] and updates(slack) == ["U1", "U2"]
-    assert oncall_group.refresh_all(slack.ctx, lambda team: client(slack)) == 0, "unchanged: no second call"
+    assert usergroup.refresh_all(slack.ctx, lambda team: client(slack)) == 0, "unchanged: no second call"
     assert "@platform-oncall is <@U2>" in status(slack, world.schedule_id)
 
 
@@ -113,15 +124,48 @@ def test_a_change_of_the_current_holder_updates_the_group_at_once(env):
         shift = s.exec(Shift.__table__.select().where(Shift.start == T0)).one()
         assert reassign_shift(s, shift.id, from_member=world.member_ids[0], version=shift.version,
                               to_member=world.member_ids[2], now=clock())
-    oncall_group.refresh_quietly(slack.ctx, client(slack), world.schedule_id)
+    usergroup.refresh_quietly(slack.ctx, client(slack), world.schedule_id)
     assert group(slack)["users"] == ["U3"]
+
+
+def test_a_drift_decision_refreshes_the_group_at_once(env, pagerduty):
+    """After Keep (or Re-apply) the group is given who holds the shift now, without waiting for the
+    minute job: the hook after a drift decision (bot.commands.drift). Here the running shift went to
+    Carol meanwhile and nothing told the group yet."""
+    slack, http, world, clock = env
+    pick(slack, world)
+    with session_scope(slack.ctx.engine) as s:
+        running = s.exec(Shift.__table__.select().where(Shift.start == T0)).one()
+    pagerduty.hand_override("PU3", clock(), running.end)  # Carol covers the rest of Alice's week by hand
+    sync_and_notify(slack.ctx, world.schedule_id, client=client(slack))
+    with session_scope(slack.ctx.engine) as s:
+        alert = s.exec(select(DriftAlert)).one()
+        assert reassign_shift(s, running.id, from_member=world.member_ids[0], version=running.version,
+                              to_member=world.member_ids[2], now=clock())
+    assert group(slack)["users"] == ["U1"]
+    http.interact(block_actions(SyncButtonId.DRIFT_KEEP, str(alert.id), user_id="UMGR",
+                                response_url=slack.stub.response_url("keep")))
+    assert "Kept the provider's version" in json.dumps(last_answer(slack.stub))
+    assert group(slack)["users"] == ["U3"] and updates(slack) == ["U1", "U3"]
+
+
+def test_the_re_export_after_a_time_off_replacement_refreshes_the_group(env):
+    """`bot.notify.sync.sync_now` (the re-export after time off moved shifts) refreshes the group first."""
+    slack, _, world, clock = env
+    pick(slack, world)
+    with session_scope(slack.ctx.engine) as s:
+        running = s.exec(Shift.__table__.select().where(Shift.start == T0)).one()
+        assert reassign_shift(s, running.id, from_member=world.member_ids[0], version=running.version,
+                              to_member=world.member_ids[1], now=clock())
+    sync_now(slack.ctx, client(slack), {world.schedule_id: [running.id]})
+    assert group(slack)["users"] == ["U2"]
 
 
 def test_nobody_on_call_keeps_the_last_members_and_says_so(env):
     slack, _, world, clock = env
     pick(slack, world)
     clock.now = T0 + timedelta(days=40)  # after the last shift
-    assert oncall_group.refresh_all(slack.ctx, lambda team: client(slack)) == 1
+    assert usergroup.refresh_all(slack.ctx, lambda team: client(slack)) == 1
     assert updates(slack) == ["U1"], "Slack refuses an empty list: never sent"
     assert "nobody is on call now; Slack cannot empty a user group, so @platform-oncall keeps <@U1>" in \
         status(slack, world.schedule_id)
@@ -148,7 +192,7 @@ def test_a_disabled_group_is_enabled_and_taken_over_and_a_taken_name_is_worked_a
     assert slack.stub.bodies("usergroups.create") == []
 
     assert oncall_group.choose(slack.ctx, "T1", world.schedule_id, "bob", "U1")  # a person's name
-    answer = oncall_group.set_up(slack.ctx, client(slack), world.schedule_id)
+    answer = usergroup.set_up(slack.ctx, client(slack), world.schedule_id)
     assert answer == ("error: @bob is taken by a person or a channel (Slack: `handle_already_exists`): pick "
                       "another handle in `/oncall edit`.")
 

@@ -15,9 +15,9 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.ids import SyncButtonId
+from bot.notify.sync import sync_and_notify
 from bot.services import background
 from bot.store import DriftAlert, session_scope
-from bot.sync.engine import sync_schedule
 from tests.plugins.world import Clock, add_world, install_fake_assignments, shifts
 from tests.slack.loopback import loopback, post
 from tests.slack.payloads import block_actions, form, interactive, sign, slash_command
@@ -30,10 +30,10 @@ CLICKS = 5
 
 def drift_alert(slack, fake, world) -> int:
     client = WebClient(token="xoxb-test-token", base_url=slack.stub.api_url)
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     s = shifts(slack.ctx, world.schedule_id)[1]
     fake.hand_override("PU3", s.start, s.end)
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     with session_scope(slack.ctx.engine) as session:
         return session.exec(select(DriftAlert)).one().id
 

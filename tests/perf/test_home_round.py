@@ -14,7 +14,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import event
 
-from bot.services.home import publish_homes
+from bot.notify.home import publish_homes
 from tests.plugins.world import PEOPLE, Clock, add_world, install_fake_assignments, make_ctx
 from tests.sync_io.fakes import T0, FakePagerDuty
 

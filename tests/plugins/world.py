@@ -29,8 +29,8 @@ from bot.config import Settings
 from bot.context import Context
 from bot.crypto import KeyBox
 from bot.providers import JsmCredentials
-from bot.services.assignments import extend_assignments  # bound here: fakes of it never reach add_platform
 from bot.store import Connection, Destination, Member, Schedule, Shift, session_scope
+from bot.sync.assignments import extend_assignments  # bound here: fakes of it never reach add_platform
 from tests.providers.fixtures import pd_entry, pd_error, pd_layer, pd_schedule, pd_user, pd_users_page
 from tests.sync_io.fakes import JSM_CLOUD, JSM_SITE, T0
 
@@ -254,7 +254,7 @@ def pd_account(router, *, schedules: list[dict] | None = None, can_write: bool =
 
 
 def install_fake_assignments(monkeypatch, people: int = 2) -> None:
-    """Full syncs extend assignments with a deterministic stand-in for `bot.services.assignments`:
+    """Full syncs extend assignments with a deterministic stand-in for `bot.sync.assignments`:
     weekly round-robin shifts of the first `people` members up to the horizon, so export behaviour
     is tested on its own."""
 
@@ -276,6 +276,6 @@ def install_fake_assignments(monkeypatch, people: int = 2) -> None:
         session.flush()
         return added
 
-    import bot.services.assignments as real
+    import bot.sync.assignments as real
 
     monkeypatch.setattr(real, "extend_assignments", extend_assignments)

@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.ids import CallbackId, FormBlock
+from bot.notify.sync import sync_and_notify
 from bot.store import Member, session_scope
-from bot.sync.engine import sync_schedule
 from tests.plugins.world import Clock, add_world, shifts
 from tests.roles.helpers import assert_nobody_holds_both
 from tests.slack.payloads import conversation, multi, number, users, view_submission
@@ -75,12 +75,12 @@ def test_each_role_goes_to_its_own_destination(two_roles, slack_http):
     assert len(want_primary) >= 7 and len(want_secondary) == len(want_primary)
 
     client = WebClient(token="xoxb-test-token", base_url=slack.stub.api_url)
-    report = sync_schedule(ctx, world.schedule_id, client=client)
+    report = sync_and_notify(ctx, world.schedule_id, client=client)
     assert [d.status for d in report.destinations] == ["ok", "ok"], report
     assert live(primary) == want_primary
     assert live(secondary) == want_secondary
 
     primary.log.clear()
     secondary.log.clear()
-    sync_schedule(ctx, world.schedule_id, client=client)
+    sync_and_notify(ctx, world.schedule_id, client=client)
     assert primary.writes() == [] and secondary.writes() == [], "a second run changes nothing"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.services import resync
+from bot.notify import sync as resync
 from bot.store import Shift, TimeOff, session_scope
 from tests.plugins.world import NOW, add_people, add_platform, member_ids, shifts
 

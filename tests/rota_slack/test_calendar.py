@@ -16,7 +16,9 @@ from sqlmodel import select
 
 from bot.commands.calendar import CalendarCmd, parse_calendar
 from bot.commands.parser import UsageError, tokenize
-from bot.services import calendar_jobs, resync
+from bot.notify import sync as resync
+from bot.notify.timeoff import calendar_notices
+from bot.services import calendar_jobs
 from bot.services.calendar import refresh_calendar_feeds, url_hint
 from bot.store import AuditEvent, Member, TimeOff, session_scope
 from tests.plugins.world import NOW, add_people, add_platform, member_ids, shifts
@@ -121,7 +123,7 @@ def test_feed_creates_time_off_and_replaces_a_shift(team, slack_http, feeds):
     from slack_sdk import WebClient
 
     client = WebClient(token="xoxb-test", base_url=team.stub.api_url)
-    assert refresh_calendar_feeds(team.ctx, NOW, client=client) >= 1
+    assert refresh_calendar_feeds(team.ctx, NOW, client=client, tell=calendar_notices) >= 1
     assert [r.reason for r in calendar_rows(team)] == ["No oncall please"]
     assert next(s for s in shifts(team.ctx, team.schedule_id) if s.id == other.id).member_id != other.member_id
     assert "calendar time off" in json.dumps(team.stub.bodies("chat.postMessage"))
@@ -155,10 +157,11 @@ def test_status_off_and_permissions(team, slack_http, feeds):
 
 
 def test_the_sync_scheduler_also_refreshes_calendar_feeds(slack):
+    from bot.jobs import start_scheduler
     from bot.services.calendar import CALENDAR_JOB_ID
-    from bot.sync.job import start_scheduler
 
-    job = start_scheduler(slack.ctx, None, start=False).get_job(CALENDAR_JOB_ID)
+    scheduler = start_scheduler(slack.ctx, None, start=False)
+    job = scheduler.get_job(CALENDAR_JOB_ID)
     assert job is not None and job.trigger.interval.total_seconds() == 30 * 60
 
 
@@ -181,7 +184,7 @@ def test_the_periodic_refresh_runs_on_one_replica_at_a_time(team, feeds, monkeyp
     from bot.sync.locks import CALENDAR_FEEDS_KEY, try_lock
 
     runs: list[int] = []
-    monkeypatch.setattr(calendar, "refresh_calendar_feeds", lambda ctx, client_for=None: runs.append(1) or 0)
+    monkeypatch.setattr(calendar, "refresh_calendar_feeds", lambda ctx, client_for=None, tell=None: runs.append(1) or 0)
     held, release = threading.Event(), threading.Event()
 
     def other_replica():

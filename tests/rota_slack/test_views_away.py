@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.services import resync
+from bot.notify import sync as resync
 from bot.services.timeoff import AwayResult, Entry, Holder, MovedShift, OpenShift, ReplacementOutcome
 from bot.views.away import (
     away_confirmation,
@@ -53,10 +53,8 @@ def test_dms_list_and_cancel_validate():
 
 
 def test_sync_now_exports_only_the_changed_shifts(monkeypatch):
-    import bot.sync.engine as engine
-
     calls = []
-    monkeypatch.setattr(engine, "sync_schedule", lambda ctx, sid, **kw: calls.append((sid, kw)))
+    monkeypatch.setattr(resync, "sync_and_notify", lambda ctx, sid, **kw: calls.append((sid, kw)))
     launched = []
     monkeypatch.setattr(resync, "launch", launched.append)
     resync.after_change(None, None, {})

@@ -10,7 +10,6 @@ from bot.config import Settings
 from bot.context import Context
 from bot.crypto import KeyBox
 from bot.providers.base import RemoteRotation, RemoteSchedule, RemoteUser
-from bot.services.assignments import extend_assignments, replace_after_time_off, schedule_pattern
 from bot.services.link import pattern_json
 from bot.store import (
     Connection,
@@ -22,6 +21,7 @@ from bot.store import (
     TimeOff,
     session_scope,
 )
+from bot.sync.assignments import extend_assignments, replace_after_time_off, schedule_pattern
 
 NOW = datetime(2026, 3, 20, 12, 30, tzinfo=UTC)  # Friday; Berlin switches to summer time on the 29th
 USERS = [RemoteUser(f"P{i}", f"u{i}@example.com", f"User {i}") for i in range(4)]

@@ -58,7 +58,7 @@ class PerKeyLimit:
 
 def test_one_member_cannot_spend_the_key_or_starve_others(slack, conformant_respx):
     from bot.app import create_app
-    from bot.sync.job import sync_all
+    from bot.jobs import sync_all
 
     started = time.monotonic()
     clock = Clock(T0 + timedelta(days=2, hours=3))

@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.ids import CallbackId, FormBlock, SwapButtonId, SyncButtonId
+from bot.notify.sync import sync_and_notify
 from bot.store import DriftAlert, Schedule, session_scope
-from bot.sync.engine import sync_schedule
 from tests.plugins.world import Clock, add_world, shifts
 from tests.slack.payloads import block_actions, conversation, multi, number, users, view_submission
 from tests.sync_io.fakes import T0, FakePagerDuty
@@ -101,10 +101,10 @@ def test_a_manager_set_in_the_modal_is_honoured_everywhere_and_others_are_refuse
     http.command(f"drift {SCHED} alert", user_id="U3", response_url=stub.response_url("d3"))
     assert "is now `alert`" in answer(slack)
     client = WebClient(token="xoxb-test-token", base_url=stub.api_url)
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     s = shifts(slack.ctx, world.schedule_id)[1]
     fake.hand_override("PU1" if s.member_id != world.member_ids[0] else "PU2", s.start, s.end)
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     with session_scope(slack.ctx.engine) as session:
         alert = session.exec(select(DriftAlert)).one()
     http.interact(block_actions(SyncButtonId.DRIFT_KEEP, str(alert.id), user_id="U2",

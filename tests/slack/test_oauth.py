@@ -76,7 +76,7 @@ def _install(wsgi) -> tuple[str, str]:
 
 
 def test_an_oauth_install_stores_no_token_in_clear_and_the_bot_still_uses_it(slack, oauth_app, sqlite_url):
-    from bot.sync.job import slack_client_for
+    from bot.jobs import slack_client_for
 
     query, cookie = _install(oauth_app)
     status, _, _ = _get(oauth_app, "/slack/oauth_redirect", query, cookie)

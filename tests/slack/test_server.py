@@ -41,36 +41,18 @@ def test_socket_mode_when_an_app_token_is_set(slack, monkeypatch):
     assert started == ["xapp-1-test"]
 
 
-def test_scheduler_hook_is_optional(slack, caplog, monkeypatch):
-    import sys
-
+def test_serve_starts_the_timers_with_the_apps_client(slack, monkeypatch):
     import bot.server as server
-    import bot.sync
-
-    monkeypatch.setitem(sys.modules, "bot.sync.job", None)  # as if the module did not exist
-    monkeypatch.delattr(bot.sync, "job", raising=False)  # whether or not an earlier test imported it
-    from bot.app import create_app
-
-    assert server.start_scheduler(slack.ctx, create_app(slack.ctx)) is None
-
-
-def test_scheduler_hook_is_called_when_present(slack, monkeypatch):
-    import sys
-    import types
-
-    import bot.server as server
-    import bot.sync
     from bot.app import create_app
 
     class Scheduler:
         def shutdown(self, wait=True):
             self.stopped = True
 
-    fake = types.ModuleType("bot.sync.job")
-    fake.start_scheduler = lambda ctx, client: Scheduler()
-    monkeypatch.setitem(sys.modules, "bot.sync.job", fake)
-    monkeypatch.setattr(bot.sync, "job", fake, raising=False)  # whether or not an earlier test imported it
-    assert isinstance(server.start_scheduler(slack.ctx, create_app(slack.ctx)), Scheduler)
+    seen = []
+    monkeypatch.setattr(server.jobs, "start_scheduler", lambda ctx, client: seen.append(client) or Scheduler())
+    app = create_app(slack.ctx)
+    assert isinstance(server.start_scheduler(slack.ctx, app), Scheduler) and seen == [app.client]
 
 
 def test_oauth_install_paths_when_client_id_and_secret_are_set(slack, engine):

@@ -9,7 +9,7 @@ from bot.ids import BlockId, ButtonId, FormBlock
 from bot.providers import ProviderKind, Region, RemoteRotation, RemoteSchedule, RemoteUser, WriteCheck
 from bot.services.connect import Connected, ConnectForm
 from bot.services.connections import ConnectionInfo
-from bot.services.errors import FieldError
+from bot.services.errors import Field, FieldError
 from bot.services.link import LinkResult, Target, Unmapped
 from bot.services.manage import EditData
 from bot.services.schedules import ConnectionRef, ProviderSchedules
@@ -84,7 +84,7 @@ def test_connected_modal_has_one_link_button_preset_to_a_single_schedule():
 
 def test_connect_modal_again_keeps_values_but_the_key_and_shows_the_reason():
     form = ConnectForm(ProviderKind.OPSGENIE, Region.EU, "Acme OG", "secret-key-1234")
-    view = connect_modal("{}", form, FieldError(BlockId.CONNECT_REGION, "Opsgenie has no schedule list (404)."))
+    view = connect_modal("{}", form, FieldError(Field.REGION, "Opsgenie has no schedule list (404)."))
     assert_view(view)
     blocks = {b["block_id"]: b for b in view["blocks"]}
     assert blocks[BlockId.CONNECT_PROVIDER]["element"]["initial_option"]["value"] == "opsgenie"

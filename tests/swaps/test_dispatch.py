@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
-from bot.services.swaps_flow import expire_swap_requests
+from bot.notify.swaps import expire_swap_requests
 from bot.store import SwapRequest, session_scope
 from bot.sync.engine import sync_schedule
 from tests.plugins.world import Clock, add_world
@@ -147,7 +147,7 @@ def test_expired_requests_say_so_and_a_late_accept_is_refused(env):
     ask = dms(stub, "U2")[-1]
     clock.now = T0 + timedelta(days=7)
     client = WebClient(token="xoxb-test-token", base_url=stub.api_url)
-    assert expire_swap_requests(slack.ctx, client, clock.now) == 1
+    assert expire_swap_requests(slack.ctx, lambda _team: client, clock.now) == 1
     assert any("expired" in b["text"] for b in dms(stub, "U1"))
     assert any("expired" in dump(b) for b in stub.bodies("chat.update"))
     press(http, stub, ask, SwapButtonId.ACCEPT, "U2", channel="D2")
@@ -256,12 +256,12 @@ def test_withdraw_a_pending_request(env):
 
 
 def test_the_sync_scheduler_runs_the_expiry_sweep(env):
-    from bot.sync.job import start_scheduler
-
     slack, http, _, _, clock = env
     http.command("swap <@U2>", user_id="U1", response_url=slack.stub.response_url("cmd"))
     press(http, slack.stub, last_answer(slack.stub), SwapButtonId.CONFIRM, "U1")
     client = WebClient(token="xoxb-test-token", base_url=slack.stub.api_url)
+    from bot.jobs import start_scheduler
+
     job = start_scheduler(slack.ctx, client, start=False).get_job("swap-expiry")
     clock.now = T0 + timedelta(days=8)
     job.func(*job.args)

@@ -9,8 +9,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from bot.notify.swaps import reexport
 from bot.services import swaps, swaps_answer, swaps_execute, swaps_store
-from bot.services.swaps_flow import reexport
 from bot.sync.engine import sync_schedule
 from tests.plugins.world import add_world
 from tests.providers.fixtures import og_error, pd_error

@@ -1,4 +1,4 @@
-"""The sync I/O tests run against a deterministic stand-in for `bot.services.assignments`
+"""The sync I/O tests run against a deterministic stand-in for `bot.sync.assignments`
 (weekly round-robin of the first two members), so export behaviour is tested on its own."""
 
 import pytest
@@ -13,8 +13,7 @@ def fake_assignments(monkeypatch):
 
 @pytest.fixture
 def job_module():
-    """`bot.sync.job` (tests that fake or hide it patch both sys.modules and the package attribute,
-    so it can stay imported)."""
-    from bot.sync import job
+    """`bot.jobs`: the sync round that tells Slack, and the scheduler."""
+    from bot import jobs
 
-    return job
+    return jobs

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.ids import SyncButtonId
+from bot.notify.sync import sync_and_notify
 from bot.store import AuditEvent, DriftAlert, ExportedOverride, Schedule, Shift, session_scope
 from bot.sync.engine import sync_schedule
 from tests.plugins.world import Clock, add_world, destination, shifts
@@ -105,10 +106,10 @@ def test_drift_mode_command(env):
 
 def _drift(slack, fake, world, who="PU3", index=1):
     client = WebClient(token="xoxb-test-token", base_url=slack.stub.api_url)
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     s = shifts(slack.ctx, world.schedule_id)[index]
     fake.hand_override(who, s.start, s.end)
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     with session_scope(slack.ctx.engine) as session:
         return session.exec(select(DriftAlert)).one(), s, client
 
@@ -139,7 +140,7 @@ def test_keep_button_acknowledges_and_records_the_provider_person(env):
     # not alerted again, nothing re-exported
     posts = len(slack.stub.calls("chat.postMessage"))
     fake.log.clear()
-    d = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0]
     assert d.drifting == 0 and fake.writes() == []
     assert len(slack.stub.calls("chat.postMessage")) == posts
 
@@ -147,10 +148,10 @@ def test_keep_button_acknowledges_and_records_the_provider_person(env):
 def test_partial_hand_edit_kept_is_acknowledged_without_reassigning(env):
     slack, http, fake, world, _ = env
     client = WebClient(token="xoxb-test-token", base_url=slack.stub.api_url)
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     s = shifts(slack.ctx, world.schedule_id)[2]
     fake.hand_override("PU3", s.start + timedelta(days=1), s.start + timedelta(days=2))
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     with session_scope(slack.ctx.engine) as session:
         alert = session.exec(select(DriftAlert)).one()
     http.interact(block_actions(SyncButtonId.DRIFT_KEEP, str(alert.id), user_id="U1",
@@ -158,12 +159,12 @@ def test_partial_hand_edit_kept_is_acknowledged_without_reassigning(env):
     with session_scope(slack.ctx.engine) as session:
         assert session.get(Shift, s.id).member_id == s.member_id
     posts = len(slack.stub.calls("chat.postMessage"))
-    assert sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0].drifting == 0
+    assert sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0].drifting == 0
     assert len(slack.stub.calls("chat.postMessage")) == posts
     # a different drift later is alerted again
     other = shifts(slack.ctx, world.schedule_id)[3]
     fake.hand_override("PU3", other.start, other.start + timedelta(hours=5))
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     assert len(slack.stub.calls("chat.postMessage")) == posts + 1
 
 
@@ -172,7 +173,7 @@ def test_changed_drift_updates_the_message_and_resolves_when_gone(env):
     alert, shift, client = _drift(slack, fake, world)
     other = shifts(slack.ctx, world.schedule_id)[2]
     hand = fake.hand_override("PU3", other.start, other.start + timedelta(hours=3))
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     assert len(slack.stub.calls("chat.postMessage")) == 1
     assert len(slack.stub.calls("chat.update")) == 1
     assert "2 shifts" in slack.stub.bodies("chat.update")[-1]["text"]
@@ -180,7 +181,7 @@ def test_changed_drift_updates_the_message_and_resolves_when_gone(env):
     for oid in [o.id for o in fake.live() if o.by_hand]:
         del fake.sim.overrides[oid]
     assert hand
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     assert "is gone" in slack.stub.bodies("chat.update")[-1]["text"]
     with session_scope(slack.ctx.engine) as session:
         assert session.get(DriftAlert, alert.id).status == "resolved"
@@ -191,11 +192,11 @@ def test_auto_mode_reapplies_without_alerting(env):
     with session_scope(slack.ctx.engine) as session:
         session.get(Schedule, world.schedule_id).drift_mode = "auto"
     client = WebClient(token="xoxb-test-token", base_url=slack.stub.api_url)
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     s = shifts(slack.ctx, world.schedule_id)[1]
     fake.hand_override("PU3", s.start, s.end)
     fake.log.clear()
-    d = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0]
     assert (d.created, d.deleted) == (1, 1)
     assert fake.who(s.start + timedelta(hours=1)) == "PU2"
     assert slack.stub.calls("chat.postMessage") == []

@@ -11,9 +11,9 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import select
 
+from bot.notify.sync import sync_and_notify
 from bot.providers import make_provider
 from bot.store import Connection, Destination, ExportedOverride, Schedule, session_scope
-from bot.sync.engine import sync_schedule
 from bot.sync.inputs import destination_inputs, destination_key, exported_records
 from bot.sync.plan import plan_export
 from tests.plugins.world import OG_KEY, PD_KEY, Clock, add_world, destination
@@ -36,26 +36,26 @@ def test_outage_is_recorded_every_run_and_alerted_once_after_the_threshold(env):
     world = add_world(slack.ctx, weeks=4)
     fake.fail = lambda request: httpx.Response(503, json=pd_error(2000, "Internal error"))
     for _ in range(3):  # 0, 20, 40 minutes: recorded, not alerted yet
-        d = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0]
+        d = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0]
         assert d.status == "error" and "503" in d.error
         clock.advance(minutes=20)
     assert slack.stub.calls("chat.postMessage") == []
     dest = destination(slack.ctx, world.destination_id)
     assert dest.failing_since == T0 + timedelta(days=2, hours=3) and dest.exported_until is None
     clock.advance(minutes=5)  # 65 minutes of failure
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     posts = slack.stub.bodies("chat.postMessage")
     assert len(posts) == 1 and "has been failing since" in posts[0]["text"] and posts[0]["channel"] == "C1"
     # recovery: exported, the channel hears it once, the failure is cleared
     fake.fail = None
-    d = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0]
     assert d.status == "ok" and d.created == 5
     posts = slack.stub.bodies("chat.postMessage")
     assert len(posts) == 2 and "works again" in posts[1]["text"]
     dest = destination(slack.ctx, world.destination_id)
     assert dest.failing_since is None and not dest.outage_alerted
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     assert len(slack.stub.calls("chat.postMessage")) == 2
 
 
@@ -63,7 +63,7 @@ def test_read_only_connection_is_never_written(env):
     slack, router, clock, client = env
     fake = FakePagerDuty(router, clock)
     world = add_world(slack.ctx, weeks=3, can_write=False)
-    d = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0]
     assert d.status == "read_only" and "read-only" in d.error
     assert fake.log == []
 
@@ -73,13 +73,13 @@ def test_permission_denied_on_write_marks_the_connection_read_only(env):
     fake = FakeOpsgenie(router, clock)
     world = add_world(slack.ctx, provider="opsgenie", weeks=3, can_write=None)
     fake.fail = lambda r: httpx.Response(403, json=og_error("You are not authorized")) if r.method == "POST" else None
-    d = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0]
     assert d.status == "read_only" and "read-only" in d.error
     assert len(fake.requests("POST")) == 1, "stops at the first refusal"
     with session_scope(slack.ctx.engine) as session:
         assert session.get(Connection, world.connection_id).can_write is False
     fake.log.clear()
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     assert fake.log == []
 
 
@@ -103,7 +103,7 @@ def _without_bob_at_opsgenie(slack, router, clock):
 def test_member_without_an_account_at_another_provider_is_reported_and_not_exported(env):
     slack, router, clock, client = env
     pd, og, world = _without_bob_at_opsgenie(slack, router, clock)
-    report = sync_schedule(slack.ctx, world.schedule_id, client=client)
+    report = sync_and_notify(slack.ctx, world.schedule_id, client=client)
     pd_report, og_report = report.destinations
     assert pd_report.status == "ok" and pd_report.created == 5
     assert og_report.created == 3  # Alice's three shifts
@@ -117,12 +117,12 @@ def test_member_without_an_account_at_another_provider_is_reported_and_not_expor
     assert pd.log
     # three days before Bob's shift it becomes an error
     clock.advance(days=3)
-    og_report = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[1]
+    og_report = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[1]
     assert og_report.status == "error"
     # Bob gets an account: his shifts are exported as changed ones, and the status is clear again
     og.users["og-b"] = ("Bob Brown", "bob@example.com")
     og.sim.rotation = replace(og.sim.rotation, users=(*og.sim.rotation.users, "og-b"))  # Opsgenie lists them
-    og_report = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[1]
+    og_report = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[1]
     assert (og_report.created, og_report.deleted, og_report.status, og_report.error) == (2, 0, "ok", None)
     assert [o.user_id for o in og.live()] == ["og-a", "og-b", "og-a", "og-b", "og-a"]
 
@@ -131,7 +131,7 @@ def test_crash_between_provider_call_and_commit_converges_by_adoption(env):
     slack, router, clock, client = env
     fake = FakePagerDuty(router, clock)
     world = add_world(slack.ctx, weeks=4)
-    sync_schedule(slack.ctx, world.schedule_id, client=client, dry_run=True)  # extend (rolled back)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client, dry_run=True)  # extend (rolled back)
     # a first run that made its provider call and died before recording anything
     now, horizon_end = clock.now, clock.now + timedelta(days=28)
     with session_scope(slack.ctx.engine) as session:
@@ -145,7 +145,7 @@ def test_crash_between_provider_call_and_commit_converges_by_adoption(env):
     provider.create_overrides(fake.schedule_id, plan.requests)
     assert len(fake.live()) == 4
     fake.log.clear()
-    d = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0]
     assert d.adopted == 4 and d.created == 1  # the fifth shift was added by the extension since
     assert len(json.loads(fake.requests("POST")[0].content)["overrides"]) == 1
     assert len(fake.live()) == 5 and fake.requests("DELETE") == []
@@ -155,7 +155,7 @@ def test_crash_between_provider_call_and_commit_converges_by_adoption(env):
 
 def test_failing_assignment_extension_still_exports_existing_shifts(env, monkeypatch):
     slack, router, clock, client = env
-    import bot.services.assignments as assignments
+    import bot.sync.assignments as assignments
 
     def broken(*args, **kw):
         raise RuntimeError("boom")
@@ -163,7 +163,7 @@ def test_failing_assignment_extension_still_exports_existing_shifts(env, monkeyp
     monkeypatch.setattr(assignments, "extend_assignments", broken)
     fake = FakePagerDuty(router, clock)
     world = add_world(slack.ctx, weeks=3)
-    report = sync_schedule(slack.ctx, world.schedule_id, client=client)
+    report = sync_and_notify(slack.ctx, world.schedule_id, client=client)
     assert report.assign_error and "RuntimeError" in report.assign_error
     assert report.destinations[0].created == 3
     assert report.schedule_name == "Platform primary"
@@ -173,13 +173,13 @@ def test_failing_assignment_extension_still_exports_existing_shifts(env, monkeyp
 def test_a_member_without_an_account_never_gets_hand_edits_on_later_exported_shifts_deleted(env):
     slack, router, clock, client = env
     _, og, world = _without_bob_at_opsgenie(slack, router, clock)
-    sync_schedule(slack.ctx, world.schedule_id, client=client)  # Alice's weeks 0, 2, 4 exported
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)  # Alice's weeks 0, 2, 4 exported
     # Carol takes a day of Alice's third week by hand, in a period the bot has exported to
     hand = og.hand_override("og-c", T0 + timedelta(days=15), T0 + timedelta(days=16))
     covers_bob = og.hand_override("og-c", T0 + timedelta(days=7), T0 + timedelta(days=14))  # Bob's week
     clock.advance(hours=1)
 
-    og_report = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[1]
+    og_report = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[1]
 
     assert hand in og.sim.overrides, "the hand edit was deleted"
     assert covers_bob in og.sim.overrides

@@ -15,11 +15,11 @@ from sqlmodel import select
 
 import bot.sync.apply as apply_module
 from bot.context import Context
+from bot.notify.sync import sync_and_notify
 from bot.services.authz import Person
 from bot.services.link import Target
 from bot.services.manage import EditRequest, edit_schedule
 from bot.store import Connection, Destination, ExportedOverride, Shift, session_scope
-from bot.sync.engine import sync_schedule
 from bot.sync.intents import is_pending
 from tests.plugins.world import JSM_SECRET, JSM_USERS, PEOPLE, Clock, add_world, destination
 from tests.sync_io.fakes import T0, FakeJsm, FakeOpsgenie, FakePagerDuty
@@ -82,14 +82,14 @@ def test_each_alias_is_recorded_before_the_next_create_and_a_crash_converges_by_
 
     monkeypatch.setattr(apply_module, "_row", dying_row)
     with pytest.raises(Crash):
-        sync_schedule(ctx, world.schedule_id, client=client)
+        sync_and_notify(ctx, world.schedule_id, client=client)
     assert recorded_before_post == [0, 1, 2], "each server-made alias is committed before the next create"
     assert len(fake.live()) == 3 and len(_records(ctx)) == 2
 
     monkeypatch.setattr(apply_module, "_row", real_row)
     fake.log.clear()
     restarted = Context(settings=ctx.settings, engine=ctx.engine, keys=ctx.keys, clock=clock, sleep=lambda s: None)
-    d = sync_schedule(restarted, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(restarted, world.schedule_id, client=client).destinations[0]
     # the third create's intent finds its override (recorded before planning, so not an adoption)
     assert (d.adopted, d.created, d.deleted, d.status) == (0, 2, 0, "ok")
     assert fake.requests("DELETE") == [] and len(fake.requests("POST")) == 2
@@ -102,7 +102,7 @@ def test_request_counts_of_a_first_export_and_of_a_swap(env):
     ctx, router, clock, client = env
     fake = FakeJsm(router, clock)
     world = add_world(ctx, provider="jsm", weeks=5)
-    d = sync_schedule(ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client).destinations[0]
     assert (d.created, d.status) == (5, "ok")
     first = [(r.method, r.url.path.rsplit("/", 1)[-1]) for r in fake.log]
     # list the overrides (one page), one POST per shift; what pages follows from the bot's
@@ -116,7 +116,7 @@ def test_request_counts_of_a_first_export_and_of_a_swap(env):
         row = session.get(Shift, fourth.id)
         row.member_id, row.version = world.member_ids[2], row.version + 1
     fake.log.clear()
-    d = sync_schedule(ctx, world.schedule_id, client=client, only_shift_ids=[fourth.id]).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client, only_shift_ids=[fourth.id]).destinations[0]
     assert (d.created, d.deleted) == (1, 1)
     assert [r.method for r in fake.log] == ["GET", "POST", "DELETE"]
     assert fake.who(fourth.start + timedelta(hours=1)) == JSM_USERS[2]
@@ -133,7 +133,7 @@ def test_an_expired_token_is_named_in_the_destination_status(env):
     fake.account.keys = {"ops@example.com:ATATT3x-fake-jsm-token-0000cdef": "rw"}
     fake.account.expire("ATATT3x-fake-jsm-token-0000cdef")
     world = add_world(ctx, provider="jsm", weeks=2)
-    d = sync_schedule(ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client).destinations[0]
     assert d.status == "error" and "expire" in d.error and "/oncall connect" in d.error
     assert "ATATT3x" not in d.error
     assert fake.sim.overrides == {}
@@ -149,7 +149,7 @@ def test_jsm_beside_pagerduty_matches_people_by_email_and_names_a_hidden_one(env
     with session_scope(ctx.engine) as session:
         session.add(Destination(team_id="T1", schedule_id=world.schedule_id, connection_id=conn_id,
                                 provider_schedule_id=jsm.schedule_id, provider_schedule_name="Platform primary"))
-    report = sync_schedule(ctx, world.schedule_id, client=client)
+    report = sync_and_notify(ctx, world.schedule_id, client=client)
     pd_report, jsm_report = report.destinations
     assert pd_report.status == "ok" and pd_report.created == 5
     assert jsm_report.created == 3 and jsm_report.status == "warning"
@@ -164,7 +164,7 @@ def test_moving_an_opsgenie_destination_to_jsm_adopts_what_the_migration_copied(
     og = FakeOpsgenie(router, clock)
     jsm = FakeJsm(router, clock)
     world = add_world(ctx, provider="opsgenie", weeks=5)
-    sync_schedule(ctx, world.schedule_id, client=client)
+    sync_and_notify(ctx, world.schedule_id, client=client)
     assert len(og.live()) == 5
     # Atlassian's migration copies the Opsgenie overrides to JSM (account ids for Opsgenie users)
     to_jsm = dict(zip(("og-u1", "og-u2", "og-u3"), JSM_USERS, strict=True))
@@ -176,7 +176,7 @@ def test_moving_an_opsgenie_destination_to_jsm_adopts_what_the_migration_copied(
     edit_schedule(ctx, None, "T1", Person("U1", admin=lambda: True), EditRequest(
         world.schedule_id, 28, "C1", tuple(p[0] for p in PEOPLE),
         (Target(conn_id, jsm.schedule_id, "Platform primary"),)))
-    d = sync_schedule(ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client).destinations[0]
     assert d.adopted == 5 and d.created == 0 and d.deleted == 0 and d.status == "ok"
     assert jsm.writes() == [] and len(jsm.live()) == 5, "nothing duplicated"
     assert og.writes() == [], "the Opsgenie destination is left as it was"
@@ -186,6 +186,6 @@ def test_moving_an_opsgenie_destination_to_jsm_adopts_what_the_migration_copied(
     assert dest.connection_id == conn_id and destination(ctx, dest.id).exported_until is not None
     # later shifts are created at JSM
     clock.advance(days=9)
-    d = sync_schedule(ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client).destinations[0]
     assert d.created >= 1 and d.status == "ok"
     assert len({(o.start, o.end) for o in jsm.live()}) == len(jsm.live())

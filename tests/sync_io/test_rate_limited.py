@@ -9,8 +9,8 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 
+from bot.notify.sync import sync_and_notify
 from bot.store.models import DestinationStatus
-from bot.sync.engine import sync_schedule
 from bot.sync.status import StatusInput, destination_status
 from tests.plugins.world import Clock, add_world, destination
 from tests.providers.fixtures import og_error, pd_error
@@ -40,28 +40,28 @@ def test_rate_limited_run_is_not_ok_and_says_it_will_retry(env, provider):
     slack, router, clock, client = env
     fake = (FakePagerDuty if provider == "pagerduty" else FakeOpsgenie)(router, clock)
     world = add_world(slack.ctx, provider=provider, weeks=3)
-    assert sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0].status == "ok"
+    assert sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0].status == "ok"
     clock.advance(minutes=15)
     fake.fail = too_many(provider)  # every request, retries included
-    d = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0]
     assert d.status == "rate_limited"
     assert "rate limit" in d.error and "next sync" in d.error
     assert destination(slack.ctx, world.destination_id).status == "rate_limited"
     fake.fail = None  # the next run recovers
     clock.advance(minutes=15)
-    assert sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0].status == "ok"
+    assert sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0].status == "ok"
 
 
 def test_rate_limited_only_on_the_read_back_is_not_ok(env):
     slack, router, clock, client = env
     fake = FakePagerDuty(router, clock)
     world = add_world(slack.ctx, weeks=3)
-    sync_schedule(slack.ctx, world.schedule_id, client=client)
+    sync_and_notify(slack.ctx, world.schedule_id, client=client)
     clock.advance(minutes=15)
     # the listing answers; the read-back of what PagerDuty will page is refused
     fake.fail = lambda r: too_many("pagerduty")(r) if "since" in r.url.params and "overrides" not in r.url.path \
         else None
-    d = sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0]
     assert d.status == "rate_limited" and "rate limit" in d.error
 
 

@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.ids import SyncButtonId
+from bot.notify.sync import sync_and_notify
 from bot.store import AuditEvent, DriftAlert, ExportedOverride, Shift, session_scope
-from bot.sync.engine import sync_schedule
 from tests.plugins.world import Clock, add_world, destination, shifts
 from tests.slack.payloads import block_actions
 from tests.sync_io.fakes import JSM_CLOUD, T0, FakeJsm, FakeOpsgenie, FakePagerDuty
@@ -60,7 +60,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
     rows = shifts(ctx, world.schedule_id)
 
     # 1. first export: one override per shift; PagerDuty in one bulk request, Opsgenie one per override
-    d = sync_schedule(ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client).destinations[0]
     assert (d.created, d.deleted, d.status) == (5, 0, "ok")
     assert len(fake.requests("POST")) == (1 if kind == "pagerduty" else 5)
     assert destination(ctx, world.destination_id).exported_until == rows[-1].end
@@ -70,7 +70,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
     second = rows[1]
     fake.hand_override(carol, second.start, second.end)
     fake.log.clear()
-    d = sync_schedule(ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client).destinations[0]
     assert fake.writes() == [], "a hand edit before the mark is kept"
     assert d.drifting == 1
     posted = slack.stub.bodies("chat.postMessage")
@@ -83,7 +83,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
     assert alert.status == "open" and alert.message_ts
 
     # 3. the next run does not alert the same drift again
-    sync_schedule(ctx, world.schedule_id, client=client)
+    sync_and_notify(ctx, world.schedule_id, client=client)
     assert len(slack.stub.calls("chat.postMessage")) == 1
     assert slack.stub.calls("chat.update") == []
 
@@ -106,7 +106,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
         assert session.get(DriftAlert, alert.id).status == "reapplied"
         assert session.exec(select(AuditEvent).where(AuditEvent.action == "drift.reapply")).first()
     fake.log.clear()
-    d = sync_schedule(ctx, world.schedule_id, client=client).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client).destinations[0]
     assert fake.writes() == [] and d.drifting == 0
     assert len(slack.stub.calls("chat.postMessage")) == 1
 
@@ -117,7 +117,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
         row.member_id, row.version = world.member_ids[2], row.version + 1
         before = {o.override_id for o in session.exec(select(ExportedOverride))}
     fake.log.clear()
-    d = sync_schedule(ctx, world.schedule_id, client=client, only_shift_ids=[fourth.id]).destinations[0]
+    d = sync_and_notify(ctx, world.schedule_id, client=client, only_shift_ids=[fourth.id]).destinations[0]
     assert (d.created, d.deleted) == (1, 1)
     created = _posted_overrides(fake)
     assert len(created) == 1
@@ -147,7 +147,7 @@ def test_export_drift_reapply_bump_and_extension(story, slack, slack_http):
     mark = destination(ctx, world.destination_id).exported_until
     clock.advance(days=9)
     fake.log.clear()
-    report = sync_schedule(ctx, world.schedule_id, client=client)
+    report = sync_and_notify(ctx, world.schedule_id, client=client)
     d = report.destinations[0]
     new = [s for s in shifts(ctx, world.schedule_id) if s.start >= mark]
     assert report.assigned == len(new) >= 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from bot.notify.sync import sync_and_notify
 from bot.store import Connection, session_scope
-from bot.sync.engine import sync_schedule
 from tests.plugins.world import add_world
 from tests.providers.fixtures import og_error
 from tests.sync_io import test_failures
@@ -31,7 +31,7 @@ def opsgenie(env, can_write: bool | None, fail_posts: int | None = None, weeks: 
 
 def sync(env, world):
     slack, _, _, client = env
-    return sync_schedule(slack.ctx, world.schedule_id, client=client).destinations[0]
+    return sync_and_notify(slack.ctx, world.schedule_id, client=client).destinations[0]
 
 
 def probes(fake: FakeOpsgenie) -> list[httpx.Request]:

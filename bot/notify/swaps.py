@@ -16,9 +16,10 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.context import Context
+from bot.notify.home import publish_home
+from bot.notify.sync import sync_and_notify
+from bot.notify.usergroup import refresh_quietly
 from bot.providers import ProviderKind
-from bot.services import oncall_group
-from bot.services.home import publish_home
 from bot.services.swaps import SwapInfo
 from bot.services.swaps_answer import expire_due
 from bot.services.swaps_select import COVER
@@ -37,12 +38,10 @@ EXPIRY_SWEEP_MINUTES = 5
 
 def reexport(ctx: Context, client: WebClient | None, info: SwapInfo) -> list[str]:
     """Export the moved shifts now (only their overrides change); one line per destination."""
-    from bot.sync.engine import sync_schedule
-
-    oncall_group.refresh_quietly(ctx, client, info.schedule_id)  # the holder may have changed: first, it is quick
+    refresh_quietly(ctx, client, info.schedule_id)  # the holder may have changed: first, it is quick
     try:
-        report = sync_schedule(ctx, info.schedule_id, client=client, only_shift_ids=info.shift_ids,
-                               wait=EXPORT_WAIT_SECONDS)
+        report = sync_and_notify(ctx, info.schedule_id, client=client, only_shift_ids=info.shift_ids,
+                                 wait=EXPORT_WAIT_SECONDS)
     except Exception:
         log.exception("re-export after swap %s failed", info.id)
         return [":warning: The export failed unexpectedly: the bot retries at its next sync."]
@@ -214,12 +213,13 @@ EXPIRED = "expired: its first shift started before everyone accepted"
 ClientFor = Callable[[str], WebClient | None]  # team id -> a client for that workspace
 
 
-def expire_swap_requests(ctx: Context, client: WebClient | ClientFor | None, now: datetime | None = None) -> int:
-    """The periodic sweep: expire pending requests whose first shift has started and say so
-    (`client` may be a per-workspace factory, as with OAuth). Returns how many expired."""
+def expire_swap_requests(ctx: Context, client_for: ClientFor, now: datetime | None = None) -> int:
+    """The periodic sweep: expire pending requests whose first shift has started and say so in
+    each workspace (`client_for(team_id)`, one client per workspace with OAuth). Returns how many
+    expired."""
     infos = expire_due(ctx.engine, now or ctx.clock())
     for info in infos:
-        team_client = client if isinstance(client, WebClient) or client is None else client(info.team_id)
+        team_client = client_for(info.team_id)
         if team_client is not None:
             try:
                 after_lapse(ctx, team_client, info, EXPIRED)

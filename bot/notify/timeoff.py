@@ -46,3 +46,8 @@ def send_replacement_notices(client: WebClient, outcome: ReplacementOutcome, *, 
     for channel, shifts in by_channel.items():
         sent += _post(client, channel, uncovered_channel_message(shifts))
     return sent
+
+
+def calendar_notices(client: WebClient, outcome: ReplacementOutcome) -> None:
+    """What the periodic calendar refresh tells (`bot.services.calendar.refresh_calendar_feeds`'s `tell`)."""
+    send_replacement_notices(client, outcome, reason="calendar time off")
