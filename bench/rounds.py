@@ -33,7 +33,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.services.assignments import extend_assignments
 from cryptography.fernet import Fernet
 from sqlmodel import select
 
@@ -50,6 +49,7 @@ from bot.sandbox.schedule import Rotation
 from bot.store import Connection, Destination, Member, Schedule, Shift, session_scope
 from bot.store.db import make_engine, upgrade
 from bot.sync import ratelimit
+from bot.sync.assignments import extend_assignments
 from bot.sync.engine import sync_schedule
 
 LATENCY = 0.05
