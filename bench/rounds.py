@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.rounds            # ~10 minutes on 2 shared cores
     .venv/bin/python -m bench.rounds --quick    # 10 and 100 schedules only
+    .venv/bin/python -m bench.rounds --keys 10 --only no-work --sizes 100,1000
 
 1. **Rounds** (`bot.jobs.sync_all`, the real engine, SQLite): N = 10, 100, 1,000 linked
    schedules, each with 20 people, weekly shifts, a 30-day horizon, exported to one PagerDuty and
@@ -13,7 +14,9 @@
    at its rate: no pacing can do better). The 1,000-schedule rounds run with every bucket scaled
    ×`SCALE` (rate and burst) so they take minutes, not an hour: the bot must then sustain 10× the
    request rate, so the utilisation shown is a lower bound of the real one; their times at the
-   real ceilings are projected as requests / ceiling.
+   real ceilings are projected as requests / ceiling. `--only no-work` reports only the no-work
+   round: the initial export before it is then set-up (the simulators answer at once and the
+   buckets do not pace it).
 2. **The month**: one schedule (12-hour shifts, 30- and 90-day horizons, PagerDuty and Opsgenie
    destinations), 30 daily syncs with 4 swaps on the way (the bot's requests as sent to the
    simulators), against a naive exporter that lists, deletes every override not started yet and
@@ -96,12 +99,21 @@ def people_of(i: int) -> list[int]:
     return [(i * 7 + j) % USERS for j in range(PEOPLE)]
 
 
+def pd_keys(n: int) -> list[str]:
+    """The PagerDuty keys of `n` connections (the first is `PD_KEY`)."""
+    return [PD_KEY] + [f"bench-pagerduty-key-{k:02d}-456789abcdef" for k in range(1, n)]
+
+
+def og_keys(n: int) -> list[str]:
+    return [OG_KEY] + [f"{k:08d}-bench-og-key-0000-aaaabbbbcccc" for k in range(1, n)]
+
+
 # ---------------------------------------------------------------- simulators in a child process
 
 
-def _serve(n: int, latency: float, origin: datetime, pipe) -> None:
-    pd = PagerDutySim(users=users("PU"))
-    og = OpsgenieSim(users=users("og-u"))
+def _serve(n: int, keys: int, latency: float, origin: datetime, pipe) -> None:
+    pd = PagerDutySim(users=users("PU"), keys=dict.fromkeys(pd_keys(keys), "rw"))
+    og = OpsgenieSim(users=users("og-u"), keys=dict.fromkeys(og_keys(keys), "rw"))
     for i in range(n):
         who = people_of(i)
         pd.add_schedule(f"PS{i}", f"Team {i}", "UTC", Rotation(origin, timedelta(days=7),
@@ -111,18 +123,24 @@ def _serve(n: int, latency: float, origin: datetime, pipe) -> None:
     pd.latency = og.latency = latency
     servers = [LoopbackServer(pd.handle).start(), LoopbackServer(og.handle).start()]
     pipe.send([s.url for s in servers])
-    pipe.recv()  # until told to stop
+    while (msg := pipe.recv()) != "stop":  # a new latency, until told to stop
+        pd.latency = og.latency = msg
+        pipe.send("ok")
     for s in servers:
         s.stop()
 
 
 class Simulators:
-    def __init__(self, n: int, latency: float, origin: datetime):
+    def __init__(self, n: int, latency: float, origin: datetime, keys: int = 1):
         mp = multiprocessing.get_context("fork")
         self.pipe, child = mp.Pipe()
-        self.proc = mp.Process(target=_serve, args=(n, latency, origin, child), daemon=True)
+        self.proc = mp.Process(target=_serve, args=(n, keys, latency, origin, child), daemon=True)
         self.proc.start()
         self.pd_url, self.og_url = self.pipe.recv()
+
+    def set_latency(self, seconds: float) -> None:
+        self.pipe.send(seconds)
+        self.pipe.recv()
 
     def stop(self) -> None:
         self.pipe.send("stop")
@@ -132,19 +150,24 @@ class Simulators:
 # ---------------------------------------------------------------- the bot's world
 
 
-def seed(ctx: Context, n: int, *, length_hours: int = 168, horizon: int = 30, origin: datetime) -> list[int]:
+def seed(ctx: Context, n: int, *, length_hours: int = 168, horizon: int = 30, origin: datetime,
+         keys: int = 1) -> list[int]:
     """`n` linked schedules (20 members each) with PagerDuty and Opsgenie destinations, and their
-    shifts assigned by the real `extend_assignments` (as linking leaves them)."""
+    shifts assigned by the real `extend_assignments` (as linking leaves them). Schedule i exports
+    through PagerDuty and Opsgenie connection i mod `keys` (each its own key)."""
     ids = []
     with session_scope(ctx.engine) as s:
-        pd = Connection(team_id=TEAM, provider="pagerduty", region="us", name="Acme PD", can_write=True,
-                        api_key_encrypted=ctx.keys.encrypt(PD_KEY), key_hint="…cdef")
-        og = Connection(team_id=TEAM, provider="opsgenie", region="us", name="Acme OG", can_write=True,
-                        api_key_encrypted=ctx.keys.encrypt(OG_KEY), key_hint="…cccc")
-        s.add_all([pd, og])
+        pds = [Connection(team_id=TEAM, provider="pagerduty", region="us", name=f"Acme PD {k}", can_write=True,
+                          api_key_encrypted=ctx.keys.encrypt(key), key_hint=f"…{key[-4:]}")
+               for k, key in enumerate(pd_keys(keys))]
+        ogs = [Connection(team_id=TEAM, provider="opsgenie", region="us", name=f"Acme OG {k}", can_write=True,
+                          api_key_encrypted=ctx.keys.encrypt(key), key_hint=f"…{key[-4:]}")
+               for k, key in enumerate(og_keys(keys))]
+        s.add_all(pds + ogs)
         s.flush()
         pattern = f'{{"pattern": {{"length_hours": {length_hours}, "handoff": "09:00"}}}}'
         for i in range(n):
+            pd, og = pds[i % keys], ogs[i % keys]
             sched = Schedule(team_id=TEAM, name=f"Team {i}", connection_id=pd.id, source_schedule_id=f"PS{i}",
                              time_zone="UTC", horizon_days=horizon, channel_id=None, pattern_json=pattern)
             s.add(sched)
@@ -179,47 +202,72 @@ class Round:
     phase: str
     seconds: float
     scale: float
-    pd: float
+    pd: float  # requests, all keys
     og: float
     ok: int
+    keys: int = 1
+    pd_max: float = 0.0  # requests of the busiest key
+    og_max: float = 0.0
 
     def per_minute(self, kind: str) -> float:
         return (self.pd if kind == "pd" else self.og) / self.seconds * 60
 
     def ceiling(self, kind: str) -> float:
+        """Requests per minute of one key (scaled)."""
         return (PD_PER_MINUTE if kind == "pd" else OG_PER_MINUTE) * self.scale
 
     def floor(self) -> float:
         """The least a round can take: the busiest key's requests past its burst, at its rate."""
-        return max(max(0.0, self.pd - ratelimit.BURST * self.scale) / (self.ceiling("pd") / 60),
-                   max(0.0, self.og - ratelimit.BURST * self.scale) / (self.ceiling("og") / 60))
+        return max(max(0.0, self.pd_max - ratelimit.BURST * self.scale) / (self.ceiling("pd") / 60),
+                   max(0.0, self.og_max - ratelimit.BURST * self.scale) / (self.ceiling("og") / 60))
 
     def real_seconds(self) -> float:
-        """At the real ceilings: measured when not scaled, else requests / ceiling (projected)."""
+        """At the real ceilings: measured when not scaled, else the busiest key's requests / ceiling
+        (projected)."""
         if self.scale == 1:
             return self.seconds
-        return max(self.seconds, max(self.pd / PD_PER_MINUTE, self.og / OG_PER_MINUTE) * 60)
+        return max(self.seconds, max(self.pd_max / PD_PER_MINUTE, self.og_max / OG_PER_MINUTE) * 60)
 
 
-def run_rounds(n: int, scale: float, tmp: str) -> tuple[list[Round], float]:
+def _taken(ctx: Context, provider: str, keys: list[str]) -> list[float]:
+    return [ctx.pacing.bucket(provider, k).taken for k in keys]
+
+
+def run_rounds(n: int, scale: float, tmp: str, *, keys: int = 1, only: str | None = None,
+               profile: str | None = None) -> tuple[list[Round], float]:
+    """The initial export and a no-work round of `n` schedules over `keys` keys per provider.
+    `only="no-work"`: the initial export is set-up (no latency, no pacing) and not reported.
+    `profile`: after the rounds, one more no-work pass, schedule after schedule in this thread
+    under cProfile, saved there (cProfile sees one thread only)."""
     now = datetime.now(UTC)
-    sims = Simulators(n, LATENCY, now - timedelta(days=70))
+    sims = Simulators(n, LATENCY, now - timedelta(days=70), keys)
     settings = Settings(secret_key=Fernet.generate_key().decode(), provider_timeout_seconds=30,
                         provider_api_urls={"pagerduty": sims.pd_url, "opsgenie": sims.og_url})
-    ctx = context(os.path.join(tmp, f"rounds{n}.db"), settings)
+    ctx = context(os.path.join(tmp, f"rounds{n}k{keys}.db"), settings)
     t0 = time.perf_counter()
-    seed(ctx, n, origin=now)
+    seed(ctx, n, origin=now, keys=keys)
     setup = time.perf_counter() - t0
     out = []
     try:
+        if only == "no-work":
+            sims.set_latency(0)
+            ctx.pacing = ratelimit.Pacing(sleep=lambda _s: None)
+            t0 = time.perf_counter()
+            sync_all(ctx, None)
+            setup += time.perf_counter() - t0
+            sims.set_latency(LATENCY)
         for phase in ("initial export", "no work"):
+            if only == "no-work" and phase != "no work":
+                continue
             ctx.pacing = ScaledPacing(scale) if scale != 1 else ratelimit.Pacing()
             t0 = time.perf_counter()
             reports = sync_all(ctx, None)
             seconds = time.perf_counter() - t0
-            taken = {p: ctx.pacing.bucket(p, k).taken for p, k in (("pagerduty", PD_KEY), ("opsgenie", OG_KEY))}
+            pd, og = _taken(ctx, "pagerduty", pd_keys(keys)), _taken(ctx, "opsgenie", og_keys(keys))
             ok = sum(1 for r in reports for d in r.destinations if d.status == "ok")
-            out.append(Round(n, phase, seconds, scale, taken["pagerduty"], taken["opsgenie"], ok))
+            out.append(Round(n, phase, seconds, scale, sum(pd), sum(og), ok, keys, max(pd), max(og)))
+        if profile:
+            _profile_pass(ctx, profile)
     finally:
         ctx.close()
         ctx.engine.dispose()
@@ -227,8 +275,25 @@ def run_rounds(n: int, scale: float, tmp: str) -> tuple[list[Round], float]:
     return out, setup
 
 
+def _profile_pass(ctx: Context, path: str) -> None:
+    import cProfile
+
+    ctx.pacing = ratelimit.Pacing(sleep=lambda _s: None)
+    with session_scope(ctx.engine) as s:
+        ids = list(s.exec(select(Schedule.id).order_by(Schedule.id)))
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    for sid in ids:
+        sync_schedule(ctx, sid)
+    prof.disable()
+    print(f"   (profiled no-work pass: {len(ids)} schedules one after another in {time.perf_counter() - t0:.1f} s,"
+          f" saved to {path})")
+    prof.dump_stats(path)
+
+
 def print_rounds(rows: list[Round]) -> None:
-    head = (f"{'schedules':>9}  {'round':<15} {'scale':>5} {'seconds':>8} {'at 1×':>8} {'PD req':>7} {'PD/min':>7} "
+    head = (f"{'schedules':>9} {'keys':>4}  {'round':<15} {'scale':>5} {'seconds':>8} {'at 1×':>8} {'PD req':>7} {'PD/min':>7} "
             f"{'of ceil':>7} {'OG req':>7} {'OG/min':>7} {'of ceil':>7} {'floor':>7} {'of floor':>8} {'ok dest':>8} "
             f"{'growth':>7}")
     print(head)
@@ -237,9 +302,9 @@ def print_rounds(rows: list[Round]) -> None:
     for r in rows:
         growth = r.real_seconds() / prev[r.phase].real_seconds() if r.phase in prev else float("nan")
         prev[r.phase] = r
-        print(f"{r.n:>9}  {r.phase:<15} {r.scale:>4.0f}× {r.seconds:>8.1f} {r.real_seconds():>8.1f} {r.pd:>7.0f} "
-              f"{r.per_minute('pd'):>7.0f} {r.per_minute('pd') / r.ceiling('pd'):>6.0%} {r.og:>7.0f} "
-              f"{r.per_minute('og'):>7.0f} {r.per_minute('og') / r.ceiling('og'):>6.0%} {r.floor():>7.1f} "
+        print(f"{r.n:>9} {r.keys:>4}  {r.phase:<15} {r.scale:>4.0f}× {r.seconds:>8.1f} {r.real_seconds():>8.1f} {r.pd:>7.0f} "
+              f"{r.per_minute('pd'):>7.0f} {r.per_minute('pd') / r.ceiling('pd') / r.keys:>6.0%} {r.og:>7.0f} "
+              f"{r.per_minute('og'):>7.0f} {r.per_minute('og') / r.ceiling('og') / r.keys:>6.0%} {r.floor():>7.1f} "
               f"{r.floor() / r.seconds:>7.0%} {r.ok:>4}/{2 * r.n:<4}"
               + (f" {growth:>6.1f}×" if growth == growth else f" {'':>7}"))
 
@@ -345,22 +410,34 @@ def print_month(tmp: str) -> list[tuple[int, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10 and 100 schedules only")
+    parser.add_argument("--keys", type=int, default=1, help="PagerDuty and Opsgenie keys (connections) each")
+    parser.add_argument("--only", choices=("no-work",), help="only the no-work rounds (no month, no memory)")
+    parser.add_argument("--sizes", help=f"schedule counts, e.g. 100,1000 (1,000 and more scaled ×{SCALE})")
+    parser.add_argument("--scale", type=float, help=f"bucket scale for every size (default: ×{SCALE} from 1,000)")
+    parser.add_argument("--profile", help="cProfile a sequential no-work pass of the first size into this file")
     args = parser.parse_args()
     idle = rss_mb()
     print(f"{os.cpu_count()} cores; provider latency {LATENCY * 1000:.0f} ms; buckets PagerDuty "
-          f"{PD_PER_MINUTE}/min, Opsgenie {OG_PER_MINUTE}/min, burst {ratelimit.BURST}")
+          f"{PD_PER_MINUTE}/min, Opsgenie {OG_PER_MINUTE}/min, burst {ratelimit.BURST}; {args.keys} key(s) each")
+    sizes = ([int(x) for x in args.sizes.split(",")] if args.sizes
+             else [10, 100] + ([] if args.quick else [1000]))
     with tempfile.TemporaryDirectory() as tmp:
-        print("\n== the month: 30 daily syncs, 4 swaps, 12-hour shifts (requests after the first export)")
-        print_month(tmp)
-        print("\n== sync rounds: weekly shifts, 20 people, 30-day horizon, one PagerDuty and one Opsgenie key")
+        if args.only is None:
+            print("\n== the month: 30 daily syncs, 4 swaps, 12-hour shifts (requests after the first export)")
+            print_month(tmp)
+        print(f"\n== sync rounds: weekly shifts, 20 people, 30-day horizon, {args.keys} PagerDuty and "
+              f"{args.keys} Opsgenie key(s)")
         rows = []
-        for n, scale in ((10, 1), (100, 1)) + (() if args.quick else ((1000, SCALE),)):
-            got, setup = run_rounds(n, scale, tmp)
+        for i, n in enumerate(sizes):
+            scale = args.scale if args.scale else (SCALE if n >= 1000 else 1)
+            got, setup = run_rounds(n, scale, tmp, keys=args.keys, only=args.only,
+                                    profile=args.profile if i == 0 else None)
             rows += got
-            print(f"   ({n} schedules linked in {setup:.0f} s)", flush=True)
+            print(f"   ({n} schedules linked{' and exported' if args.only else ''} in {setup:.0f} s)", flush=True)
         print_rounds(rows)
-        gc.collect()
-        print(f"\n== memory: RSS idle {idle:.0f} MB; after the rounds {rss_mb():.0f} MB (target ≤ 150 MB)")
+        if args.only is None:
+            gc.collect()
+            print(f"\n== memory: RSS idle {idle:.0f} MB; after the rounds {rss_mb():.0f} MB (target ≤ 150 MB)")
 
 
 if __name__ == "__main__":
