@@ -22,7 +22,7 @@ from bot.sync.inputs import (
     DestinationInputs,
     destination_inputs,
     destination_key,
-    exported_records,
+    records_and_intents,
     user_namer,
 )
 from bot.sync.intents import claim, settle
@@ -79,13 +79,11 @@ def _listed(provider: Provider, dest: Destination, inputs: DestinationInputs, no
     return provider.list_overrides(dest.provider_schedule_id, *window), window
 
 
-def _snapshot_first(session: Session, provider: Provider, dest: Destination) -> bool:
+def _snapshot_first(session: Session, provider: Provider, dest: Destination, intents: list[ExportedRecord]) -> bool:
     """Whether to try one schedule read instead of the listing (`bot.sync.snapshot`): the provider
     renders its override layer, no intent waits to be claimed, and no drift alert is open (a kept
     hand edit would make every try fail and cost a read more)."""
-    if not hasattr(provider, "rendered_layers"):
-        return False
-    if exported_records(session, dest.id, pending=True):
+    if not hasattr(provider, "rendered_layers") or intents:
         return False
     return session.exec(select(DriftAlert.id).where(DriftAlert.destination_id == dest.id,
                                                     DriftAlert.status == "open")).first() is None
@@ -105,11 +103,11 @@ def _read(provider: Provider, dest: Destination, inputs: DestinationInputs, reco
     return remote, window, None
 
 
-def _claimed(session: Session, dest: Destination, records: list[ExportedRecord], remote: list[RemoteOverride],
-             now: datetime, window: tuple[datetime, datetime], *, write: bool) -> list[ExportedRecord]:
-    """The records plus what the intents left by an interrupted run found (`bot.sync.intents`);
+def _claimed(session: Session, dest: Destination, records: list[ExportedRecord], intents: list[ExportedRecord],
+             remote: list[RemoteOverride], now: datetime, window: tuple[datetime, datetime], *,
+             write: bool) -> list[ExportedRecord]:
+    """The records plus what the `intents` left by an interrupted run found (`bot.sync.intents`);
     with `write`, the intents are settled in the database."""
-    intents = exported_records(session, dest.id, pending=True)
     if not intents:
         return records
     claims = claim(intents, (r.override_id for r in records), remote, now, window)
@@ -158,7 +156,8 @@ def plan_only(ctx: Context, session: Session, schedule: Schedule, dest: Destinat
         except ProviderError as exc:
             return DestinationReport(dest.id, label, status=dest.status, error=str(exc),
                                      exported_until=dest.exported_until)
-    records = _claimed(session, dest, exported_records(session, dest.id), remote, now, window, write=False)
+    records, intents = records_and_intents(session, dest.id)
+    records = _claimed(session, dest, records, intents, remote, now, window, write=False)
     plan = _plan(inputs, records, remote, dest, now, horizon_end, only)
     name = user_namer(session, inputs, conn.id)
     lines = tuple(plan.lines())
@@ -183,14 +182,15 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
     try:
         with session_scope(ctx.engine) as session:
             inputs = _inputs(session, provider, schedule, dest, conn, now)
-            records = exported_records(session, dest.id)
-            snapshot = _snapshot_first(session, provider, dest)
+            records, intents = records_and_intents(session, dest.id)
+            snapshot = _snapshot_first(session, provider, dest, intents)
         remote, window, final = _read(provider, dest, inputs, records, now, horizon_end, snapshot=snapshot)
     except ProviderError as exc:
         return DestinationResult(old_mark, unexported=[], problems=[str(exc)], provider_failed=str(exc),
                                  rate_limited=isinstance(exc, RateLimited)), None
-    with session_scope(ctx.engine) as session:
-        records = _claimed(session, dest, records, remote, now, window, write=True)
+    if intents:
+        with session_scope(ctx.engine) as session:
+            records = _claimed(session, dest, records, intents, remote, now, window, write=True)
     plan = _plan(inputs, records, remote, dest, now, horizon_end, only)
     target = Target(dest.team_id, dest.id, conn.id, dest.provider_schedule_id)
     result = apply_plan(ctx.engine, provider, target, plan)
@@ -208,9 +208,11 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
         out.provider_failed = result.errors[-1]
     if result.read_only or result.stopped or schedule.drift_mode == DriftMode.OFF.value:
         return out, inputs
+    wrote = bool(intents or plan.creates or plan.deletes or plan.adopt)
     try:
         out.items = read_back(ctx, provider, dest, inputs.shifts, overrides_after(remote, result, now), now, mark,
-                              rendered=final if not (plan.creates or plan.deletes) else None)
+                              rendered=final if not (plan.creates or plan.deletes) else None,
+                              records=None if wrote else records)
     except ProviderError as exc:
         out.problems.append(f"reading back what {kind_label(conn)} will page failed: {exc}")
         out.provider_failed = str(exc)

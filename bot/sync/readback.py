@@ -18,13 +18,14 @@ from bot.store.models import Destination, DriftMode, Schedule, Shift
 from bot.sync import alerts
 from bot.sync.drift import DriftItem, detect_drift, drift_fingerprint
 from bot.sync.inputs import DestinationInputs, exported_records, user_namer
-from bot.sync.model import ShiftToExport
+from bot.sync.model import ExportedRecord, ShiftToExport
 from bot.sync.snapshot import clip, derived
 
 
 def read_back(ctx: Context, provider: Provider, dest: Destination, shifts: Sequence[ShiftToExport],
               overrides: Sequence[RemoteOverride], now: datetime, mark: datetime | None,
-              rendered: Sequence[RenderedShift] | None = None) -> list[DriftItem]:
+              rendered: Sequence[RenderedShift] | None = None,
+              records: Sequence[ExportedRecord] | None = None) -> list[DriftItem]:
     """The drift of the exported range `[now, mark)`: what the provider pages there against the
     shifts and the overrides as they are after the apply (no second listing), acknowledged keys
     left out. What pages is `rendered` when given (read earlier in this run over a window holding
@@ -34,7 +35,7 @@ def read_back(ctx: Context, provider: Provider, dest: Destination, shifts: Seque
     if mark is None or mark <= now:
         return []
     with session_scope(ctx.engine) as session:
-        records_now = exported_records(session, dest.id)
+        records_now = list(records) if records is not None else exported_records(session, dest.id)
         acked = alerts.acknowledged_keys(session, dest.id)
     if rendered is not None:
         rendered = clip(rendered, now, mark)

@@ -100,3 +100,26 @@ def test_a_sync_that_only_adds_the_bots_overrides_reads_once(ctx, clock, conform
     assert report.created == 1 and report.status == "ok"
     assert [(r.method, r.url.path) for r in pd.log] == [
         ("GET", "/schedules/PSCHED1"), ("POST", "/schedules/PSCHED1/overrides")]
+
+
+def test_a_no_op_sync_reads_the_exported_overrides_once(ctx, clock, conformant_respx, engine):
+    """Issue 16 (CPU of a no-work round): the destination's records and intents come from one
+    query, and the read-back reuses them when the run wrote nothing (it used to query 4 times)."""
+    from sqlalchemy import event
+
+    FakePagerDuty(conformant_respx, clock)
+    world = add_world(ctx, weeks=5, horizon_days=21)
+    sync_schedule(ctx, world.schedule_id)
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if "FROM exportedoverride" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        again = sync_schedule(ctx, world.schedule_id).destinations[0]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert (again.created, again.deleted, again.status) == (0, 0, "ok")
+    assert len(seen) == 1, seen
