@@ -208,6 +208,7 @@ class Round:
     keys: int = 1
     pd_max: float = 0.0  # requests of the busiest key
     og_max: float = 0.0
+    cpu: float = 0.0  # CPU seconds of this process (the bot; the simulators run in a child) in the round
 
     def per_minute(self, kind: str) -> float:
         return (self.pd if kind == "pd" else self.og) / self.seconds * 60
@@ -260,12 +261,12 @@ def run_rounds(n: int, scale: float, tmp: str, *, keys: int = 1, only: str | Non
             if only == "no-work" and phase != "no work":
                 continue
             ctx.pacing = ScaledPacing(scale) if scale != 1 else ratelimit.Pacing()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             reports = sync_all(ctx, None)
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
             pd, og = _taken(ctx, "pagerduty", pd_keys(keys)), _taken(ctx, "opsgenie", og_keys(keys))
             ok = sum(1 for r in reports for d in r.destinations if d.status == "ok")
-            out.append(Round(n, phase, seconds, scale, sum(pd), sum(og), ok, keys, max(pd), max(og)))
+            out.append(Round(n, phase, seconds, scale, sum(pd), sum(og), ok, keys, max(pd), max(og), cpu))
         if profile:
             _profile_pass(ctx, profile)
     finally:
@@ -295,7 +296,7 @@ def _profile_pass(ctx: Context, path: str) -> None:
 def print_rounds(rows: list[Round]) -> None:
     head = (f"{'schedules':>9} {'keys':>4}  {'round':<15} {'scale':>5} {'seconds':>8} {'at 1×':>8} {'PD req':>7} {'PD/min':>7} "
             f"{'of ceil':>7} {'OG req':>7} {'OG/min':>7} {'of ceil':>7} {'floor':>7} {'of floor':>8} {'ok dest':>8} "
-            f"{'growth':>7}")
+            f"{'growth':>7} {'CPU s':>6} {'ms/dest':>7}")
     print(head)
     print("-" * len(head))
     prev: dict[str, Round] = {}
@@ -306,7 +307,8 @@ def print_rounds(rows: list[Round]) -> None:
               f"{r.per_minute('pd'):>7.0f} {r.per_minute('pd') / r.ceiling('pd') / r.keys:>6.0%} {r.og:>7.0f} "
               f"{r.per_minute('og'):>7.0f} {r.per_minute('og') / r.ceiling('og') / r.keys:>6.0%} {r.floor():>7.1f} "
               f"{r.floor() / r.seconds:>7.0%} {r.ok:>4}/{2 * r.n:<4}"
-              + (f" {growth:>6.1f}×" if growth == growth else f" {'':>7}"))
+              + (f" {growth:>6.1f}×" if growth == growth else f" {'':>7}")
+              + f" {r.cpu:>6.1f} {r.cpu * 1000 / (2 * r.n):>7.1f}")
 
 
 # ---------------------------------------------------------------- the month
