@@ -33,7 +33,15 @@ from bot.services import connect as service
 from bot.services.authz import Action
 from bot.services.errors import Field, FieldError
 from bot.views.common import error_message, message, notice_modal
-from bot.views.connect import FIELD_BLOCKS, checking_modal, connect_modal, connected_message, connected_modal
+from bot.views.connect import (
+    block_of,
+    checking_modal,
+    connect_modal,
+    connected_message,
+    connected_modal,
+    credential_block,
+    credential_fields,
+)
 
 log = logging.getLogger(__name__)
 ACTION = Action.CONNECT
@@ -60,11 +68,10 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
             state_value(view, BlockId.CONNECT_NAME, ActionId.CONNECT_NAME),
             state_value(view, BlockId.CONNECT_API_KEY, ActionId.CONNECT_API_KEY),
             req.ctx,
-            site=state_value(view, BlockId.CONNECT_SITE, ActionId.CONNECT_SITE),
-            email=state_value(view, BlockId.CONNECT_EMAIL, ActionId.CONNECT_EMAIL),
+            {name: state_value(view, credential_block(name), name) for name in credential_fields()},
         )
     except FieldError as exc:
-        ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: exc.message})
+        ack(response_action="errors", errors={block_of(exc): exc.message})
         return
     ack(response_action="update", view=checking_modal(form.provider))
     view_id, meta = view["id"], view.get("private_metadata") or ""
