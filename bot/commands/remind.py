@@ -16,10 +16,11 @@ from bot.commands.swap import show
 from bot.commands.values import StaleInput, button_id, meta_id, metadata
 from bot.ids import RemindId
 from bot.notify.home import publish_home
-from bot.services import lookup, reminders, swaps, swaps_request
+from bot.services import lookup, reminders, swaps
 from bot.services.errors import UserError
 from bot.services.reminder_times import OFFSETS
-from bot.services.swaps_select import COVER, SWAP
+from bot.services.swaps import request
+from bot.services.swaps.select import COVER, SWAP
 from bot.store import Shift, session_scope
 from bot.views.common import error_message
 from bot.views.remind import pick_modal, settings_message
@@ -91,7 +92,7 @@ def on_pick(ack: Ack, body: dict, client: WebClient, context, view: dict) -> Non
         if not other or other == req.user_id:
             raise UserError("Pick someone else." if other else "Pick a person.")
         q = reminders.swap_query(req.ctx.engine, req.team_id, req.user_id, shift_id, kind, other, req.ctx.clock())
-        result = swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
+        result = request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
     except UserError as exc:
         ack(response_action="errors", errors={RemindId.PERSON: exc.message[:1500]})
         return

@@ -1,6 +1,6 @@
 """`/oncall swap` (and the buttons and modals every swap or cover goes through).
 
-Handlers only ack, parse, call the swap services (`bot.services.swaps_request`, `swaps_answer`,
+Handlers only ack, parse, call the swap services (`bot.services.swaps.request`, `swaps.answer`,
 `swap_messages`) and render `bot.views.swap`:
 
 1. the command → `prepare` → an ephemeral preview (Confirm / Cancel), a refusal with reasons, or
@@ -27,9 +27,10 @@ from bot.commands.swap_parse import COVER_USAGE, SWAP_USAGE, SwapCmd, parse_swap
 from bot.commands.values import StaleInput, button_id, id_value, metadata
 from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
 from bot.notify import swaps as swap_messages
-from bot.services import swaps, swaps_answer, swaps_request
+from bot.services import swaps
 from bot.services.errors import UserError
-from bot.services.swaps_select import COVER, SWAP, Window
+from bot.services.swaps import answer, request
+from bot.services.swaps.select import COVER, SWAP, Window
 from bot.services.timeoff import user_zone
 from bot.store import SwapStatus
 from bot.views import swap as views
@@ -61,7 +62,7 @@ def run(req: Request, cmd: SwapCmd) -> None:
     except UsageError as exc:
         req.reply(error_message(exc.message, exc.usage or (COVER_USAGE if cmd.kind == COVER else SWAP_USAGE)))
         return
-    show(req, swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock()))
+    show(req, request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock()))
 
 
 def show(req: Request, result: swaps.Ready | swaps.Refused | swaps.Choice) -> None:
@@ -139,7 +140,7 @@ def on_pick_schedule(ack: Ack, body: dict, client: WebClient, context, view: dic
     q = replace(_decode(req, view),
                 schedule_id=id_value(state_value(view, SwapBlockId.SCHEDULE, SwapBlockId.INPUT), "schedule option"))
     try:
-        result = swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
+        result = request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
     except UserError as exc:
         ack(response_action="errors", errors={SwapBlockId.SCHEDULE: exc.message})
         return
@@ -165,7 +166,7 @@ def on_pick_shifts(ack: Ack, body: dict, client: WebClient, context, view: dict)
         ack(response_action="errors", errors=errors)
         return
     q = replace(q, picked_a=picked_a, picked_b=picked_b)
-    result = swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
+    result = request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
     if isinstance(result, swaps.Refused) and not result.forceable:
         ack(response_action="errors", errors={SwapBlockId.SHIFTS_A: " ".join(result.reasons)[:1500]})
         return
@@ -184,7 +185,7 @@ def on_confirm(ack: Ack, body: dict, client: WebClient, context, action: dict) -
 
 def _confirm(req: Request, client: WebClient, action: dict) -> None:
     try:
-        info = swaps_request.submit(req.ctx.engine, req.team_id, action.get("value") or "", req.user_id,
+        info = request.submit(req.ctx.engine, req.team_id, action.get("value") or "", req.user_id,
                             admin=req.is_admin, now=req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
@@ -211,7 +212,7 @@ def on_accept(ack: Ack, body: dict, client: WebClient, context, action: dict) ->
 
 def _accept(req: Request, client: WebClient, action: dict) -> None:
     try:
-        result = swaps_answer.accept(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
+        result = answer.accept(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return
@@ -236,7 +237,7 @@ def on_decline(ack: Ack, body: dict, client: WebClient, context, action: dict) -
     ack()
     req = Request.from_body(body, context, client)
     try:
-        info = swaps_answer.decline(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
+        info = answer.decline(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return
@@ -247,7 +248,7 @@ def on_withdraw(ack: Ack, body: dict, client: WebClient, context, action: dict) 
     ack()
     req = Request.from_body(body, context, client)
     try:
-        info = swaps_answer.withdraw(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
+        info = answer.withdraw(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return

@@ -11,14 +11,14 @@ from bot.commands.swap_parse import UNDO_USAGE, UndoCmd, parse_undo
 from bot.commands.values import button_id
 from bot.ids import SwapButtonId
 from bot.notify import swaps as swap_messages
-from bot.services import swaps_execute
+from bot.services.swaps import execute
 from bot.views import swap as views
 from bot.views.common import message
 
 
 def undo(req: Request, request_id: int | None, *, replace: bool = False) -> None:
     """Undo (raises UserError), then re-export and tell everyone; the person sees the result."""
-    info = swaps_execute.undo(req.ctx.engine, req.team_id, req.user_id, request_id, admin=req.is_admin, now=req.ctx.clock())
+    info = execute.undo(req.ctx.engine, req.team_id, req.user_id, request_id, admin=req.is_admin, now=req.ctx.clock())
     req.reply(message(f":hourglass: Undid swap #{info.id}; updating the provider schedules…"), replace_original=replace)
     lines = swap_messages.after_undo(req.ctx, req.client, info, req.user_id)
     req.reply(views.undone_message(info, lines), replace_original=replace)

@@ -31,7 +31,7 @@ from bot.services.reminder_times import (
     parse_offsets,
 )
 from bot.services.swaps import SwapQuery
-from bot.services.swaps_select import COVER, SWAP
+from bot.services.swaps.select import COVER, SWAP
 from bot.store import Member, ReminderPref, ReminderSent, Schedule, Shift, session_scope
 from bot.store.types import utcnow
 

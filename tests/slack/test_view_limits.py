@@ -31,7 +31,7 @@ from bot.services.reminders import Reminder
 from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.services.status import DestinationLine, MemberLine, ScheduleStatus, ShiftLine
 from bot.services.swaps import Choice, Ready, Refused, SwapInfo, SwapQuery
-from bot.services.swaps_select import Party, Proposal, ShiftRef
+from bot.services.swaps.select import Party, Proposal, ShiftRef
 from bot.services.timeoff import AwayResult, Entry, Holder, MovedShift, OpenShift, ReplacementOutcome
 from bot.services.who import OnCall, WhoAnswer
 from bot.sync.model import PlanLine

@@ -15,8 +15,8 @@ from bot.services import authz, lookup
 from bot.services.authz import Action, Person
 from bot.services.errors import UserError
 from bot.services.swaps import Choice, Ready, Refused, SwapConflict, SwapInfo, SwapQuery
-from bot.services.swaps_execute import execute
-from bot.services.swaps_select import (
+from bot.services.swaps.execute import execute
+from bot.services.swaps.select import (
     COVER,
     SWAP,
     Check,
@@ -28,7 +28,7 @@ from bot.services.swaps_select import (
     pick,
     upcoming,
 )
-from bot.services.swaps_store import (
+from bot.services.swaps.store import (
     Admin,
     active_member,
     claims,
