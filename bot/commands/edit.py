@@ -24,7 +24,7 @@ from bot.services.manage import EditRequest, EditResult, edit_data, edit_schedul
 from bot.services.mapping import SlackPick, UserPick
 from bot.store import Schedule, session_scope
 from bot.views.common import loading_modal, message, notice_modal
-from bot.views.edit import FIELD_BLOCKS, edit_modal
+from bot.views.edit import block_of, edit_modal
 from bot.views.group import group_reply
 
 ACTION = Action.EDIT_SCHEDULE
@@ -90,7 +90,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
             slack_picks=slack_picks(view), user_picks=user_picks(view),
         ))
     except FieldError as exc:
-        ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: exc.message})
+        ack(response_action="errors", errors={block_of(exc): exc.message})
         return
     except UserError as exc:
         ack(response_action="update", view=notice_modal("Edit schedule", exc.message))

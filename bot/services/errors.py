@@ -34,14 +34,17 @@ class Field(StrEnum):
     MEMBERS = "members"
     MANAGERS = "managers"
     USERGROUP = "usergroup"
+    MAP_SLACK = "map_slack"  # key: (member id,): the Slack account of a member not in Slack
+    MAP_USER = "map_user"  # key: (member id, connection id): a provider user picked by hand
 
 
 class FieldError(UserError):
     """An input is wrong: shown under its `field` (in a modal: `response_action: errors`)."""
 
-    def __init__(self, field: Field, message: str):
+    def __init__(self, field: Field, message: str, key: tuple[int, ...] = ()):
         super().__init__(message)
         self.field = field
+        self.key = key  # which one, for a field repeated per member (MAP_SLACK, MAP_USER)
 
 
 class InUse(UserError):

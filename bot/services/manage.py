@@ -24,8 +24,6 @@ from bot.services.mapping import (
     apply_picks,
     missing_users,
     not_in_slack,
-    slack_block,
-    user_block,
 )
 from bot.store import (
     Connection,
@@ -188,9 +186,9 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Pers
         conn = session.get(Connection, sched.connection_id) if sched.connection_id else None
         if (req.slack_picks or req.user_picks) and not authz.may(person, Action.CHANGE_DESTINATIONS, sched):
             first = req.slack_picks[0] if req.slack_picks else None
-            block = (slack_block(first.member_id) if first else
-                     user_block(req.user_picks[0].member_id, req.user_picks[0].connection_id))
-            raise FieldError(block, authz.refusal(person, Action.CHANGE_DESTINATIONS, sched))
+            field, key = ((Field.MAP_SLACK, (first.member_id,)) if first else
+                          (Field.MAP_USER, (req.user_picks[0].member_id, req.user_picks[0].connection_id)))
+            raise FieldError(field, authz.refusal(person, Action.CHANGE_DESTINATIONS, sched), key=key)
         apply_picks(session, directory, sched, actor, req.slack_picks, req.user_picks, now)
         members = list(session.exec(select(Member).where(Member.schedule_id == sched.id)))
         by_slack = {m.slack_user_id: m for m in members if m.slack_user_id}

@@ -19,10 +19,9 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.ids import FormBlock
 from bot.providers import ProviderKind
 from bot.services.directory import Directory
-from bot.services.errors import FieldError
+from bot.services.errors import Field, FieldError
 from bot.store import Connection, Destination, Member, ProviderUser, Schedule, audit
 from bot.sync.inputs import email_map, user_id_at
 
@@ -71,14 +70,6 @@ class MissingUser:
     candidates: tuple[Candidate, ...]
 
 
-def slack_block(member_id: int) -> str:
-    return f"{FormBlock.EDIT_MAP_SLACK}.{member_id}"
-
-
-def user_block(member_id: int, connection_id: int) -> str:
-    return f"{FormBlock.EDIT_MAP_USER}.{member_id}.{connection_id}"
-
-
 def not_in_slack(members: Sequence[Member]) -> tuple[NotInSlack, ...]:
     """Active members without a Slack account, in rotation order."""
     return tuple(NotInSlack(m.id, m.name or m.email or m.source_user_id or "?",
@@ -121,15 +112,15 @@ def apply_picks(session: Session, directory: Directory | None, sched: Schedule, 
     taken = {m.slack_user_id for m in members.values() if m.slack_user_id and m.left_at is None}
     picked: set[str] = set()
     for pick in slack_picks:
-        block = slack_block(pick.member_id)
+        block = (Field.MAP_SLACK, (pick.member_id,))
         member = members.get(pick.member_id)
         if member is None or member.slack_user_id or member.left_at is not None:
-            raise FieldError(block, "This person is mapped or gone already: close the form and edit again.")
+            raise FieldError(block[0], "This person is mapped or gone already: close the form and edit again.", key=block[1])
         if pick.slack_user_id in taken or pick.slack_user_id in picked:
-            raise FieldError(block, f"<@{pick.slack_user_id}> is already a member of this schedule.")
+            raise FieldError(block[0], f"<@{pick.slack_user_id}> is already a member of this schedule.", key=block[1])
         user = directory.user(pick.slack_user_id) if directory else None
         if user is None or user.deleted or user.is_bot:
-            raise FieldError(block, f"<@{pick.slack_user_id}> is not an active Slack member: pick a person.")
+            raise FieldError(block[0], f"<@{pick.slack_user_id}> is not an active Slack member: pick a person.", key=block[1])
         picked.add(pick.slack_user_id)
         member.slack_user_id = pick.slack_user_id
         if not member.email and user.email:
@@ -140,17 +131,17 @@ def apply_picks(session: Session, directory: Directory | None, sched: Schedule, 
                      detail=f"{member.name or member.source_user_id} is <@{pick.slack_user_id}>", at=now)
     chosen: set[tuple[int, str]] = set()
     for pick in user_picks:
-        block = user_block(pick.member_id, pick.connection_id)
+        block = (Field.MAP_USER, (pick.member_id, pick.connection_id))
         member = members.get(pick.member_id)
         if member is None or not member.slack_user_id or not member.email:
-            raise FieldError(block, "This member is gone or has no email: close the form and edit again.")
+            raise FieldError(block[0], "This member is gone or has no email: close the form and edit again.", key=block[1])
         row = session.exec(select(ProviderUser).where(ProviderUser.connection_id == pick.connection_id,
                                                       ProviderUser.user_id == pick.user_id)).first()
         conn = session.get(Connection, pick.connection_id)
         if row is None or conn is None or conn.team_id != sched.team_id:
-            raise FieldError(block, "That user is not known any more: close the form and edit again.")
+            raise FieldError(block[0], "That user is not known any more: close the form and edit again.", key=block[1])
         if row.email or (pick.connection_id, pick.user_id) in chosen:
-            raise FieldError(block, f"{row.name or row.user_id} is mapped to someone else already.")
+            raise FieldError(block[0], f"{row.name or row.user_id} is mapped to someone else already.", key=block[1])
         chosen.add((pick.connection_id, pick.user_id))
         row.email = member.email
         session.add(row)

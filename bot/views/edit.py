@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from bot.ids import CallbackId, FormBlock
 from bot.rota.model import SECONDARY
-from bot.services.errors import Field
+from bot.services.errors import Field, FieldError
 from bot.services.link import Target
 from bot.services.manage import EditData
-from bot.services.mapping import PICKS_MAX, slack_block, user_block
+from bot.services.mapping import PICKS_MAX
 from bot.services.schedules import ProviderSchedules
 from bot.views.common import OPTIONS_MAX, Block, clip, context, modal, option, plain
 from bot.views.group import group_status_text
@@ -26,6 +26,25 @@ FIELD_BLOCKS = {Field.HORIZON: FormBlock.EDIT_HORIZON, Field.CHANNEL: FormBlock.
                 Field.MEMBERS: FormBlock.EDIT_MEMBERS, Field.DESTINATIONS: FormBlock.EDIT_DESTINATIONS,
                 Field.SECONDARY: FormBlock.EDIT_SECONDARY, Field.MANAGERS: FormBlock.EDIT_MANAGERS,
                 Field.USERGROUP: FormBlock.EDIT_USERGROUP}
+
+
+def slack_block(member_id: int) -> str:
+    """The picker of a Slack account for a member not in Slack."""
+    return f"{FormBlock.EDIT_MAP_SLACK}.{member_id}"
+
+
+def user_block(member_id: int, connection_id: int) -> str:
+    """The picker of a provider user, by hand, for a member at a destination's account."""
+    return f"{FormBlock.EDIT_MAP_USER}.{member_id}.{connection_id}"
+
+
+def block_of(error: FieldError) -> str:
+    """The block that shows `error` in the edit modal."""
+    if error.field == Field.MAP_SLACK:
+        return slack_block(*error.key)
+    if error.field == Field.MAP_USER:
+        return user_block(*error.key)
+    return FIELD_BLOCKS[error.field]
 
 
 def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], current: Sequence[Target], label: str,

@@ -14,16 +14,15 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.ids import CallbackId, FormBlock
+from bot.notify.sync import sync_and_notify
 from bot.providers.base import RemoteSchedule, RemoteUser
 from bot.services.directory import Directory
 from bot.services.link import LinkRequest, Target, link_schedule
 from bot.services.manage import EditData
-from bot.services.mapping import slack_block, user_block
 from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.store import AuditEvent, Connection, Destination, Member, ProviderUser, session_scope
-from bot.sync.engine import sync_schedule
 from bot.sync.inputs import cache_users
-from bot.views.edit import edit_modal
+from bot.views.edit import edit_modal, slack_block, user_block
 from tests.plugins.world import JSM_SECRET, JSM_USERS, PEOPLE, Clock, add_world
 from tests.slack.blockkit import assert_view
 from tests.slack.payloads import conversation, multi, number, users, view_submission
@@ -96,7 +95,7 @@ def jsm_beside_pagerduty(team):
 
 def test_a_jsm_account_with_a_hidden_email_is_picked_by_hand_and_exported_to(team, slack_http):
     jsm, world, conn_id = jsm_beside_pagerduty(team)
-    first = sync_schedule(team.ctx, world.schedule_id, client=team.client).destinations[1]
+    first = sync_and_notify(team.ctx, world.schedule_id, client=team.client).destinations[1]
     assert first.status == "warning" and "Bob Brown (bob@example.com) has no JSM account" in first.error
     alice_only = len(jsm.live())
     assert alice_only and BOB not in {o.user_id for o in jsm.live()}, "never matched by name"
@@ -116,7 +115,7 @@ def test_a_jsm_account_with_a_hidden_email_is_picked_by_hand_and_exported_to(tea
     assert audit_details(team) == [f"<@U2> is Bob Brown ({BOB}) in `Acme JSM`"]
 
     jsm.log.clear()
-    again = sync_schedule(team.ctx, world.schedule_id, client=team.client).destinations[1]
+    again = sync_and_notify(team.ctx, world.schedule_id, client=team.client).destinations[1]
     assert again.status == "ok" and again.created > 0 and again.deleted == 0, again.error
     assert BOB in {o.user_id for o in jsm.live()}, "Bob's shifts exported with the account picked"
     assert len(jsm.live()) == alice_only + again.created
@@ -133,7 +132,7 @@ def test_a_jsm_account_with_a_hidden_email_is_picked_by_hand_and_exported_to(tea
 
 def test_a_picked_account_must_still_be_free(team, slack_http):
     jsm, world, conn_id = jsm_beside_pagerduty(team)
-    sync_schedule(team.ctx, world.schedule_id, client=team.client)
+    sync_and_notify(team.ctx, world.schedule_id, client=team.client)
     bob = world.member_ids[1]
     dests = [(f"{world.connection_id}:PSCHED1", "PD"), (f"{conn_id}:{jsm.schedule_id}", "JSM")]
     # Alice's account is visible (hers already): picking it for Bob is refused under the picker
