@@ -15,12 +15,12 @@ from bot.commands.values import StaleInput, button_id, id_value, meta_id
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.notify.home import refresh_homes_later
 from bot.notify.usergroup import set_up
-from bot.services import lookup, oncall_group
+from bot.services import oncall_group, workspace
 from bot.services import schedules as schedules_service
 from bot.services.authz import Action
+from bot.services.edit import EditRequest, EditResult, edit_data, edit_schedule
 from bot.services.errors import Field, FieldError, UserError
 from bot.services.link import Target, after_link
-from bot.services.manage import EditRequest, EditResult, edit_data, edit_schedule
 from bot.services.mapping import SlackPick, UserPick
 from bot.store import Schedule, session_scope
 from bot.views.common import loading_modal, message, notice_modal
@@ -33,7 +33,7 @@ NOT_IN_CHANNEL = "I am not a member of that channel: invite me there first (/inv
 
 def _schedule(req: Request, schedule_id: int) -> Schedule:
     with session_scope(req.ctx.engine) as session:
-        return lookup.get_schedule(session, req.team_id, schedule_id)
+        return workspace.get_schedule(session, req.team_id, schedule_id)
 
 
 def open_edit(req: Request, schedule_id: int) -> None:
@@ -49,7 +49,7 @@ def open_edit(req: Request, schedule_id: int) -> None:
 
 def run(req: Request, cmd: parser.EditCmd) -> None:
     with session_scope(req.ctx.engine) as session:
-        schedule = lookup.find_schedule(session, req.team_id, cmd.schedule)
+        schedule = workspace.find_schedule(session, req.team_id, cmd.schedule)
     if req.require(ACTION, schedule):
         open_edit(req, schedule.id)
 

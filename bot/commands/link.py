@@ -21,8 +21,8 @@ from bot.commands.common import (
 from bot.commands.values import StaleInput, id_value, pair_value
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.notify.home import refresh_homes
-from bot.services import lookup
 from bot.services import schedules as schedules_service
+from bot.services import workspace
 from bot.services.authz import Action
 from bot.services.errors import Field, FieldError, UserError
 from bot.services.link import LinkRequest, Target, check_link, link_schedule
@@ -38,7 +38,7 @@ NOT_IN_CHANNEL = "I am not a member of that channel: invite me there first (/inv
 
 def _connections(req: Request) -> list[ConnectionRef]:
     with session_scope(req.ctx.engine) as session:
-        return [ConnectionRef.of(c) for c in lookup.connections(session, req.team_id)]
+        return [ConnectionRef.of(c) for c in workspace.connections(session, req.team_id)]
 
 
 def fill(req: Request, view_id: str, conns: list[ConnectionRef], connection_id: int, selected: str | None,
@@ -73,7 +73,7 @@ def run(req: Request, cmd: parser.LinkCmd) -> None:
     connection_id = None
     if cmd.connection:
         with session_scope(req.ctx.engine) as session:
-            connection_id = lookup.find_connection(session, req.team_id, cmd.connection).id
+            connection_id = workspace.find_connection(session, req.team_id, cmd.connection).id
     open_link(req, connection_id)
 
 

@@ -14,7 +14,7 @@ from slack_bolt import App
 from bot.commands import registry
 from bot.commands.common import Request
 from bot.commands.parser import Arg, DateArg, UsageError, Word, describe, name_arg
-from bot.services import lookup
+from bot.services import workspace
 from bot.services.authz import Action
 from bot.services.pattern import ROLE_SETS, PatternEdit, current_summary, edit_pattern
 from bot.store import session_scope
@@ -133,7 +133,7 @@ ACTION = Action.EDIT_PATTERN
 def run(req: Request, cmd: PatternCmd) -> None:
     now = req.ctx.clock()
     with session_scope(req.ctx.engine) as session:
-        schedule = lookup.find_schedule(session, req.team_id, cmd.schedule)
+        schedule = workspace.find_schedule(session, req.team_id, cmd.schedule)
         if cmd.edit.empty:
             lines = current_summary(session, schedule, now)
             text = f"*{schedule.name}* shift pattern:\n" + "\n".join(f"• {x}" for x in lines)
@@ -142,7 +142,7 @@ def run(req: Request, cmd: PatternCmd) -> None:
     if not req.require(ACTION, schedule):
         return
     with session_scope(req.ctx.engine) as session:
-        schedule = lookup.find_schedule(session, req.team_id, cmd.schedule)
+        schedule = workspace.find_schedule(session, req.team_id, cmd.schedule)
         result = edit_pattern(req.ctx, session, schedule, req.user_id, cmd.edit, now)
     now_lines = "\n".join(f"• {x}" for x in result.summary)
     if not result.changes:

@@ -16,7 +16,7 @@ from bot.commands.swap import show
 from bot.commands.values import StaleInput, button_id, meta_id, metadata
 from bot.ids import RemindId
 from bot.notify.home import publish_home
-from bot.services import lookup, reminders, swaps
+from bot.services import reminders, swaps, workspace
 from bot.services.errors import UserError
 from bot.services.reminder_times import OFFSETS
 from bot.services.swaps import request
@@ -75,7 +75,7 @@ def _open_picker(kind: str):
             if shift is None or shift.team_id != req.team_id:
                 req.reply(error_message("That shift no longer exists: see `/oncall who`."))
                 return
-            name = lookup.get_schedule(session, req.team_id, shift.schedule_id).name
+            name = workspace.get_schedule(session, req.team_id, shift.schedule_id).name
         req.open_view(pick_modal(kind, name, req.meta(s=shift_id, k=kind)))
 
     return on_button

@@ -12,7 +12,7 @@ from slack_bolt import App
 from bot.commands import parser, registry
 from bot.commands.common import Request
 from bot.notify.sync import sync_and_notify
-from bot.services import authz, lookup
+from bot.services import authz, workspace
 from bot.services.authz import Action
 from bot.services.errors import UserError
 from bot.store import Schedule, audit, session_scope
@@ -37,9 +37,9 @@ def target_schedules(req: Request, name: str | None) -> list[tuple[int, str]]:
     """The named schedule; else this channel's schedules; else every schedule of the workspace."""
     with session_scope(req.ctx.engine) as session:
         if name:
-            found = [lookup.find_schedule(session, req.team_id, name)]
+            found = [workspace.find_schedule(session, req.team_id, name)]
         else:
-            every = lookup.schedules(session, req.team_id)
+            every = workspace.schedules(session, req.team_id)
             found = [s for s in every if req.channel_id and s.channel_id == req.channel_id] or every
         if not found:
             raise UserError("No schedule is linked yet. Link one with `/oncall link`.")

@@ -11,10 +11,10 @@ from bot.commands.common import Request, allowed_submission, guard_submission
 from bot.commands.values import meta_id
 from bot.ids import CallbackId
 from bot.notify.home import refresh_homes_later
-from bot.services import lookup
+from bot.services import workspace
 from bot.services.authz import Action
 from bot.services.errors import UserError
-from bot.services.manage import unlink_schedule
+from bot.services.unlink import unlink_schedule
 from bot.store import Member, session_scope
 from bot.views.common import message
 from bot.views.unlink import unlink_modal
@@ -24,7 +24,7 @@ ACTION = Action.UNLINK
 
 def run(req: Request, cmd: parser.UnlinkCmd) -> None:
     with session_scope(req.ctx.engine) as session:
-        sched = lookup.find_schedule(session, req.team_id, cmd.schedule)
+        sched = workspace.find_schedule(session, req.team_id, cmd.schedule)
     req.open_view(unlink_modal(sched.name, req.meta(s=sched.id)))
 
 

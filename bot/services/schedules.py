@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.context import Context
 from bot.providers import ProviderError, ProviderKind, RemoteSchedule
-from bot.services import lookup
+from bot.services import workspace
 from bot.services.errors import UserError
 from bot.store import Connection, Destination, Schedule, session_scope
 
@@ -66,9 +66,9 @@ def schedules_of(ctx: Context, team_id: str, connection_name: str | None) -> lis
     """`/oncall schedules [connection]`: one connection by name, or all of them."""
     with session_scope(ctx.engine) as session:
         if connection_name:
-            conns = [lookup.find_connection(session, team_id, connection_name)]
+            conns = [workspace.find_connection(session, team_id, connection_name)]
         else:
-            conns = lookup.connections(session, team_id)
+            conns = workspace.connections(session, team_id)
     if not conns:
         raise UserError("No provider account is connected yet. An admin can add one with `/oncall connect`.")
     return [fetch(ctx, team_id, c) for c in conns]
@@ -76,7 +76,7 @@ def schedules_of(ctx: Context, team_id: str, connection_name: str | None) -> lis
 
 def all_provider_schedules(ctx: Context, team_id: str) -> list[ProviderSchedules]:
     with session_scope(ctx.engine) as session:
-        conns = lookup.connections(session, team_id)
+        conns = workspace.connections(session, team_id)
     return [fetch(ctx, team_id, c) for c in conns]
 
 
