@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App
 
 from bot.commands import registry
-from bot.commands.common import Request
 from bot.commands.dates import RangeSpec, resolve_range, take_range
 from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe, id_arg
+from bot.commands.request import Request
 from bot.notify import sync as resync
 from bot.notify.home import publish_homes
 from bot.notify.timeoff import send_replacement_notices

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from bot.commands import registry
-from bot.commands.common import BUSY, Request, late_text
 from bot.commands.parser import Arg, UsageError, UserRef, Word
+from bot.commands.request import BUSY, Request, late_text
 from bot.notify import sync as resync
 from bot.notify.timeoff import send_replacement_notices
 from bot.services import calendar_jobs

@@ -16,15 +16,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
-from bot.commands.common import (
-    BUSY,
-    Request,
-    allowed_submission,
-    guard_submission,
-    late_text,
-    new_error_id,
-    state_value,
-)
+from bot.commands.forms import allowed_submission, guard_submission, state_value
+from bot.commands.request import BUSY, Request, late_text, new_error_id
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId
 from bot.notify.home import refresh_homes
 from bot.providers import any_of

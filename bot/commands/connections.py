@@ -6,7 +6,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.request import Request
 from bot.commands.values import button_id
 from bot.ids import ButtonId
 from bot.notify.home import refresh_homes_later

@@ -9,8 +9,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, allowed_submission, guard_submission, later, state_value
+from bot.commands.forms import allowed_submission, guard_submission, state_value
 from bot.commands.link import target_of
+from bot.commands.request import Request, later
 from bot.commands.values import StaleInput, button_id, id_value, meta_id
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.notify.home import refresh_homes_later

@@ -9,15 +9,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
-from bot.commands.common import (
-    Request,
-    allowed_submission,
-    decode_meta,
-    encode_meta,
-    guard_submission,
-    later,
-    state_value,
-)
+from bot.commands.forms import allowed_submission, guard_submission, state_value
+from bot.commands.request import Request, decode_meta, encode_meta, later
 from bot.commands.values import StaleInput, id_value, pair_value
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.notify.home import refresh_homes

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_bolt import App
 
 from bot.commands import registry
-from bot.commands.common import Request
 from bot.commands.parser import Arg, DateArg, UsageError, Word, describe, name_arg
+from bot.commands.request import Request
 from bot.services import workspace
 from bot.services.authz import Action
 from bot.services.pattern import ROLE_SETS, PatternEdit, current_summary, edit_pattern

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.request import Request
 from bot.commands.sync import SyncCmd, target_schedules
 from bot.sync.engine import sync_schedule
 from bot.views.sync import sync_message

@@ -10,8 +10,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
-from bot.commands.common import Request, later, state_value
+from bot.commands.forms import state_value
 from bot.commands.parser import Arg, UsageError, Word, describe
+from bot.commands.request import Request, later
 from bot.commands.swap import show
 from bot.commands.values import StaleInput, button_id, meta_id, metadata
 from bot.ids import RemindId

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.request import Request
 from bot.services import schedules as service
 from bot.views.schedules import schedules_message
 

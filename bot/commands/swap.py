@@ -20,9 +20,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
-from bot.commands.common import Request, guard_submission, later, state_value
 from bot.commands.dates import RangeSpec, in_reach, resolve_range
+from bot.commands.forms import guard_submission, state_value
 from bot.commands.parser import UsageError
+from bot.commands.request import Request, later
 from bot.commands.swap_parse import COVER_USAGE, SWAP_USAGE, SwapCmd, parse_swap
 from bot.commands.values import StaleInput, button_id, id_value, metadata
 from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId

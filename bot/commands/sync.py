@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.request import Request
 from bot.notify.sync import sync_and_notify
 from bot.services import authz, workspace
 from bot.services.authz import Action

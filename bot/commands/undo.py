@@ -6,7 +6,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
-from bot.commands.common import Request, later
+from bot.commands.request import Request, later
 from bot.commands.swap_parse import UNDO_USAGE, UndoCmd, parse_undo
 from bot.commands.values import button_id
 from bot.ids import SwapButtonId

@@ -7,7 +7,8 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, allowed_submission, guard_submission
+from bot.commands.forms import allowed_submission, guard_submission
+from bot.commands.request import Request
 from bot.commands.values import meta_id
 from bot.ids import CallbackId
 from bot.notify.home import refresh_homes_later

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.request import Request
 from bot.services.who import who
 from bot.views.who import who_message
 

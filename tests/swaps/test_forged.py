@@ -111,14 +111,14 @@ def test_a_stored_cover_with_shifts_of_the_other_person_moves_only_the_listed_on
 
 
 def test_a_response_url_in_forged_metadata_is_not_posted_to(env, monkeypatch):  # noqa: F811
-    import bot.commands.common as common
+    import bot.commands.request as request_mod
 
     slack, http, _, _, _ = env
     stub = slack.stub
     view, values = _picker(http, stub)
     posted: list[str] = []
-    real = common.WebhookClient
-    monkeypatch.setattr(common, "WebhookClient", lambda url, **kw: posted.append(url) or real(url, **kw))
+    real = request_mod.WebhookClient
+    monkeypatch.setattr(request_mod, "WebhookClient", lambda url, **kw: posted.append(url) or real(url, **kw))
     meta = json.loads(view["private_metadata"])
     assert meta["r"] == stub.response_url("cmd")  # Slack's own, kept for the answer
     meta["r"] = "http://169.254.169.254/latest/meta-data"
