@@ -10,6 +10,7 @@ comes as an ephemeral message instead.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -29,6 +30,16 @@ from bot.views.common import error_message, message, notice_modal
 from bot.views.connect import FIELD_BLOCKS, checking_modal, connect_modal, connected_message, connected_modal
 
 log = logging.getLogger(__name__)
+@dataclass(frozen=True)
+class ConnectCmd:
+    pass
+
+
+def parse_connect(args: tuple[parser.Arg, ...]) -> ConnectCmd:
+    parser.no_args(args, "connect")
+    return ConnectCmd()
+
+
 ACTION = Action.CONNECT
 
 
@@ -36,7 +47,7 @@ def open_connect(req: Request) -> None:
     req.open_view(connect_modal(req.meta()))
 
 
-def run(req: Request, cmd: parser.ConnectCmd) -> None:
+def run(req: Request, cmd: ConnectCmd) -> None:
     open_connect(req)
 
 
@@ -104,7 +115,7 @@ def show(req: Request, view_id: str, view: dict, fallback: dict) -> None:
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
-        "connect", "connect", f"Connect a {any_of()} account (admins)", parser.parse_connect, run,
+        "connect", "connect", f"Connect a {any_of()} account (admins)", parse_connect, run,
         authz=ACTION,
     ))
     app.view(CallbackId.CONNECT)(on_submit)

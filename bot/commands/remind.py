@@ -22,7 +22,6 @@ from bot.services.errors import UserError
 from bot.services.reminder_times import OFFSETS
 from bot.services.swaps import request
 from bot.services.swaps.select import COVER, SWAP
-from bot.store import Shift, session_scope
 from bot.views.common import error_message
 from bot.views.remind import pick_modal, settings_message
 
@@ -71,12 +70,11 @@ def _open_picker(kind: str):
         ack()
         req = Request.from_body(body, context, client)
         shift_id = button_id(action)
-        with session_scope(req.ctx.engine) as session:
-            shift = session.get(Shift, shift_id)
-            if shift is None or shift.team_id != req.team_id:
-                req.reply(error_message("That shift no longer exists: see `/oncall who`."))
-                return
-            name = workspace.get_schedule(session, req.team_id, shift.schedule_id).name
+        try:
+            name = workspace.shift_schedule_name(req.ctx.engine, req.team_id, shift_id)
+        except UserError as exc:
+            req.reply(error_message(exc.message))
+            return
         req.open_view(pick_modal(kind, name, req.meta(s=shift_id, k=kind)))
 
     return on_button

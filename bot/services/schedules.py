@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.context import Context
@@ -72,6 +73,12 @@ def schedules_of(ctx: Context, team_id: str, connection_name: str | None) -> lis
     if not conns:
         raise UserError("No provider account is connected yet. An admin can add one with `/oncall connect`.")
     return [fetch(ctx, team_id, c) for c in conns]
+
+
+def connection_refs(engine: Engine, team_id: str) -> list[ConnectionRef]:
+    """The workspace's accounts, as the link modal's picker shows them."""
+    with session_scope(engine) as session:
+        return [ConnectionRef.of(c) for c in workspace.connections(session, team_id)]
 
 
 def all_provider_schedules(ctx: Context, team_id: str) -> list[ProviderSchedules]:

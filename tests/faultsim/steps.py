@@ -125,8 +125,7 @@ class Steps:
         who = self.rng.choice(PEOPLE)[0]
         start = self.clock.now + timedelta(hours=self.rng.randint(0, 240))
         end = start + timedelta(hours=self.rng.choice((12, 24, 48, 72)))
-        with session_scope(self.engine) as s:
-            result = add_time_off(self.ctx, s, TEAM, who, who, start, end, "sim", now=self.clock.now)
+        result = add_time_off(self.ctx, TEAM, who, who, start, end, "sim", now=self.clock.now)
         moved = result.outcome.moved
         for m in moved:
             if str(m.shift_id) in self.expected:
