@@ -28,4 +28,5 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m bench.sync
 	$(VENV)/bin/python -m bench.rota
 	$(VENV)/bin/python -m bench.acks
+	$(VENV)/bin/python -m bench.rounds
 	$(VENV)/bin/python -m bench.faultsim

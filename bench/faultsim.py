@@ -10,8 +10,8 @@ and provider faults (429 with and without a reset hint, 5xx, timeouts, lost answ
 bulk failures, crashes between a provider write and the commit), with the invariants of
 `tests/faultsim/invariants.py` checked after every step and at every simulated hour. A seed
 stops at its first violating step and prints how to replay it. "leftovers" counts bot overrides
-that a crash left unrecorded and that no longer matched their shift by the next run (known:
-see the module docstring of `tests/faultsim/driver.py`).
+that a crash left unrecorded and that no longer matched their shift by the next run (since create
+intents are recorded before the provider call, `bot/sync/intents.py`, the next run finds them).
 """
 
 from __future__ import annotations

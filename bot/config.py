@@ -107,6 +107,7 @@ class Settings:
     provider_timeout_seconds: float = 10.0
     calendar_allow_private_hosts: bool = False
     commands_per_minute: int = 10
+    shared_rate_limits: bool | None = None  # None: when DATABASE_URL is PostgreSQL (several replicas)
 
     def __repr__(self) -> str:  # never print tokens
         shown = {
@@ -187,4 +188,6 @@ class Settings:
             provider_timeout_seconds=timeout_s,
             calendar_allow_private_hosts=_bool(env, "CALENDAR_ALLOW_PRIVATE_HOSTS"),
             commands_per_minute=_int(env, "ONCALL_COMMANDS_PER_MINUTE", 10),
+            shared_rate_limits=None if env.get("SHARED_RATE_LIMITS", "").strip().lower() in ("", "auto")
+            else _bool(env, "SHARED_RATE_LIMITS"),
         )

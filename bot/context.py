@@ -19,6 +19,7 @@ from bot.redact import register_secret
 from bot.store.models import Connection
 from bot.store.types import utcnow
 from bot.sync.ratelimit import Pacing, ThrottledClient
+from bot.sync.shared_bucket import SharedPacing, shared
 
 
 @dataclass
@@ -29,7 +30,8 @@ class Context:
     `httpx.MockTransport`, or none and let respx intercept); on top of it one long-lived pooled
     client per provider base URL is made on first use and closed by `close()`. `clock` and
     `sleep` make time controllable in tests. `pacing` holds the per-account token buckets every
-    provider request draws from.
+    provider request draws from (in the database, shared by every replica, when
+    `bot.sync.shared_bucket.shared` says so).
     """
 
     settings: Settings
@@ -44,7 +46,10 @@ class Context:
 
     def __post_init__(self) -> None:
         if self.pacing is None:
-            self.pacing = Pacing(sleep=lambda seconds: self.sleep(seconds))
+            sleep = lambda seconds: self.sleep(seconds)  # noqa: E731 (a test may swap ctx.sleep later)
+            self.pacing = Pacing(sleep=sleep)
+            if shared(self.settings.shared_rate_limits, self.engine):
+                self.pacing = SharedPacing(self.engine, sleep, self.pacing)  # type: ignore[assignment]
 
     def http(self, base_url: str) -> httpx.Client:
         """The pooled HTTP client for a provider base URL (made once, on the injected transport)."""

@@ -1,6 +1,7 @@
 """`/oncall remind [1d] [1h] [off]` (and the App Home select): my shift reminders; and the
 *Swap…* / *Find cover…* buttons of a reminder DM, which start the swap/cover flow of
-`bot.commands.swap` for the reminded shift (a person picker, then the usual preview)."""
+`bot.commands.swap` for the reminded shift (a person picker; for a swap then the swap flow's shift
+picker, to choose which of their upcoming shifts; then the usual preview)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bot.commands import registry
 from bot.commands.forms import state_value
 from bot.commands.parser import Arg, UsageError, Word, describe
 from bot.commands.request import Request, later
-from bot.commands.swap import show
+from bot.commands.swap import picker, show
 from bot.commands.values import StaleInput, button_id, meta_id, metadata
 from bot.ids import RemindId
 from bot.notify.home import publish_home
@@ -90,8 +91,12 @@ def on_pick(ack: Ack, body: dict, client: WebClient, context, view: dict) -> Non
     try:
         if not other or other == req.user_id:
             raise UserError("Pick someone else." if other else "Pick a person.")
-        q = reminders.swap_query(req.ctx.engine, req.team_id, req.user_id, shift_id, kind, other, req.ctx.clock())
-        result = request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
+        start = reminders.from_reminder(req.ctx.engine, req.team_id, req.user_id, shift_id, kind, other,
+                                        req.ctx.clock())
+        if isinstance(start, swaps.Choice):  # which of their shifts: the swap flow's own picker
+            ack(response_action="update", view=picker(req, start))
+            return
+        result = request.prepare(req.ctx.engine, start, admin=req.is_admin, now=req.ctx.clock())
     except UserError as exc:
         ack(response_action="errors", errors={RemindId.PERSON: exc.message[:1500]})
         return

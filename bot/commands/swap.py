@@ -169,12 +169,13 @@ def show(req: Request, result: swaps.Ready | swaps.Refused | swaps.Choice) -> No
     elif isinstance(result, swaps.Refused):
         req.reply(views.refused_message(result))
     elif req.trigger_id:
-        req.open_view(_picker(req, result))
+        req.open_view(picker(req, result))
     else:
         req.reply(error_message(result.reason))
 
 
-def _picker(req: Request, choice: swaps.Choice) -> dict:
+def picker(req: Request, choice: swaps.Choice) -> dict:
+    """The modal for a `Choice` (also opened from a reminder's *Swap…*)."""
     meta = req.meta(q=_encode(choice.query))
     if choice.schedules:
         return views.schedule_picker(choice, meta)
@@ -243,7 +244,7 @@ def on_pick_schedule(ack: Ack, body: dict, client: WebClient, context, view: dic
         ack(response_action="errors", errors={SwapBlockId.SCHEDULE: exc.message})
         return
     if isinstance(result, swaps.Choice):
-        ack(response_action="update", view=_picker(req, result))
+        ack(response_action="update", view=picker(req, result))
         return
     ack()
     show(req, result)

@@ -26,11 +26,12 @@ ClientFor = Callable[[str], WebClient | None]
 
 
 def set_up(ctx: Context, client: WebClient, schedule_id: int) -> str:
-    """Find (enable) or create the schedule's group, then give it who is on call now. Returns the status."""
+    """Find (enable) or create the schedule's group, then give it who is on call now. Returns the status;
+    a failure's status is stamped, so the minute job tries again an hour later (`retry_setups`)."""
     target = oncall_group.to_set_up(ctx, schedule_id)
     if target is None:
         return ""
-    handle = target.handle
+    handle, now = target.handle, ctx.clock()
     try:
         groups = client.usergroups_list(include_disabled=True).get("usergroups") or []
         found = next((g for g in groups if g.get("handle") == handle), None)
@@ -39,12 +40,13 @@ def set_up(ctx: Context, client: WebClient, schedule_id: int) -> str:
         if found is None:
             found = _create(client, target.name, handle)
             if isinstance(found, str):
-                return oncall_group.set_status(ctx, schedule_id, found)
+                return oncall_group.setup_failed(ctx, schedule_id, found, now)
     except SlackApiError as exc:
-        return oncall_group.set_status(ctx, schedule_id, oncall_group.explain(str(exc.response.get("error")), handle))
+        error = str(exc.response.get("error"))
+        return oncall_group.setup_failed(ctx, schedule_id, oncall_group.explain(error, handle), now)
     except SlackClientError as exc:
         log.warning("could not reach Slack to set up user group @%s: %s", handle, exc)
-        return oncall_group.set_status(ctx, schedule_id, oncall_group.unreachable(handle))
+        return oncall_group.setup_failed(ctx, schedule_id, oncall_group.unreachable(handle), now)
     oncall_group.found(ctx, schedule_id, handle, found["id"])
     return refresh(ctx, client, schedule_id) or ""
 
@@ -84,8 +86,26 @@ def refresh(ctx: Context, client: WebClient | None, schedule_id: int, now: datet
     return oncall_group.updated(ctx, change, now)
 
 
+def retry_setups(ctx: Context, client_for: ClientFor) -> int:
+    """Set up again, once an hour, every group whose setup failed (e.g. `permission_denied` until an
+    admin opens user groups to everyone); one replica tries each. Returns how many were tried."""
+    now, tried = ctx.clock(), 0
+    for due in oncall_group.setups_due(ctx, now):
+        client = client_for(due.team_id)
+        if client is None or not oncall_group.claim_setup(ctx, due, now):
+            continue
+        tried += 1
+        try:
+            set_up(ctx, client, due.schedule_id)
+        except Exception:  # one workspace's trouble must not stop the others
+            log.exception("setting up the user group of schedule %s again failed", due.schedule_id)
+    return tried
+
+
 def refresh_all(ctx: Context, client_for: ClientFor) -> int:
-    """The handoff job: every schedule with a group; returns how many groups were updated."""
+    """The handoff job: every schedule with a group (and, hourly, the setups that failed); returns how
+    many groups were updated."""
+    retry_setups(ctx, client_for)
     changed = 0
     for schedule_id, team_id in oncall_group.with_groups(ctx):
         try:

@@ -140,16 +140,27 @@ class PagerDutyProvider(HttpProvider):
         return self._schedule(raw)
 
     def rendered(self, schedule_id: str, since: datetime, until: datetime) -> list[RenderedShift]:
+        return self.rendered_layers(schedule_id, since, until)[0]
+
+    def rendered_layers(
+        self, schedule_id: str, since: datetime, until: datetime
+    ) -> tuple[list[RenderedShift], list[RenderedShift]]:
+        """One `GET /schedules/{id}` with `since`/`until`: the final schedule and the overrides
+        sub-schedule (who each override layer entry pages; entries carry no override ids)."""
         since, until = utc(since), utc(until)
         if until <= since:
-            return []
+            return [], []
         raw = self._api.request(
             "GET",
             f"/schedules/{quote_id(schedule_id)}",
             what=f"schedule {schedule_id}",
             params=[("since", iso(since)), ("until", iso(until)), ("time_zone", "UTC")],
         ).json()["schedule"]
-        entries = ((raw.get("final_schedule") or {}).get("rendered_schedule_entries")) or []
+        return (self._entries(raw.get("final_schedule"), since, until),
+                self._entries(raw.get("overrides_subschedule"), since, until))
+
+    def _entries(self, sub: dict | None, since: datetime, until: datetime) -> list[RenderedShift]:
+        entries = ((sub or {}).get("rendered_schedule_entries")) or []
         shifts = []
         for entry in entries:
             user = entry.get("user") or {}

@@ -1,7 +1,7 @@
 """A PagerDuty REST v2 account as far as the bot uses it (`/schedules*`, `/users*`).
 
 Schedules carry one layer (the simulated base rotation); `GET /schedules/{id}?since&until` renders
-the final schedule (newest override wins); overrides are created in bulk and answered per item;
+the final schedule (newest override wins) and the overrides sub-schedule; overrides are created in bulk and answered per item;
 deleting one in progress truncates it (200), a future one is deleted (204), an ended one is refused.
 Lists page with `limit` (≤ 100) / `offset` / `more`. 429 carries `ratelimit-reset` when asked to.
 """
@@ -88,6 +88,10 @@ class PagerDutySim(ProviderSim):
                 "name": "Final Schedule", "rendered_coverage_percentage": 100,
                 "rendered_schedule_entries": [pd_entry(r.user_id, self.user_name(r.user_id), iso(r.start), iso(r.end))
                                               for r in schedule.sim.rendered(since, until)]}
+            raw["overrides_subschedule"] = {
+                "name": "Overrides",
+                "rendered_schedule_entries": [pd_entry(r.user_id, self.user_name(r.user_id), iso(r.start), iso(r.end))
+                                              for r in schedule.sim.override_layer(since, until)]}
         return SimResponse(200, {"schedule": raw})
 
     def _preview(self, request: SimRequest) -> SimResponse:

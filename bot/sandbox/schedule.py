@@ -127,5 +127,23 @@ class SimSchedule:
                 out.append(RenderedShift(user, a, b))
         return out
 
+    def override_layer(self, since: datetime, until: datetime) -> list[RenderedShift]:
+        """The overrides alone over [since, until) (newest wins; no entry where none covers)."""
+        cuts = {since, until}
+        for o in self.overrides.values():
+            cuts |= {t for t in (o.start, o.end) if since < t < until}
+        points = sorted(cuts)
+        out: list[RenderedShift] = []
+        for a, b in zip(points, points[1:], strict=False):
+            covering = [o for o in self.overrides.values() if o.start <= a < o.end]
+            if not covering:
+                continue
+            user = max(covering, key=lambda o: o.seq).user_id
+            if out and out[-1].user_id == user and out[-1].end == a:
+                out[-1] = dataclasses.replace(out[-1], end=b)
+            else:
+                out.append(RenderedShift(user, a, b))
+        return out
+
     def live(self) -> list[SimOverride]:
         return [o for o in self.overrides.values() if o.end > self.now]

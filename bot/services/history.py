@@ -124,6 +124,13 @@ def describe(action: str, detail: str, people: Mapping[int, str]) -> str:
               else ", forced by a manager" if data.get("forced") else "")
         asked = f", asked by <@{data['requested_by']}>" if isinstance(data.get("requested_by"), str) else ""
         return f"{ref} done: {moved or 'shifts moved'}{asked}{by}"
+    if kind in ("swap", "cover") and verb in ("decline", "withdraw"):
+        data = _json(detail)
+        ref = f"{kind} #{data.get('request', '?')}"
+        if verb == "withdraw":
+            return f"withdrew {ref}"
+        asked = f", asked by <@{data['requested_by']}>" if isinstance(data.get("requested_by"), str) else ""
+        return f"declined {ref}{asked}"
     if action == "drift.keep":
         assigned = _json(detail).get("assigned") or []
         return (f"kept the provider's version of a drift: {len(assigned)} shift{'s' if len(assigned) != 1 else ''} "

@@ -17,6 +17,9 @@ rows; the Slack calls (`usergroups.*`) are `bot.notify.usergroup`.
 - Every outcome is kept in `Schedule.usergroup_status` (`ok: …`, `warning: …`, `error: …`), shown by
   `/oncall status`: a workspace where only admins may manage user groups (`permission_denied`) or a
   plan without them gets a clear sentence, never a silent failure.
+- A setup that failed (or never finished) is tried again by the minute job once an hour (`setups_due`,
+  `claim_setup`): the time of the last try is the status's `(last try …)` ending, and a compare-and-set
+  on the status lets one replica try. No migration: the status already holds the outcome.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -39,6 +42,8 @@ HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{0,20}")
 HANDLE_HINT = ("Up to 21 lowercase letters, digits, `.`, `-` or `_`, e.g. `platform-oncall` (without @). "
                "Leave empty for no group.")
 RESTRICTED = frozenset({"permission_denied", "no_permission", "restricted_action", "not_allowed_token_type"})
+SETUP_RETRY = timedelta(hours=1)  # a failed setup is tried again this often (the minute job)
+_LAST_TRY = re.compile(r" \(tries again every hour; last try (\d{4}-\d\d-\d\d \d\d:\d\d) UTC\)$")
 NO_PLAN = frozenset({"plan_upgrade_required", "paid_teams_only", "upgrade_required", "paid_only"})
 
 
@@ -72,8 +77,9 @@ def explain(error: str, handle: str) -> str:
     if error in RESTRICTED:
         return (f"error: Slack refused to change @{handle} (`{error}`): on this workspace only admins may manage "
                 "user groups, and a bot may only when that is open to everyone. Ask a Slack admin to allow "
-                "everyone under Workspace settings → Permissions → User Groups, then save the schedule in "
-                "`/oncall edit` again; until then keep the group up to date by hand.")
+                "everyone under Workspace settings → Permissions → User Groups; the bot then catches up by itself "
+                "(saving the schedule in `/oncall edit` tries at once). Until then keep the group up to date by "
+                "hand.")
     if error in NO_PLAN:
         return f"error: this workspace's Slack plan has no user groups (`{error}`): they need a paid plan."
     if error == "missing_scope":
@@ -96,7 +102,7 @@ def choose(ctx: Context, team_id: str, schedule_id: int, handle: str | None, act
             return False
         before = sched.usergroup_handle
         sched.usergroup_handle, sched.usergroup_id, sched.usergroup_members = handle, None, ""
-        sched.usergroup_status = f"pending: setting up @{handle}…" if handle else None
+        sched.usergroup_status = stamped(f"pending: setting up @{handle}…", ctx.clock()) if handle else None
         session.add(sched)
         audit.record(session, team_id, actor, "schedule.usergroup", schedule_id=schedule_id,
                      detail=f"@{handle}" if handle else f"off (was @{before})", at=ctx.clock())
@@ -147,6 +153,51 @@ def found(ctx: Context, schedule_id: int, handle: str, group_id: str) -> None:
                usergroup_members="")
 
 
+def stamped(status: str, now: datetime) -> str:
+    """A setup's status with the time of its try: the minute job tries again an hour later."""
+    return f"{status} (tries again every hour; last try {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+
+
+def last_try(status: str | None) -> datetime | None:
+    """When a setup was last tried, from its status (None: not a setup waiting to be tried again)."""
+    found = _LAST_TRY.search(status or "")
+    return datetime.strptime(found.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC) if found else None
+
+
+def setup_failed(ctx: Context, schedule_id: int, status: str, now: datetime) -> str:
+    """Store why the setup failed, stamped for the hourly retry."""
+    return set_status(ctx, schedule_id, stamped(status[:900], now))
+
+
+@dataclass(frozen=True)
+class SetupDue:
+    schedule_id: int
+    team_id: str
+    status: str  # as read: the claim's compare-and-set value
+
+
+def setups_due(ctx: Context, now: datetime) -> list[SetupDue]:
+    """Schedules whose group is not set up and whose last try is an hour old or more."""
+    with session_scope(ctx.engine) as session:
+        rows = session.exec(select(Schedule.id, Schedule.team_id, Schedule.usergroup_status).where(
+            Schedule.usergroup_handle.is_not(None), Schedule.usergroup_id.is_(None)).order_by(Schedule.id)).all()
+    return [SetupDue(sid, team, status) for sid, team, status in rows
+            if (tried := last_try(status)) is not None and now - tried >= SETUP_RETRY]
+
+
+def claim_setup(ctx: Context, due: SetupDue, now: datetime) -> bool:
+    """Take this retry (compare-and-set on the status read): of several replicas one gets it."""
+    with session_scope(ctx.engine) as session:
+        sched = session.get(Schedule, due.schedule_id)
+        if sched is None or not sched.usergroup_handle:
+            return False
+        status = stamped(f"pending: trying again to set up @{sched.usergroup_handle}…", now)
+        won = session.exec(update(Schedule).where(Schedule.id == due.schedule_id, Schedule.usergroup_id.is_(None),
+                                                  Schedule.usergroup_status == due.status)
+                           .values(usergroup_status=status).execution_options(synchronize_session=False))
+        return won.rowcount == 1
+
+
 def taken(handle: str, error: str) -> str:
     return (f"error: @{handle} is taken by a person or a channel (Slack: `{error}`): pick another handle in "
             "`/oncall edit`.")
@@ -158,7 +209,7 @@ def names_taken(name: str) -> str:
 
 
 def unreachable(handle: str) -> str:
-    return f"warning: could not reach Slack to set up @{handle}: save the schedule in `/oncall edit` again."
+    return f"warning: could not reach Slack to set up @{handle}."
 
 
 # ---------------------------------------------------------------- keeping it current

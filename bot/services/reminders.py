@@ -30,8 +30,10 @@ from bot.services.reminder_times import (
     might_be_due,
     parse_offsets,
 )
-from bot.services.swaps import SwapQuery
-from bot.services.swaps.select import COVER, SWAP
+from bot.services.swaps import Choice, SwapQuery
+from bot.services.swaps.request import OPTIONS_MAX
+from bot.services.swaps.select import COVER, SWAP, upcoming
+from bot.services.swaps.store import active_member, live_shifts, party, shift_ref
 from bot.store import Member, ReminderPref, ReminderSent, Schedule, Shift, session_scope
 from bot.store.types import utcnow
 
@@ -185,10 +187,11 @@ def record_error(engine: Engine, claim_id: int, error: str) -> None:
 # ---------------------------------------------------------------- the DM's buttons
 
 
-def swap_query(engine: Engine, team_id: str, requester: str, shift_id: int, kind: str, other: str,
-               now: datetime) -> SwapQuery:
-    """The swap (or cover) a reminder's button starts: the requester's reminded shift, and for a swap
-    `other`'s next shift in that schedule. UserError when it cannot be asked for any more."""
+def from_reminder(engine: Engine, team_id: str, requester: str, shift_id: int, kind: str, other: str,
+                  now: datetime) -> SwapQuery | Choice:
+    """What a reminder's button starts. A cover: the query for the reminded shift. A swap: the swap
+    flow's shift picker (a `Choice`) with the reminded shift against `other`'s upcoming shifts in that
+    schedule, the next one preselected. UserError when it cannot be asked for any more."""
     with session_scope(engine) as session:
         shift = session.get(Shift, shift_id)
         member = session.get(Member, shift.member_id) if shift is not None and shift.member_id else None
@@ -196,17 +199,19 @@ def swap_query(engine: Engine, team_id: str, requester: str, shift_id: int, kind
             raise UserError("That shift has ended or no longer exists.")
         if member is None or member.slack_user_id != requester:
             raise UserError("That shift is no longer yours: see `/oncall who`.")
-        theirs: tuple[int, ...] | None = None
-        if kind == SWAP:
-            other_member = session.exec(select(Member).where(Member.schedule_id == shift.schedule_id,
-                                                             Member.slack_user_id == other)).first()
-            nxt = session.exec(select(Shift).where(
-                Shift.schedule_id == shift.schedule_id, Shift.member_id == (other_member.id if other_member else -1),
-                Shift.start > now).order_by(Shift.start)).first()
-            if nxt is None:
-                raise UserError(f"<@{other}> has no upcoming shift in this schedule to swap with: "
-                                "ask them to cover it instead.")
-            theirs = (nxt.id,)
-        return SwapQuery(team_id=team_id, kind=SWAP if kind == SWAP else COVER, requester=requester,
-                         a_user=requester, b_user=other, schedule_id=shift.schedule_id, picked_a=(shift.id,),
-                         picked_b=theirs)
+        q = SwapQuery(team_id=team_id, kind=SWAP if kind == SWAP else COVER, requester=requester,
+                      a_user=requester, b_user=other, schedule_id=shift.schedule_id,
+                      picked_a=(shift.id,) if kind != SWAP else None)
+        if kind != SWAP:
+            return q
+        schedule = session.get(Schedule, shift.schedule_id)
+        theirs = active_member(session, schedule, other, now)
+        options = [s for s in upcoming(live_shifts(session, schedule.id, now), theirs.id if theirs else -1, now)
+                   if s.start > now][:OPTIONS_MAX]
+        if theirs is None or not options:
+            raise UserError(f"<@{other}> has no upcoming shift in this schedule to swap with: "
+                            "ask them to cover it instead.")
+        return Choice(q, f"which shift of <@{other}> do you take in exchange?", schedule_id=schedule.id,
+                      schedule_name=schedule.name, time_zone=schedule.time_zone, a=party(member), b=party(theirs),
+                      options_a=(shift_ref(shift),), options_b=tuple(options), selected_a=(shift.id,),
+                      selected_b=(options[0].id,))

@@ -34,7 +34,8 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # sync round ≤ 12 threads × 2 (lock + session), work pool 8, listeners: see docs/architecture.md
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
 
 
 def alembic_config(engine: Engine, keys: object = None) -> Config:

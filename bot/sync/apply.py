@@ -5,9 +5,10 @@ Each provider batch is followed by a commit of exactly what it did:
 
 - One provider request per `create_batch` creates, the provider's own fact (PagerDuty: one bulk
   POST per 50; Opsgenie: one POST per override, its alias makes a retried create idempotent).
-- A process dying between a provider call and its commit leaves an override the database
-  does not know: the next plan finds it matching its shift and adopts it (plan rule 6), so
-  nothing is duplicated. A delete whose commit was lost is planned again and answers MISSING.
+- Each create batch is recorded as intents before it is sent (`bot.sync.intents`): a process
+  dying between the request and its commit leaves intents the next run pairs with the overrides
+  made, kept or deleted by the plan (even when the shift changed again meanwhile), so nothing
+  is duplicated or left behind. A delete whose commit was lost is planned again and answers MISSING.
 
 A `PermissionDenied` on a write marks the connection read-only (`Connection.can_write=False`)
 and stops: the caller's status says why. Other provider failures are collected in words.
@@ -34,6 +35,7 @@ from bot.providers.base import (
 )
 from bot.providers.registry import spec_for
 from bot.store.models import Connection, ExportedOverride
+from bot.sync.intents import forget, pending_rows
 from bot.sync.plan import Outcomes, Plan, PlannedCreate, deletes_to_run
 
 # failures that make further calls to the same provider pointless in this run
@@ -94,6 +96,9 @@ def apply_plan(engine: Engine, provider: Provider, target: Target, plan: Plan) -
         result.adopted = len(plan.adopt)
 
     for batch in _batches(provider.kind, plan.creates):
+        with Session(engine) as session:  # the intent first: a crash after the POST leaves it findable
+            session.add_all(pending_rows(target.team_id, target.destination_id, batch))
+            session.commit()
         try:
             outcomes = provider.create_overrides(target.provider_schedule_id, [c.request for c in batch])
         except PermissionDenied as exc:
@@ -107,6 +112,7 @@ def apply_plan(engine: Engine, provider: Provider, target: Target, plan: Plan) -
             continue
         by_alias = {c.alias: c for c in batch}
         with Session(engine) as session:
+            forget(session, target.destination_id, by_alias)
             for item in outcomes:
                 planned = by_alias.get(item.request.alias)
                 if item.override is not None and planned is not None:

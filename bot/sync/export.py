@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.context import Context
 from bot.providers import Provider, ProviderError, RateLimited, RemoteOverride
+from bot.providers.base import RenderedShift
 from bot.store import session_scope
-from bot.store.models import Connection, Destination, DestinationStatus, DriftMode, Schedule
+from bot.store.models import Connection, Destination, DestinationStatus, DriftAlert, DriftMode, Schedule
 from bot.sync.apply import ApplyResult, Target, apply_plan, overrides_after
 from bot.sync.drift import DriftItem
 from bot.sync.inputs import (
@@ -24,11 +25,13 @@ from bot.sync.inputs import (
     exported_records,
     user_namer,
 )
+from bot.sync.intents import claim, settle
 from bot.sync.model import ExportedRecord
 from bot.sync.plan import Plan, advance_mark, listing_window, plan_export
 from bot.sync.provider import destination_label, kind_label
 from bot.sync.readback import read_back
 from bot.sync.report import DestinationReport
+from bot.sync.snapshot import as_listed, explains
 
 
 @dataclass
@@ -71,9 +74,48 @@ def _inputs(session: Session, provider: Provider, schedule: Schedule, dest: Dest
 
 
 def _listed(provider: Provider, dest: Destination, inputs: DestinationInputs, now: datetime,
-            horizon_end: datetime) -> list[RemoteOverride]:
-    return provider.list_overrides(dest.provider_schedule_id, *listing_window(inputs.shifts, now, horizon_end,
-                                                                               dest.exported_until))
+            horizon_end: datetime) -> tuple[list[RemoteOverride], tuple[datetime, datetime]]:
+    window = listing_window(inputs.shifts, now, horizon_end, dest.exported_until)
+    return provider.list_overrides(dest.provider_schedule_id, *window), window
+
+
+def _snapshot_first(session: Session, provider: Provider, dest: Destination) -> bool:
+    """Whether to try one schedule read instead of the listing (`bot.sync.snapshot`): the provider
+    renders its override layer, no intent waits to be claimed, and no drift alert is open (a kept
+    hand edit would make every try fail and cost a read more)."""
+    if not hasattr(provider, "rendered_layers"):
+        return False
+    if exported_records(session, dest.id, pending=True):
+        return False
+    return session.exec(select(DriftAlert.id).where(DriftAlert.destination_id == dest.id,
+                                                    DriftAlert.status == "open")).first() is None
+
+
+def _read(provider: Provider, dest: Destination, inputs: DestinationInputs, records: list[ExportedRecord],
+          now: datetime, horizon_end: datetime, *, snapshot: bool
+          ) -> tuple[list[RemoteOverride], tuple[datetime, datetime], list[RenderedShift] | None]:
+    """The overrides over the listing window: from one schedule read when its override layer is
+    exactly the records (then its final schedule comes along for the drift read-back), else listed."""
+    if snapshot:
+        window = listing_window(inputs.shifts, now, horizon_end, dest.exported_until)
+        final, layer = provider.rendered_layers(dest.provider_schedule_id, *window)
+        if explains(layer, records, *window):
+            return as_listed(records, now), window, final
+    remote, window = _listed(provider, dest, inputs, now, horizon_end)
+    return remote, window, None
+
+
+def _claimed(session: Session, dest: Destination, records: list[ExportedRecord], remote: list[RemoteOverride],
+             now: datetime, window: tuple[datetime, datetime], *, write: bool) -> list[ExportedRecord]:
+    """The records plus what the intents left by an interrupted run found (`bot.sync.intents`);
+    with `write`, the intents are settled in the database."""
+    intents = exported_records(session, dest.id, pending=True)
+    if not intents:
+        return records
+    claims = claim(intents, (r.override_id for r in records), remote, now, window)
+    if write:
+        settle(session, dest.id, claims)
+    return [*records, *claims.records]
 
 
 def _plan(inputs: DestinationInputs, records: Sequence[ExportedRecord], remote: Sequence[RemoteOverride],
@@ -112,11 +154,12 @@ def plan_only(ctx: Context, session: Session, schedule: Schedule, dest: Destinat
     with ctx.provider(conn) as provider:
         try:
             inputs = _inputs(session, provider, schedule, dest, conn, now)
-            remote = _listed(provider, dest, inputs, now, horizon_end)
+            remote, window = _listed(provider, dest, inputs, now, horizon_end)
         except ProviderError as exc:
             return DestinationReport(dest.id, label, status=dest.status, error=str(exc),
                                      exported_until=dest.exported_until)
-    plan = _plan(inputs, exported_records(session, dest.id), remote, dest, now, horizon_end, only)
+    records = _claimed(session, dest, exported_records(session, dest.id), remote, now, window, write=False)
+    plan = _plan(inputs, records, remote, dest, now, horizon_end, only)
     name = user_namer(session, inputs, conn.id)
     lines = tuple(plan.lines())
     names = {ln.user_id: name(ln.user_id) for ln in lines}
@@ -141,10 +184,13 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
         with session_scope(ctx.engine) as session:
             inputs = _inputs(session, provider, schedule, dest, conn, now)
             records = exported_records(session, dest.id)
-        remote = _listed(provider, dest, inputs, now, horizon_end)
+            snapshot = _snapshot_first(session, provider, dest)
+        remote, window, final = _read(provider, dest, inputs, records, now, horizon_end, snapshot=snapshot)
     except ProviderError as exc:
         return DestinationResult(old_mark, unexported=[], problems=[str(exc)], provider_failed=str(exc),
                                  rate_limited=isinstance(exc, RateLimited)), None
+    with session_scope(ctx.engine) as session:
+        records = _claimed(session, dest, records, remote, now, window, write=True)
     plan = _plan(inputs, records, remote, dest, now, horizon_end, only)
     target = Target(dest.team_id, dest.id, conn.id, dest.provider_schedule_id)
     result = apply_plan(ctx.engine, provider, target, plan)
@@ -163,7 +209,8 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
     if result.read_only or result.stopped or schedule.drift_mode == DriftMode.OFF.value:
         return out, inputs
     try:
-        out.items = read_back(ctx, provider, dest, inputs.shifts, overrides_after(remote, result, now), now, mark)
+        out.items = read_back(ctx, provider, dest, inputs.shifts, overrides_after(remote, result, now), now, mark,
+                              rendered=final if not (plan.creates or plan.deletes) else None)
     except ProviderError as exc:
         out.problems.append(f"reading back what {kind_label(conn)} will page failed: {exc}")
         out.provider_failed = str(exc)

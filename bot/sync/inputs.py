@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from bot.providers.base import RemoteUser
 from bot.store.models import Destination, ExportedOverride, Member, ProviderUser, Schedule, Shift
+from bot.sync.intents import PENDING
 from bot.sync.model import ExportedRecord, ShiftToExport
 
 Refresh = Callable[[], Sequence[RemoteUser]]
@@ -71,9 +72,11 @@ def live_shifts(session: Session, schedule_id: int, role: str, now: datetime) ->
 
 
 def email_map(session: Session, connection_id: int) -> dict[str, str]:
-    """Email (lowercase) -> provider user id in a connection's cache (a hand mapping is an email there)."""
-    rows = session.exec(select(ProviderUser).where(ProviderUser.connection_id == connection_id))
-    return {r.email.lower(): r.user_id for r in rows if r.email}
+    """Email (lowercase) -> provider user id in a connection's cache (a hand mapping is an email there).
+    Two columns, not rows: an account may have thousands of users and this runs per destination."""
+    rows = session.exec(select(ProviderUser.email, ProviderUser.user_id)
+                        .where(ProviderUser.connection_id == connection_id))
+    return {email.lower(): user_id for email, user_id in rows if email}
 
 
 def user_id_at(member: Member, emails: dict[str, str], *, same_connection: bool) -> str | None:
@@ -170,24 +173,26 @@ def destination_inputs(
     return out
 
 
-def exported_records(session: Session, destination_id: int) -> list[ExportedRecord]:
+def exported_records(session: Session, destination_id: int, *, pending: bool = False) -> list[ExportedRecord]:
+    """The destination's records; with `pending`, its intents instead (`bot.sync.intents`)."""
     rows = session.exec(select(ExportedOverride).where(ExportedOverride.destination_id == destination_id))
-    return [ExportedRecord(str(r.shift_id), r.override_id, r.user_id, r.start, r.end, r.version) for r in rows]
+    return [ExportedRecord(str(r.shift_id), r.override_id, r.user_id, r.start, r.end, r.version) for r in rows
+            if r.override_id.startswith(PENDING) == pending]
 
 
 def user_namer(session: Session, inputs: DestinationInputs, connection_id: int) -> Callable[[str], str]:
     """Provider user id → a Slack mention of the member (else their name or email, else the
     cached provider user's name or email, else the id itself), for reports and drift alerts."""
-    cache = {p.user_id: p for p in session.exec(select(ProviderUser).where(ProviderUser.connection_id == connection_id))}
 
     def name(user_id: str) -> str:
         member_id = inputs.provider_user_to_member.get(user_id)
         member = inputs.members.get(member_id) if member_id is not None else None
         if member is not None:
             return f"<@{member.slack_user_id}>" if member.slack_user_id else (member.name or member.email)
-        known = cache.get(user_id)
+        known = session.exec(select(ProviderUser.name, ProviderUser.email).where(
+            ProviderUser.connection_id == connection_id, ProviderUser.user_id == user_id)).first()
         if known is not None:
-            return known.name or known.email or user_id
+            return known[0] or known[1] or user_id
         return user_id
 
     return name

@@ -12,25 +12,36 @@ from sqlmodel import Session
 from bot.context import Context
 from bot.events import Notify
 from bot.providers import Provider, RemoteOverride
+from bot.providers.base import RenderedShift
 from bot.store import audit, session_scope
 from bot.store.models import Destination, DriftMode, Schedule, Shift
 from bot.sync import alerts
 from bot.sync.drift import DriftItem, detect_drift, drift_fingerprint
 from bot.sync.inputs import DestinationInputs, exported_records, user_namer
 from bot.sync.model import ShiftToExport
+from bot.sync.snapshot import clip, derived
 
 
 def read_back(ctx: Context, provider: Provider, dest: Destination, shifts: Sequence[ShiftToExport],
-              overrides: Sequence[RemoteOverride], now: datetime, mark: datetime | None) -> list[DriftItem]:
-    """The drift of the exported range `[now, mark)`: `provider.rendered` against the shifts and
-    the overrides as they are after the apply (no second listing), acknowledged keys left out.
-    Raises ProviderError."""
+              overrides: Sequence[RemoteOverride], now: datetime, mark: datetime | None,
+              rendered: Sequence[RenderedShift] | None = None) -> list[DriftItem]:
+    """The drift of the exported range `[now, mark)`: what the provider pages there against the
+    shifts and the overrides as they are after the apply (no second listing), acknowledged keys
+    left out. What pages is `rendered` when given (read earlier in this run over a window holding
+    that range, nothing written since), else follows from the overrides when only the bot's cover
+    the range, one after another (`bot.sync.snapshot.derived`: newest-wins cannot matter there),
+    else `provider.rendered`. Raises ProviderError."""
     if mark is None or mark <= now:
         return []
-    rendered = provider.rendered(dest.provider_schedule_id, now, mark)
     with session_scope(ctx.engine) as session:
         records_now = exported_records(session, dest.id)
         acked = alerts.acknowledged_keys(session, dest.id)
+    if rendered is not None:
+        rendered = clip(rendered, now, mark)
+    else:
+        rendered = derived(overrides, {r.override_id for r in records_now}, now, mark)
+        if rendered is None:
+            rendered = provider.rendered(dest.provider_schedule_id, now, mark)
     return detect_drift(shifts, rendered, overrides, records_now, now, mark, acknowledged=acked)
 
 

@@ -41,9 +41,9 @@ def pick_modal(kind: str, schedule_name: str, private_metadata: str) -> dict:
     cover = kind == COVER
     label = "Who covers it?" if cover else "Swap with"
     hint = ("They get a request to accept; nothing changes until they do." if cover else
-            "Your shift goes to them and their next shift in this schedule to you, once they accept.")
+            "Next you pick which of their upcoming shifts you take; nothing changes until they accept.")
     blocks = [section(f"*{schedule_name}*"),
               {"type": "input", "block_id": RemindId.PERSON, "label": plain(label), "hint": plain(hint, 150),
                "element": {"type": "users_select", "action_id": RemindId.INPUT, "placeholder": plain("Person")}}]
-    return modal(RemindId.PICK, "Find cover" if cover else "Swap shift", blocks, submit="Preview", close="Cancel",
-                 private_metadata=private_metadata)
+    return modal(RemindId.PICK, "Find cover" if cover else "Swap shift", blocks, submit="Preview" if cover else "Next",
+                 close="Cancel", private_metadata=private_metadata)

@@ -31,6 +31,7 @@ from bot.store import Connection, Destination, Member, Schedule, Shift, session_
 from bot.store.db import make_engine, upgrade
 from bot.store.models import DriftAlert, ExportedOverride
 from bot.sync.engine import sync_schedule
+from bot.sync.intents import is_pending
 from tests.faultsim.faults import MODES, WEIGHTS, Crash, Faults
 from tests.faultsim.invariants import (
     BotShift,
@@ -157,7 +158,7 @@ class Simulation(Steps):
             dest = s.get(Destination, self.dest[key])
             records = tuple(Record(str(r.shift_id), r.override_id, r.version) for r in s.exec(
                 select(ExportedOverride).where(ExportedOverride.destination_id == dest.id,
-                                               ExportedOverride.end > now)))
+                                               ExportedOverride.end > now)) if not is_pending(r.override_id))
             alerted = set()
             for a in s.exec(select(DriftAlert).where(DriftAlert.destination_id == dest.id,
                                                      DriftAlert.status == "open")):

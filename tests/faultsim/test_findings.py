@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from sqlmodel import select
 
 from bot.store import Member, Schedule, Shift, session_scope
@@ -10,6 +13,8 @@ from bot.sync.assignments import extend_assignments
 from bot.sync.engine import sync_schedule
 from bot.sync.plan import DeleteReason, listing_window, override_alias, plan_export
 from tests.faultsim.driver import Simulation
+from tests.faultsim.faults import Crash
+from tests.faultsim.invariants import check_exported, stray_overrides
 from tests.sync.helpers import h, override, record, shift
 
 WEEK = [shift(f"s{i}", "ab"[i % 2], 24 * i, 24 * (i + 1)) for i in range(7)]
@@ -71,3 +76,58 @@ def test_an_unrecorded_opsgenie_override_of_an_older_version_is_deleted():
     assert [(d.override_id, d.reason) for d in p.deletes] == [(v2, DeleteReason.OUTDATED)], "hand edits stay"
     other = plan_export([s1], exported, remote, h(48), h(1), h(48), destination_key="another destination")
     assert other.deletes == (), "only this destination's own aliases"
+
+
+def _reassign(sim: Simulation, index: int) -> int:
+    """Give the `index`-th live shift to someone else (a new version); returns its id."""
+    with session_scope(sim.engine) as s:
+        row = s.exec(select(Shift).where(Shift.schedule_id == sim.schedule_id, Shift.end > sim.clock.now)
+                     .order_by(Shift.start)).all()[index]
+        other = s.exec(select(Member).where(Member.schedule_id == sim.schedule_id, Member.id != row.member_id,
+                                            Member.slack_user_id != "U4")).first()
+        assert reassign_shift(s, row.id, from_member=row.member_id, version=row.version, to_member=other.id,
+                              now=sim.clock.now)
+        return row.id
+
+
+def test_a_pagerduty_override_created_before_a_crash_is_deleted_after_a_second_change(sqlite_url, conformant_respx):
+    """Bench long run (20 PagerDuty leftovers): the bulk POST created a shift's v2 override, the
+    process died before recording it, and the shift changed again (v3) before the next run. A
+    server-made id cannot be told from a hand edit, so v2's override stayed under v3's for good.
+    The intent is now recorded before the POST, and the next run finds and deletes it."""
+    sim = Simulation(5, sqlite_url, conformant_respx)
+    sim.run(steps=0)
+    _reassign(sim, 3)  # v2
+    sim.faults["pd"].arm("crash", 1.0)
+    with pytest.raises(Crash):
+        sync_schedule(sim.ctx, sim.schedule_id)
+    sim.faults["pd"].arm("none", 0.0)
+    sim._restart()
+    _reassign(sim, 3)  # v3, before any run could adopt v2's override
+    report = sync_schedule(sim.ctx, sim.schedule_id)
+    assert [d.status for d in report.destinations][0] == "ok"
+    state = replace(sim.state("pd"), settled=True)
+    assert stray_overrides(state) == [], "v2's override is found and deleted"
+    assert check_exported(state) == []
+
+
+def test_a_pagerduty_override_created_before_a_crash_is_adopted_when_its_shift_is_unchanged(
+        sqlite_url, conformant_respx):
+    sim = Simulation(5, sqlite_url, conformant_respx)
+    sim.run(steps=0)
+    _reassign(sim, 3)
+    sim.faults["pd"].arm("crash", 1.0)
+    with pytest.raises(Crash):
+        sync_schedule(sim.ctx, sim.schedule_id)
+    sim.faults["pd"].arm("none", 0.0)
+    sim._restart()
+    def pd_posts() -> int:
+        return len([c for c in conformant_respx.calls
+                    if c.request.method == "POST" and "pagerduty" in c.request.url.host])
+
+    posts = pd_posts()
+    report = sync_schedule(sim.ctx, sim.schedule_id)
+    assert report.destinations[0].created == 0 and report.destinations[0].status == "ok"
+    assert pd_posts() == posts, "nothing created again at PagerDuty"
+    state = replace(sim.state("pd"), settled=True)
+    assert stray_overrides(state) == [] and check_exported(state) == []

@@ -114,6 +114,37 @@ def test_a_week_newest_first_in_the_readers_zone_with_who_did_it(env):
     assert "connected the account PagerDuty Acme PD" in everything
 
 
+def test_declines_and_withdrawals_are_in_the_history(env):
+    """A declined swap, a withdrawn cover request and a declined cover each leave an audit event, with
+    who did it, shown in words."""
+    slack, http, world, clock = env
+    stub = slack.stub
+    clock.now = NOW
+    http.command("swap <@U1|alice> <@U2|bob>", user_id="U1", response_url=stub.response_url("swap"))
+    press(http, stub, answers(stub)[-1], SwapButtonId.CONFIRM, "U1")
+    ask = [b for b in stub.bodies("chat.postMessage") if b.get("channel") == "U2"][-1]
+    press(http, stub, ask, SwapButtonId.DECLINE, "U2", channel="D2", name="decline")
+    clock.now = NOW + timedelta(hours=1)
+    http.command("cover <@U3>", user_id="U1", response_url=stub.response_url("cover"))
+    press(http, stub, answers(stub)[-1], SwapButtonId.CONFIRM, "U1", name="confirm-cover")
+    press(http, stub, answers(stub)[-1], SwapButtonId.WITHDRAW, "U1", name="withdraw")
+    clock.now = NOW + timedelta(hours=2)
+    http.command("cover <@U3>", user_id="U1", response_url=stub.response_url("cover2"))
+    press(http, stub, answers(stub)[-1], SwapButtonId.CONFIRM, "U1", name="confirm-cover2")
+    ask = [b for b in stub.bodies("chat.postMessage") if b.get("channel") == "U3"][-1]
+    press(http, stub, ask, SwapButtonId.DECLINE, "U3", channel="D3", name="decline-cover")
+
+    with session_scope(slack.ctx.engine) as s:
+        actions = [(e.actor, e.action) for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))
+                   if e.action.startswith(("swap.", "cover."))]
+    assert actions == [("U2", "swap.decline"), ("U1", "cover.withdraw"), ("U3", "cover.decline")]
+    http.command("history Platform primary", user_id="U1", response_url=stub.response_url("h"))
+    text = json.dumps(answers(stub)[-1], ensure_ascii=False)
+    assert "<@U2> · *Platform primary*: declined swap #1, asked by <@U1>" in text
+    assert "<@U1> · *Platform primary*: withdrew cover #2" in text
+    assert "<@U3> · *Platform primary*: declined cover #3, asked by <@U1>" in text
+
+
 def test_paging_with_buttons_and_limits(env):
     slack, http, world, clock = env
     stub = slack.stub
@@ -182,3 +213,7 @@ def test_describe_reads_every_kind_in_words():
                                                              "(shifts 3,4)"
     assert describe("connection.remove", "Acme PD", people) == "removed the account Acme PD"
     assert describe("something.new", "", people) == "something.new"
+    assert describe("swap.decline", json.dumps({"request": 7, "requested_by": "U1"}), people) == \
+        "declined swap #7, asked by <@U1>"
+    assert describe("cover.withdraw", json.dumps({"request": 8, "requested_by": "U1"}), people) == \
+        "withdrew cover #8"

@@ -182,6 +182,42 @@ def test_restricted_workspace_gives_a_clear_status_in_the_reply_and_in_status(en
     assert ":red_circle: User group: Slack refused to change @platform-oncall (`permission_denied`)" in shown
 
 
+def test_a_failed_setup_is_retried_hourly_by_one_replica(env):
+    """After an admin opens user groups to everyone, the minute job sets the group up by itself within
+    the hour, without anyone saving `/oncall edit` again; two replicas (or rounds) in the same minute
+    try once, since the try is recorded (a compare-and-set on the status)."""
+    slack, _, world, clock = env
+    slack.stub.usergroups.restricted = "permission_denied"
+    answer = pick(slack, world)
+    assert "tries again every hour" in answer
+    tries = lambda: len(slack.stub.bodies("usergroups.list"))  # noqa: E731
+    assert tries() == 1
+
+    def rounds(n: int = 2) -> None:  # the minute job on two replicas
+        for _ in range(n):
+            usergroup.refresh_all(slack.ctx, lambda team: client(slack))
+
+    clock.now = clock() + timedelta(minutes=30)
+    rounds()
+    assert tries() == 1, "not yet: once an hour"
+    clock.now = clock() + timedelta(minutes=31)
+    rounds()
+    assert tries() == 2, "one retry, however many replicas"
+    assert "permission_denied" in status(slack, world.schedule_id)
+    assert "tries again every hour" in status(slack, world.schedule_id)
+
+    slack.stub.usergroups.restricted = None  # the admin allows everyone
+    clock.now = clock() + timedelta(minutes=59)
+    rounds()
+    assert tries() == 2 and slack.stub.usergroups.by_handle("platform-oncall") is None
+    clock.now = clock() + timedelta(minutes=2)
+    rounds()
+    assert tries() == 3 and group(slack)["users"] == ["U1"]
+    assert status(slack, world.schedule_id).startswith("ok: @platform-oncall is <@U1>")
+    rounds()
+    assert tries() == 3 and updates(slack) == ["U1"]
+
+
 def test_a_disabled_group_is_enabled_and_taken_over_and_a_taken_name_is_worked_around(env):
     slack, _, world, _ = env
     old = slack.stub.usergroups.add("Old on-call", "platform-oncall", users=("U3",), disabled=True)
@@ -194,7 +230,7 @@ def test_a_disabled_group_is_enabled_and_taken_over_and_a_taken_name_is_worked_a
     assert oncall_group.choose(slack.ctx, "T1", world.schedule_id, "bob", "U1")  # a person's name
     answer = usergroup.set_up(slack.ctx, client(slack), world.schedule_id)
     assert answer == ("error: @bob is taken by a person or a channel (Slack: `handle_already_exists`): pick "
-                      "another handle in `/oncall edit`.")
+                      "another handle in `/oncall edit`. (tries again every hour; last try 2026-11-04 12:00 UTC)")
 
 
 def test_picked_in_the_edit_modal_with_a_field_error_for_a_bad_handle(env):

@@ -13,7 +13,7 @@ from sqlmodel import select as sql
 from bot.commands.edit import _checked
 from bot.commands.parser import UsageError, tokenize
 from bot.commands.remind import RemindCmd, parse_remind
-from bot.ids import FormBlock, RemindId
+from bot.ids import FormBlock, RemindId, SwapBlockId, SwapCallbackId
 from bot.notify.job import notify_round
 from bot.services import reminders
 from bot.services.authz import Person
@@ -23,6 +23,7 @@ from bot.store import Member, Schedule, Shift, session_scope
 from bot.views.edit import edit_modal
 from tests.notify.conftest import ZONES, add_platform
 from tests.plugins.world import Clock
+from tests.slack.blockkit import assert_view
 from tests.slack.payloads import block_actions, view_submission
 
 
@@ -96,6 +97,49 @@ def test_find_cover_button_starts_the_cover_flow_for_that_shift(env):
     assert resp.body == ""
     preview = answer(slack.stub)
     assert "swap_confirm" in preview and "<@U3>" in preview  # the cover flow's own preview with Confirm
+
+
+def test_swap_button_lets_me_pick_which_of_their_shifts(env):
+    """*Swap…* in a reminder: pick the person, then the swap flow's own shift picker offers every upcoming
+    shift of theirs (the next one preselected) against the reminded shift; the preview is for the one
+    picked. Bob (U2) has two upcoming weeks here: Apr 6 and Apr 20."""
+    slack, http, schedule_id = env
+    with session_scope(slack.ctx.engine) as session:
+        bob = session.exec(sql(Member).where(Member.slack_user_id == "U2")).first()
+        session.add(Shift(team_id="T1", schedule_id=schedule_id, start=datetime(2026, 4, 20, 7, tzinfo=UTC),
+                          end=datetime(2026, 4, 27, 7, tzinfo=UTC), member_id=bob.id))
+    notify_round(slack.ctx, WebClient(token="xoxb-test", base_url=slack.stub.api_url))
+    (dm,) = [b for b in slack.stub.bodies("chat.postMessage") if b["channel"] == "U1"]
+    blocks = json.loads(dm["blocks"]) if isinstance(dm["blocks"], str) else dm["blocks"]
+    swap = next(e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == RemindId.SWAP)
+    http.interact(block_actions(RemindId.SWAP, swap["value"], user_id="U1", channel_id="DU1",
+                                response_url=slack.stub.response_url("dm")))
+    (opened,) = slack.stub.bodies("views.open")
+    modal = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    person = {"type": "users_select", "selected_user": "U2"}
+    resp = http.interact(view_submission(RemindId.PICK, {RemindId.PERSON: {RemindId.INPUT: person}},
+                                         private_metadata=modal["private_metadata"], user_id="U1"))
+    assert resp.json()["response_action"] == "update"
+    view = resp.json()["view"]
+    assert_view(view)
+    assert view["callback_id"] == SwapCallbackId.PICK_SHIFTS
+    fields = {b.get("block_id"): b["element"] for b in view["blocks"] if b["type"] == "input"}
+    mine, theirs = fields[SwapBlockId.SHIFTS_A], fields[SwapBlockId.SHIFTS_B]
+    assert [o["value"] for o in mine["options"]] == [swap["value"]] == [o["value"] for o in mine["initial_options"]]
+    assert [o["text"]["text"][:6] for o in theirs["options"]] == ["Mon 6 ", "Mon 20"]
+    assert [o["text"]["text"][:6] for o in theirs["initial_options"]] == ["Mon 6 "]
+
+    later = theirs["options"][1]
+    values = {SwapBlockId.SHIFTS_A: {SwapBlockId.INPUT: {"type": "multi_static_select", "selected_options": [
+                  mine["options"][0]]}},
+              SwapBlockId.SHIFTS_B: {SwapBlockId.INPUT: {"type": "multi_static_select", "selected_options": [later]}}}
+    resp = http.interact(view_submission(SwapCallbackId.PICK_SHIFTS, values, private_metadata=view["private_metadata"],
+                                         user_id="U1"))
+    assert resp.status == 200 and resp.body == ""
+    preview = answer(slack.stub)
+    assert "swap_confirm" in preview
+    moves = "\n".join(b["text"]["text"] for b in json.loads(preview)["blocks"] if b.get("text"))
+    assert "<@U2> → <@U1>:*\n• Mon 20 Apr 09:00" in moves and "• Mon 6 Apr" not in moves
 
 
 def test_swap_button_refused_for_someone_elses_shift(env):

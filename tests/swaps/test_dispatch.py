@@ -85,9 +85,8 @@ def test_swap_confirm_accept_reexports_at_once_and_undo_restores(env):
     press(http, stub, ask, SwapButtonId.ACCEPT, "U2", channel="D2")
     # same interaction: both overrides re-exported, exactly these requests
     assert [f"{r.method} {r.url.path}" for r in pd.log] == [
-        "GET /schedules/PSCHED1/overrides", "POST /schedules/PSCHED1/overrides",
+        "GET /schedules/PSCHED1", "POST /schedules/PSCHED1/overrides",
         "DELETE /schedules/PSCHED1/overrides/P0002", "DELETE /schedules/PSCHED1/overrides/P0003",
-        "GET /schedules/PSCHED1",
     ]
     assert [o.user_id for o in pd.live()] == ["PU1", "PU1", "PU2", "PU2", "PU1"]
     assert owners(slack.ctx, world.schedule_id) == ["U1", "U1", "U2", "U2", "U1"]

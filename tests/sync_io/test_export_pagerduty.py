@@ -44,19 +44,59 @@ def test_first_export_one_bulk_request_and_rerun_is_quiet(ctx, clock, conformant
     assert pd.writes() == []
 
 
-def test_a_no_op_sync_of_a_90_day_destination_reads_twice(ctx, clock, conformant_respx):
-    """Issue 16: the override listing of a 90-day destination (it runs past 90 days to the end
-    of the last shift) is one request; with the drift read-back, a run that changes nothing reads
-    twice. PagerDuty's `GET /schedules/{id}` carries an overrides sub-schedule, but only rendered
-    entries without override ids, which the plan needs: the listing stays."""
+def test_a_no_op_sync_of_a_90_day_destination_reads_once(ctx, clock, conformant_respx):
+    """Issue 16: PagerDuty's `GET /schedules/{id}` with `since`/`until` over the listing window
+    (past 90 days, to the end of the last shift) carries the final schedule and the overrides
+    sub-schedule. When that layer is exactly the bot's records, they stand in for the listing
+    (whose override ids the plan needs) and the final schedule for the drift read-back."""
     pd = FakePagerDuty(conformant_respx, clock)
     world = add_world(ctx, weeks=14, horizon_days=90)
     sync_schedule(ctx, world.schedule_id)
     pd.log.clear()
     again = sync_schedule(ctx, world.schedule_id).destinations[0]
-    assert (again.created, again.deleted) == (0, 0) and again.unchanged >= 13
-    listings = pd.requests("GET", "/overrides")
-    assert len(listings) == 1
-    since, until = (listings[0].url.params[k] for k in ("since", "until"))
+    assert (again.created, again.deleted) == (0, 0) and again.unchanged >= 13 and again.status == "ok"
+    assert [(r.method, r.url.path) for r in pd.log] == [("GET", "/schedules/PSCHED1")]
+    since, until = (pd.log[0].url.params[k] for k in ("since", "until"))
     assert since < until and until > (clock.now + timedelta(days=90)).isoformat()[:10]
-    assert [r.method for r in pd.log] == ["GET", "GET"]
+
+
+def test_a_hand_edit_sends_the_sync_back_to_the_listing(ctx, clock, conformant_respx):
+    """The override layer no longer matches the records: the overrides are listed (the plan
+    needs their ids) and the hand edit beyond the mark is swept. After the writes only the bot's
+    overrides cover the exported range, one after another, so what pages follows from them."""
+    pd = FakePagerDuty(conformant_respx, clock)
+    world = add_world(ctx, weeks=5, horizon_days=21)
+    sync_schedule(ctx, world.schedule_id)
+    mark = sync_schedule(ctx, world.schedule_id).destinations[0].exported_until
+    hand = pd.hand_override("PU3", mark + timedelta(days=1), mark + timedelta(days=2))
+    clock.advance(days=7)
+    pd.log.clear()
+    report = sync_schedule(ctx, world.schedule_id).destinations[0]
+    assert report.created >= 1 and report.deleted == 1
+    assert hand not in {o.id for o in pd.live()}
+    reads = [r.url.path for r in pd.log if r.method == "GET"]
+    assert reads == ["/schedules/PSCHED1", "/schedules/PSCHED1/overrides"]
+
+
+def test_a_hand_edit_before_the_mark_is_read_back_from_the_final_schedule(ctx, clock, conformant_respx):
+    pd = FakePagerDuty(conformant_respx, clock)
+    world = add_world(ctx, weeks=5, horizon_days=21)
+    sync_schedule(ctx, world.schedule_id)
+    pd.hand_override("PU3", clock.now + timedelta(days=3), clock.now + timedelta(days=3, hours=4))
+    pd.log.clear()
+    report = sync_schedule(ctx, world.schedule_id).destinations[0]
+    assert (report.created, report.deleted) == (0, 0) and report.drifting == 1
+    reads = [r.url.path for r in pd.log if r.method == "GET"]
+    assert reads == ["/schedules/PSCHED1", "/schedules/PSCHED1/overrides", "/schedules/PSCHED1"]
+
+
+def test_a_sync_that_only_adds_the_bots_overrides_reads_once(ctx, clock, conformant_respx):
+    pd = FakePagerDuty(conformant_respx, clock)
+    world = add_world(ctx, weeks=5, horizon_days=21)
+    sync_schedule(ctx, world.schedule_id)
+    clock.advance(days=7)
+    pd.log.clear()
+    report = sync_schedule(ctx, world.schedule_id).destinations[0]
+    assert report.created == 1 and report.status == "ok"
+    assert [(r.method, r.url.path) for r in pd.log] == [
+        ("GET", "/schedules/PSCHED1"), ("POST", "/schedules/PSCHED1/overrides")]

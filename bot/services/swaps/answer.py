@@ -3,6 +3,7 @@ transaction), `decline`, `withdraw` by the requester, and `expire_due` once its 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import Engine, update
@@ -12,7 +13,7 @@ from bot.services.errors import UserError
 from bot.services.swaps import AcceptResult, SwapConflict, SwapInfo, SwapRefused
 from bot.services.swaps.execute import execute
 from bot.services.swaps.store import close, info, load, parse_users, set_status, status_words
-from bot.store import session_scope
+from bot.store import audit, session_scope
 from bot.store.models import SwapRequest, SwapStatus
 
 
@@ -75,6 +76,7 @@ def decline(engine: Engine, team_id: str, request_id: int, user: str, now: datet
                             "request.")
         _ensure_pending(req)
         close(session, req, SwapStatus.DECLINED.value, decided_by=user, decided_at=now)
+        _record(session, req, user, "decline", now)
         return info(session, req)
 
 
@@ -86,7 +88,14 @@ def withdraw(engine: Engine, team_id: str, request_id: int, user: str, now: date
             raise UserError(f"Only <@{req.requested_by}>, who asked, can withdraw this request.")
         _ensure_pending(req)
         close(session, req, SwapStatus.CANCELLED.value, decided_by=user, decided_at=now)
+        _record(session, req, user, "withdraw", now)
         return info(session, req)
+
+
+def _record(session, req: SwapRequest, user: str, verb: str, now: datetime) -> None:
+    """`swap.decline`, `cover.withdraw` …: a request closed by a person, for `/oncall history`."""
+    audit.record(session, req.team_id, user, f"{req.kind}.{verb}", schedule_id=req.schedule_id, at=now,
+                 detail=json.dumps({"request": req.id, "requested_by": req.requested_by}))
 
 
 def expire_due(engine: Engine, now: datetime, team_id: str | None = None) -> list[SwapInfo]:
