@@ -10,21 +10,15 @@ comes as an ephemeral message instead.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
-from bot.commands.common import (
-    BUSY,
-    Request,
-    allowed_submission,
-    guard_submission,
-    late_text,
-    new_error_id,
-    state_value,
-)
+from bot.commands.forms import allowed_submission, guard_submission, state_value
+from bot.commands.request import BUSY, Request, late_text, new_error_id
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId
 from bot.notify.home import refresh_homes
 from bot.providers import any_of
@@ -44,6 +38,16 @@ from bot.views.connect import (
 )
 
 log = logging.getLogger(__name__)
+@dataclass(frozen=True)
+class ConnectCmd:
+    pass
+
+
+def parse_connect(args: tuple[parser.Arg, ...]) -> ConnectCmd:
+    parser.no_args(args, "connect")
+    return ConnectCmd()
+
+
 ACTION = Action.CONNECT
 
 
@@ -51,7 +55,7 @@ def open_connect(req: Request) -> None:
     req.open_view(connect_modal(req.meta()))
 
 
-def run(req: Request, cmd: parser.ConnectCmd) -> None:
+def run(req: Request, cmd: ConnectCmd) -> None:
     open_connect(req)
 
 
@@ -118,7 +122,7 @@ def show(req: Request, view_id: str, view: dict, fallback: dict) -> None:
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
-        "connect", "connect", f"Connect a {any_of()} account (admins)", parser.parse_connect, run,
+        "connect", "connect", f"Connect a {any_of()} account (admins)", parse_connect, run,
         authz=ACTION,
     ))
     app.view(CallbackId.CONNECT)(on_submit)

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from bot.ids import CallbackId, FormBlock
 from bot.providers import spec_for, specs
 from bot.rota.model import SECONDARY
+from bot.services.edit import EditData
 from bot.services.errors import Field, FieldError
 from bot.services.link import Target
-from bot.services.manage import EditData
 from bot.services.mapping import PICKS_MAX
 from bot.services.schedules import ProviderSchedules
 from bot.views.common import OPTIONS_MAX, Block, clip, context, modal, option, plain

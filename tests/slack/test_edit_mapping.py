@@ -17,8 +17,8 @@ from bot.ids import CallbackId, FormBlock
 from bot.notify.sync import sync_and_notify
 from bot.providers.base import RemoteSchedule, RemoteUser
 from bot.services.directory import Directory
+from bot.services.edit import EditData
 from bot.services.link import LinkRequest, Target, link_schedule
-from bot.services.manage import EditData
 from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.store import AuditEvent, Connection, Destination, Member, ProviderUser, session_scope
 from bot.sync.inputs import cache_users
