@@ -113,7 +113,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
     extra = f" Assigned {assigned} shifts." if assigned else ""
     if group_changed and group:
         extra += f" Setting up @{group}…"
-    req.reply(message(f":pencil2: Saved *{result.name}*.{extra}{managers_changed(result)} "
+    req.reply(message(f":pencil2: Saved *{result.name}*.{extra}{managers_changed(result)}{to_map(result)} "
                       f"See `/oncall status {result.name}`."))
     refresh_homes_later(req.ctx, client, req.team_id, [req.user_id])
     if group_changed and group:
@@ -129,6 +129,15 @@ def _group_field(view: dict):
     if FormBlock.EDIT_USERGROUP not in ((view.get("state") or {}).get("values") or {}):
         return KEEP
     return oncall_group.parse_handle(state_value(view, FormBlock.EDIT_USERGROUP, FormBlock.INPUT))
+
+
+def to_map(result: EditResult) -> str:
+    """" Pick … by hand …" for people added whose provider user shows no email."""
+    if not result.to_map:
+        return ""
+    who = ", ".join(f"<@{u}>" for u in result.to_map)
+    return (f" The provider shows no email matching {who}: open `/oncall edit {result.name}` again and pick "
+            "their user there (they get no overrides until then).")
 
 
 def managers_changed(result: EditResult) -> str:

@@ -23,6 +23,7 @@ from bot.services.mapping import (
     SlackPick,
     UserPick,
     apply_picks,
+    hidden_users,
     missing_users,
     not_in_slack,
 )
@@ -89,6 +90,7 @@ class EditResult:
     name: str
     managers_added: tuple[str, ...] = ()
     managers_removed: tuple[str, ...] = ()
+    to_map: tuple[str, ...] = ()  # Slack ids added whose provider user must be picked by hand (email hidden)
 
 
 def edit_data(ctx: Context, team_id: str, schedule_id: int, *, may_change_destinations: bool = True) -> EditData:
@@ -197,6 +199,8 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Pers
             if member is None:
                 member = _new_member(ctx, session, directory, sched, conn, uid, now)
             ordered.append(member)
+        to_map = tuple(m.slack_user_id for m in ordered
+                       if m.slack_user_id not in by_slack and conn is not None and m.source_user_id is None)
         picked = {p.member_id for p in req.slack_picks}  # mapped just now: they keep their turn at the end
         ordered.extend(m for m in sorted(members, key=lambda m: m.position) if m.id in picked and m.id not in {o.id for o in ordered})
         chosen = {m.id for m in ordered if m.id is not None}
@@ -222,7 +226,7 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Pers
                             f"{', '.join(f'<@{u}>' for u in after) or 'none'}, "
                             f"handover messages {'on' if sched.handover_messages else 'off'}", at=now)
         return EditResult(sched.name, tuple(u for u in after if u not in before),
-                          tuple(u for u in before if u not in after))
+                          tuple(u for u in before if u not in after), to_map)
 
 
 def _targets_or_current(session, sched: Schedule, role: str, targets: tuple[Target, ...] | None, field: Field,
@@ -277,10 +281,11 @@ def _new_member(ctx, session, directory: Directory, sched: Schedule, conn: Conne
     source_id = None
     if conn is not None:
         pu = _provider_user_for(ctx, session, conn, user.email)
-        if pu is None:
+        if pu is None and not hidden_users(session, conn.id):
             raise FieldError(Field.MEMBERS, f"{user.name} ({user.email}) has no user with that email in "
                                                      f"`{conn.name}`: add them there first.")
-        source_id = pu.user_id
+        # else their provider user may be one whose email the provider hides: picked by hand afterwards
+        source_id = pu.user_id if pu else None
     member = Member(team_id=sched.team_id, schedule_id=sched.id, slack_user_id=uid, email=user.email,
                     name=user.name, source_user_id=source_id, joined_at=now)
     session.add(member)
