@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot import redact
 from bot.commands import command_limit, register_all
-from bot.commands.common import CONTEXT_KEY, report_unexpected
+from bot.commands.request import CONTEXT_KEY, report_unexpected
 from bot.context import Context
 from bot.oauth_state import SignedOAuthStateStore
 from bot.store.slack_oauth import EncryptedInstallationStore

@@ -20,8 +20,6 @@ class BlockId(StrEnum):
     CONNECT_NAME = "connect_name"
     CONNECT_API_KEY = "connect_api_key"
     CONNECT_REGION = "connect_region"
-    CONNECT_SITE = "connect_site"  # JSM: the Atlassian site name
-    CONNECT_EMAIL = "connect_email"  # JSM: the email of the account the API token belongs to
 
 
 class ActionId(StrEnum):
@@ -29,8 +27,6 @@ class ActionId(StrEnum):
     CONNECT_NAME = "name"
     CONNECT_API_KEY = "api_key"
     CONNECT_REGION = "region"
-    CONNECT_SITE = "site"
-    CONNECT_EMAIL = "email"
 
 # ---- informational modals, App Home, the link and edit forms, and their buttons
 

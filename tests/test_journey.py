@@ -27,6 +27,7 @@ from bot.ids import ActionId, BlockId, ButtonId, CallbackId, FormBlock, SwapButt
 from bot.notify import sync as resync
 from bot.providers.timefmt import parse
 from bot.store import Destination, DriftAlert, Member, Schedule, Shift, session_scope
+from bot.views.connect import credential_block
 from tests.plugins.world import OG_KEY, PD_KEY, Clock
 from tests.slack.payloads import (
     app_home_opened,
@@ -122,8 +123,8 @@ def connect_values(provider: str, name: str, key: str) -> dict:
         BlockId.CONNECT_REGION: {ActionId.CONNECT_REGION: radio("us")},
     }
     if provider == "jsm":  # the site and the email of the token's account
-        values[BlockId.CONNECT_SITE] = {ActionId.CONNECT_SITE: text(JSM_SITE)}
-        values[BlockId.CONNECT_EMAIL] = {ActionId.CONNECT_EMAIL: text(JSM_EMAIL)}
+        values[credential_block("site")] = {"site": text(JSM_SITE)}
+        values[credential_block("email")] = {"email": text(JSM_EMAIL)}
     return values
 
 

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App
 
 from bot.commands import registry
-from bot.commands.common import Request
 from bot.commands.dates import RangeSpec, resolve_range, take_range
 from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe, id_arg
+from bot.commands.request import Request
 from bot.notify import sync as resync
 from bot.notify.home import publish_homes
 from bot.notify.timeoff import send_replacement_notices
@@ -28,7 +28,6 @@ from bot.services.timeoff import (
     refusal_for_others,
     user_zone,
 )
-from bot.store import session_scope
 from bot.views.away import away_confirmation, away_list_message, cancel_message
 from bot.views.common import error_message, message
 
@@ -98,8 +97,7 @@ def run_add(req: Request, cmd: AwayCmd) -> None:
     except UsageError as exc:
         req.reply(error_message(exc.message, USAGE))
         return
-    with session_scope(req.ctx.engine) as session:
-        result = add_time_off(req.ctx, session, req.team_id, req.user_id, target, start, end, cmd.reason, now)
+    result = add_time_off(req.ctx, req.team_id, req.user_id, target, start, end, cmd.reason, now)
     req.reply(away_confirmation(result, zone, actor=req.user_id))
     send_replacement_notices(req.client, result.outcome)
     publish_homes(req.ctx, req.client, req.team_id, [target])
@@ -111,8 +109,7 @@ def run_list(req: Request, cmd: AwayListCmd) -> None:
     if not _allowed(req, target, "see the time off"):
         return
     zone = user_zone(req.directory, target)
-    with session_scope(req.ctx.engine) as session:
-        entries = list_time_off(session, req.team_id, target, req.ctx.clock())
+    entries = list_time_off(req.ctx.engine, req.team_id, target, req.ctx.clock())
     whose = "You have" if target == req.user_id else f"<@{target}> has"
     if entries:
         whose = "Your" if target == req.user_id else f"<@{target}>'s"
@@ -120,12 +117,10 @@ def run_list(req: Request, cmd: AwayListCmd) -> None:
 
 
 def run_cancel(req: Request, cmd: AwayCancelCmd) -> None:
-    with session_scope(req.ctx.engine) as session:
-        entry = get_time_off(session, req.team_id, cmd.id)
+    entry = get_time_off(req.ctx.engine, req.team_id, cmd.id)
     if not _allowed(req, entry.slack_user_id, "cancel time off"):
         return
-    with session_scope(req.ctx.engine) as session:
-        entry = cancel_time_off(session, req.team_id, req.user_id, cmd.id, req.ctx.clock())
+    entry = cancel_time_off(req.ctx.engine, req.team_id, req.user_id, cmd.id, req.ctx.clock())
     req.reply(cancel_message(entry, user_zone(req.directory, entry.slack_user_id)))
     publish_homes(req.ctx, req.client, req.team_id, [entry.slack_user_id])
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from bot.commands import registry
-from bot.commands.common import BUSY, Request, late_text
 from bot.commands.parser import Arg, UsageError, UserRef, Word
+from bot.commands.request import BUSY, Request, late_text
 from bot.notify import sync as resync
 from bot.notify.timeoff import send_replacement_notices
 from bot.services import calendar_jobs
@@ -17,15 +17,13 @@ from bot.services.calendar import (
     FeedInfo,
     add_feed,
     clean_url,
-    feed_of,
+    feed_overview,
+    remove_feed,
     require_member,
-    set_feed,
-    upcoming_calendar_time_off,
     url_hint,
 )
 from bot.services.errors import UserError
 from bot.services.timeoff import may_act_for, refusal_for_others, user_zone
-from bot.store import session_scope
 from bot.views.away import outcome_blocks
 from bot.views.common import context, message, section
 
@@ -78,9 +76,7 @@ def run(req: Request, cmd: CalendarCmd) -> None:
         return
     now = req.ctx.clock()
     if cmd.url is None and not cmd.off:
-        with session_scope(req.ctx.engine) as session:
-            feed = feed_of(session, req.ctx.keys, req.team_id, target)
-            count = upcoming_calendar_time_off(session, req.team_id, target, now)
+        feed, count = feed_overview(req.ctx, req.team_id, target, now)
         if not feed:
             req.reply(message(f"No calendar feed for {_who(req, target)} time off. Add one with `/oncall {USAGE}`."))
         else:
@@ -93,11 +89,10 @@ def run(req: Request, cmd: CalendarCmd) -> None:
                           "Try again once I have answered."))
         return
     try:
-        with session_scope(req.ctx.engine) as session:
-            if cmd.off:
-                count = set_feed(session, req.ctx.keys, req.team_id, req.user_id, target, None)
-            else:
-                require_member(session, req.team_id, req.user_id, target)
+        if cmd.off:
+            count = remove_feed(req.ctx, req.team_id, req.user_id, target)
+        else:
+            require_member(req.ctx.engine, req.team_id, req.user_id, target)
         if cmd.off:
             req.reply(message(f":calendar: Calendar feed removed for {_who(req, target)} {count} schedule "
                               "membership(s), and its time off with it. Shifts already moved stay moved."))

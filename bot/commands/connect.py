@@ -10,21 +10,15 @@ comes as an ephemeral message instead.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
-from bot.commands.common import (
-    BUSY,
-    Request,
-    allowed_submission,
-    guard_submission,
-    late_text,
-    new_error_id,
-    state_value,
-)
+from bot.commands.forms import allowed_submission, guard_submission, state_value
+from bot.commands.request import BUSY, Request, late_text, new_error_id
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId
 from bot.notify.home import refresh_homes
 from bot.providers import any_of
@@ -33,9 +27,27 @@ from bot.services import connect as service
 from bot.services.authz import Action
 from bot.services.errors import Field, FieldError
 from bot.views.common import error_message, message, notice_modal
-from bot.views.connect import FIELD_BLOCKS, checking_modal, connect_modal, connected_message, connected_modal
+from bot.views.connect import (
+    block_of,
+    checking_modal,
+    connect_modal,
+    connected_message,
+    connected_modal,
+    credential_block,
+    credential_fields,
+)
 
 log = logging.getLogger(__name__)
+@dataclass(frozen=True)
+class ConnectCmd:
+    pass
+
+
+def parse_connect(args: tuple[parser.Arg, ...]) -> ConnectCmd:
+    parser.no_args(args, "connect")
+    return ConnectCmd()
+
+
 ACTION = Action.CONNECT
 
 
@@ -43,7 +55,7 @@ def open_connect(req: Request) -> None:
     req.open_view(connect_modal(req.meta()))
 
 
-def run(req: Request, cmd: parser.ConnectCmd) -> None:
+def run(req: Request, cmd: ConnectCmd) -> None:
     open_connect(req)
 
 
@@ -60,11 +72,10 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
             state_value(view, BlockId.CONNECT_NAME, ActionId.CONNECT_NAME),
             state_value(view, BlockId.CONNECT_API_KEY, ActionId.CONNECT_API_KEY),
             req.ctx,
-            site=state_value(view, BlockId.CONNECT_SITE, ActionId.CONNECT_SITE),
-            email=state_value(view, BlockId.CONNECT_EMAIL, ActionId.CONNECT_EMAIL),
+            {name: state_value(view, credential_block(name), name) for name in credential_fields()},
         )
     except FieldError as exc:
-        ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: exc.message})
+        ack(response_action="errors", errors={block_of(exc): exc.message})
         return
     ack(response_action="update", view=checking_modal(form.provider))
     view_id, meta = view["id"], view.get("private_metadata") or ""
@@ -111,7 +122,7 @@ def show(req: Request, view_id: str, view: dict, fallback: dict) -> None:
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
-        "connect", "connect", f"Connect a {any_of()} account (admins)", parser.parse_connect, run,
+        "connect", "connect", f"Connect a {any_of()} account (admins)", parse_connect, run,
         authz=ACTION,
     ))
     app.view(CallbackId.CONNECT)(on_submit)

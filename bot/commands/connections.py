@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.request import Request
 from bot.commands.values import button_id
 from bot.ids import ButtonId
 from bot.notify.home import refresh_homes_later
@@ -17,7 +19,17 @@ from bot.views.common import error_message
 from bot.views.connections import connections_message
 
 
-def run(req: Request, cmd: parser.ConnectionsCmd) -> None:
+@dataclass(frozen=True)
+class ConnectionsCmd:
+    pass
+
+
+def parse_connections(args: tuple[parser.Arg, ...]) -> ConnectionsCmd:
+    parser.no_args(args, "connections")
+    return ConnectionsCmd()
+
+
+def run(req: Request, cmd: ConnectionsCmd) -> None:
     req.reply(connections_message(service.list_connections(req.ctx, req.team_id)))
 
 
@@ -44,6 +56,6 @@ def on_remove(ack: Ack, body: dict, client: WebClient, context, action: dict) ->
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "connections", "connections", "Connected accounts, their key hints and who uses them",
-        parser.parse_connections, run, slow=True,
+        parse_connections, run, slow=True,
     ))
     app.action(ButtonId.REMOVE_CONNECTION)(on_remove)

@@ -9,8 +9,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.commands import registry
-from bot.commands.swap import run
-from bot.commands.swap_parse import COVER_USAGE, parse_cover
+from bot.commands.swap import COVER_USAGE, parse_cover, run
 
 
 def register(app: App) -> None:

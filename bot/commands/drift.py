@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, later
+from bot.commands.request import Request, later
 from bot.commands.values import button_id
 from bot.ids import SyncButtonId
 from bot.notify.slack import slack_notify

@@ -5,35 +5,47 @@ workspace admins; destinations are changed by admins alone (`bot.services.authz`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, allowed_submission, guard_submission, later, state_value
+from bot.commands.forms import allowed_submission, guard_submission, state_value
 from bot.commands.link import target_of
+from bot.commands.request import Request, later
 from bot.commands.values import StaleInput, button_id, id_value, meta_id
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.notify.home import refresh_homes_later
 from bot.notify.usergroup import set_up
-from bot.services import lookup, oncall_group
+from bot.services import oncall_group, workspace
 from bot.services import schedules as schedules_service
 from bot.services.authz import Action
+from bot.services.edit import EditRequest, EditResult, edit_data, edit_schedule
 from bot.services.errors import Field, FieldError, UserError
 from bot.services.link import Target, after_link
-from bot.services.manage import EditRequest, EditResult, edit_data, edit_schedule
 from bot.services.mapping import SlackPick, UserPick
-from bot.store import Schedule, session_scope
+from bot.store import Schedule
 from bot.views.common import loading_modal, message, notice_modal
 from bot.views.edit import block_of, edit_modal
 from bot.views.group import group_reply
+
+
+@dataclass(frozen=True)
+class EditCmd:
+    schedule: str
+
+
+def parse_edit(args: tuple[parser.Arg, ...]) -> EditCmd:
+    return EditCmd(parser.name_arg(args, "edit <schedule>", what="schedule", required=True) or "")
+
 
 ACTION = Action.EDIT_SCHEDULE
 NOT_IN_CHANNEL = "I am not a member of that channel: invite me there first (/invite @oncall) or pick another one."
 
 
 def _schedule(req: Request, schedule_id: int) -> Schedule:
-    with session_scope(req.ctx.engine) as session:
-        return lookup.get_schedule(session, req.team_id, schedule_id)
+    return workspace.schedule_by_id(req.ctx.engine, req.team_id, schedule_id)
 
 
 def open_edit(req: Request, schedule_id: int) -> None:
@@ -47,9 +59,8 @@ def open_edit(req: Request, schedule_id: int) -> None:
         req.client.views_update(view_id=view_id, view=edit_modal(data, groups, req.meta(s=schedule_id)))
 
 
-def run(req: Request, cmd: parser.EditCmd) -> None:
-    with session_scope(req.ctx.engine) as session:
-        schedule = lookup.find_schedule(session, req.team_id, cmd.schedule)
+def run(req: Request, cmd: EditCmd) -> None:
+    schedule = workspace.schedule_named(req.ctx.engine, req.team_id, cmd.schedule)
     if req.require(ACTION, schedule):
         open_edit(req, schedule.id)
 
@@ -102,7 +113,7 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
     extra = f" Assigned {assigned} shifts." if assigned else ""
     if group_changed and group:
         extra += f" Setting up @{group}…"
-    req.reply(message(f":pencil2: Saved *{result.name}*.{extra}{managers_changed(result)} "
+    req.reply(message(f":pencil2: Saved *{result.name}*.{extra}{managers_changed(result)}{to_map(result)} "
                       f"See `/oncall status {result.name}`."))
     refresh_homes_later(req.ctx, client, req.team_id, [req.user_id])
     if group_changed and group:
@@ -118,6 +129,15 @@ def _group_field(view: dict):
     if FormBlock.EDIT_USERGROUP not in ((view.get("state") or {}).get("values") or {}):
         return KEEP
     return oncall_group.parse_handle(state_value(view, FormBlock.EDIT_USERGROUP, FormBlock.INPUT))
+
+
+def to_map(result: EditResult) -> str:
+    """" Pick … by hand …" for people added whose provider user shows no email."""
+    if not result.to_map:
+        return ""
+    who = ", ".join(f"<@{u}>" for u in result.to_map)
+    return (f" The provider shows no email matching {who}: open `/oncall edit {result.name}` again and pick "
+            "their user there (they get no overrides until then).")
 
 
 def managers_changed(result: EditResult) -> str:
@@ -181,7 +201,7 @@ def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "edit", "edit <schedule>",
         "Change horizon, channel, member order, managers and destinations of each role (managers, admins)",
-        parser.parse_edit, run,
+        parse_edit, run,
     ))
     app.action(ButtonId.EDIT)(on_edit_button)
     app.view(CallbackId.EDIT)(on_submit)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from bot.commands import registry
-from bot.commands.common import Request
 from bot.commands.parser import Arg, UsageError, Word, name_arg
+from bot.commands.request import Request
 from bot.services.fairness import WindowSpec, fairness
 from bot.views.fairness import fairness_message
 

@@ -22,7 +22,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.kwargs_injection.args import Args
 
-from bot.commands.common import Request, new_error_id, report_unexpected
+from bot.commands.request import Request, new_error_id, report_unexpected
 from bot.commands.values import STALE_BUTTON, STALE_FORM, StaleInput
 from bot.services.errors import UserError
 from bot.views.common import error_message, notice_modal

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slack_bolt import App
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.request import Request
 from bot.views.help import help_message
 
 
-def run(req: Request, cmd: parser.HelpCmd) -> None:
+@dataclass(frozen=True)
+class HelpCmd:
+    topic: str | None = None
+    unknown: str | None = None  # the unknown subcommand that led here
+
+
+def parse_help(args: tuple[parser.Arg, ...]) -> HelpCmd:
+    topic = args[0].text.lower() if args and isinstance(args[0], parser.Word) else None
+    return HelpCmd(topic=topic)
+
+
+def run(req: Request, cmd: HelpCmd) -> None:
     entries = [(s.usage, s.summary) for s in registry.all_subcommands()]
     if cmd.topic and (sub := registry.get(cmd.topic)):
         entries = [(sub.usage, sub.summary)]
@@ -17,4 +30,4 @@ def run(req: Request, cmd: parser.HelpCmd) -> None:
 
 
 def register(app: App) -> None:
-    registry.add(registry.Subcommand("help", "help", "This list", parser.parse_help, run))
+    registry.add(registry.Subcommand("help", "help", "This list", parse_help, run))

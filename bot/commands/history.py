@@ -12,8 +12,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
-from bot.commands.common import Request, later
 from bot.commands.parser import Arg, UsageError, Word, name_arg
+from bot.commands.request import Request, later
 from bot.commands.values import StaleInput, id_value
 from bot.ids import HistoryButtonId
 from bot.services.history import DAYS_MAX, history

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.commands.common import ctx_of
+from bot.commands.request import ctx_of
 from bot.notify.home import publish_home
 
 

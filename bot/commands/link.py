@@ -3,42 +3,43 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import parser, registry
-from bot.commands.common import (
-    Request,
-    allowed_submission,
-    decode_meta,
-    encode_meta,
-    guard_submission,
-    later,
-    state_value,
-)
+from bot.commands.forms import allowed_submission, guard_submission, state_value
+from bot.commands.request import Request, decode_meta, encode_meta, later
 from bot.commands.values import StaleInput, id_value, pair_value
 from bot.ids import ButtonId, CallbackId, FormBlock
 from bot.notify.home import refresh_homes
-from bot.services import lookup
 from bot.services import schedules as schedules_service
+from bot.services import workspace
 from bot.services.authz import Action
 from bot.services.errors import Field, FieldError, UserError
 from bot.services.link import LinkRequest, Target, check_link, link_schedule
 from bot.services.schedules import ConnectionRef
-from bot.store import session_scope
 from bot.views.common import notice_modal
 from bot.views.link import FIELD_BLOCKS, link_modal, linked_message
 
 log = logging.getLogger(__name__)
+@dataclass(frozen=True)
+class LinkCmd:
+    connection: str | None = None
+
+
+def parse_link(args: tuple[parser.Arg, ...]) -> LinkCmd:
+    return LinkCmd(parser.name_arg(args, "link [connection]", what="connection", required=False))
+
+
 ACTION = Action.LINK
 NOT_IN_CHANNEL = "I am not a member of that channel: invite me there first (/invite @oncall) or pick another one."
 
 
 def _connections(req: Request) -> list[ConnectionRef]:
-    with session_scope(req.ctx.engine) as session:
-        return [ConnectionRef.of(c) for c in lookup.connections(session, req.team_id)]
+    return schedules_service.connection_refs(req.ctx.engine, req.team_id)
 
 
 def fill(req: Request, view_id: str, conns: list[ConnectionRef], connection_id: int, selected: str | None,
@@ -69,11 +70,10 @@ def open_link(req: Request, connection_id: int | None = None, schedule_id: str |
               what="list the account's schedules")
 
 
-def run(req: Request, cmd: parser.LinkCmd) -> None:
+def run(req: Request, cmd: LinkCmd) -> None:
     connection_id = None
     if cmd.connection:
-        with session_scope(req.ctx.engine) as session:
-            connection_id = lookup.find_connection(session, req.team_id, cmd.connection).id
+        connection_id = workspace.connection_named(req.ctx.engine, req.team_id, cmd.connection).id
     open_link(req, connection_id)
 
 
@@ -169,7 +169,7 @@ def finish_link(req: Request, link_req: LinkRequest) -> None:
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "link", "link [connection]", "Link a provider schedule so the bot manages its shifts (admins)",
-        parser.parse_link, run, authz=ACTION,
+        parse_link, run, authz=ACTION,
     ))
     app.action(ButtonId.LINK)(on_link_button)
     app.action(ButtonId.HOME_LINK)(on_home_link)

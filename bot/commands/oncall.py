@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, later
+from bot.commands.request import Request, later
 from bot.services.errors import UserError
 from bot.views.common import error_message
 from bot.views.help import help_message

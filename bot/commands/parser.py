@@ -4,8 +4,10 @@ Slack escapes the text (manifest `should_escape: true`): users arrive as `<@U123
 `<@U123>`, channels as `<#C123|name>` or `<#C123|>`. Names may be quoted ("Platform primary",
 “curly quotes” too) or written as bare words: a command taking one name joins its words.
 
-Adding a subcommand: write `parse_<name>(args) -> YourCommand` here (or in your own module) and
-register it with `bot.commands.registry.subcommand(...)`.
+This module is the grammar every subcommand shares (tokens, `name_arg`, `no_args`, `id_arg`, hiding
+typed links); `bot.commands.dates` is the shared grammar of days and ranges. Each subcommand's
+`XCmd` dataclass and pure `parse_x(args) -> XCmd` live in its own module next to its `run`, and
+are registered with `bot.commands.registry.add(Subcommand(...))`.
 """
 
 from __future__ import annotations
@@ -159,54 +161,7 @@ def id_arg(arg: Arg) -> int | None:
     return row_id(arg.text) if isinstance(arg, Word) else None
 
 
-# ---------------------------------------------------------------- commands
-
-
-@dataclass(frozen=True)
-class HelpCmd:
-    topic: str | None = None
-    unknown: str | None = None  # the unknown subcommand that led here
-
-
-@dataclass(frozen=True)
-class ConnectCmd:
-    pass
-
-
-@dataclass(frozen=True)
-class ConnectionsCmd:
-    pass
-
-
-@dataclass(frozen=True)
-class SchedulesCmd:
-    connection: str | None = None
-
-
-@dataclass(frozen=True)
-class LinkCmd:
-    connection: str | None = None
-
-
-@dataclass(frozen=True)
-class StatusCmd:
-    schedule: str | None = None
-
-
-@dataclass(frozen=True)
-class WhoCmd:
-    schedule: str | None = None
-    channel_id: str | None = None
-
-
-@dataclass(frozen=True)
-class UnlinkCmd:
-    schedule: str
-
-
-@dataclass(frozen=True)
-class EditCmd:
-    schedule: str
+# ---------------------------------------------------------------- shared argument rules
 
 
 def no_args(args: tuple[Arg, ...], usage: str) -> None:
@@ -233,45 +188,3 @@ def name_arg(args: tuple[Arg, ...], usage: str, *, what: str, required: bool) ->
     if not name:
         raise UsageError(f"The {what} name is empty.", usage)
     return name
-
-
-def parse_help(args: tuple[Arg, ...]) -> HelpCmd:
-    topic = args[0].text.lower() if args and isinstance(args[0], Word) else None
-    return HelpCmd(topic=topic)
-
-
-def parse_connect(args: tuple[Arg, ...]) -> ConnectCmd:
-    no_args(args, "connect")
-    return ConnectCmd()
-
-
-def parse_connections(args: tuple[Arg, ...]) -> ConnectionsCmd:
-    no_args(args, "connections")
-    return ConnectionsCmd()
-
-
-def parse_schedules(args: tuple[Arg, ...]) -> SchedulesCmd:
-    return SchedulesCmd(name_arg(args, "schedules [connection]", what="connection", required=False))
-
-
-def parse_link(args: tuple[Arg, ...]) -> LinkCmd:
-    return LinkCmd(name_arg(args, "link [connection]", what="connection", required=False))
-
-
-def parse_status(args: tuple[Arg, ...]) -> StatusCmd:
-    return StatusCmd(name_arg(args, "status [schedule]", what="schedule", required=False))
-
-
-def parse_who(args: tuple[Arg, ...]) -> WhoCmd:
-    usage = "who [schedule | #channel]"
-    if len(args) == 1 and isinstance(args[0], ChannelRef):
-        return WhoCmd(channel_id=args[0].id)
-    return WhoCmd(schedule=name_arg(args, usage, what="schedule", required=False))
-
-
-def parse_unlink(args: tuple[Arg, ...]) -> UnlinkCmd:
-    return UnlinkCmd(name_arg(args, "unlink <schedule>", what="schedule", required=True) or "")
-
-
-def parse_edit(args: tuple[Arg, ...]) -> EditCmd:
-    return EditCmd(name_arg(args, "edit <schedule>", what="schedule", required=True) or "")

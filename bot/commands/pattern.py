@@ -12,12 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_bolt import App
 
 from bot.commands import registry
-from bot.commands.common import Request
 from bot.commands.parser import Arg, DateArg, UsageError, Word, describe, name_arg
-from bot.services import lookup
+from bot.commands.request import Request
+from bot.services import workspace
 from bot.services.authz import Action
 from bot.services.pattern import ROLE_SETS, PatternEdit, current_summary, edit_pattern
-from bot.store import session_scope
 from bot.views.common import context, message, section
 
 USAGE = ("pattern <schedule> [handoff 09:00] [length 12h|1d|7d|Nd] [tz Europe/Berlin] [split-weekend on|off] "
@@ -132,18 +131,15 @@ ACTION = Action.EDIT_PATTERN
 
 def run(req: Request, cmd: PatternCmd) -> None:
     now = req.ctx.clock()
-    with session_scope(req.ctx.engine) as session:
-        schedule = lookup.find_schedule(session, req.team_id, cmd.schedule)
-        if cmd.edit.empty:
-            lines = current_summary(session, schedule, now)
-            text = f"*{schedule.name}* shift pattern:\n" + "\n".join(f"• {x}" for x in lines)
-            req.reply(message(text, [section(text), context(f"Change it with `/oncall {USAGE}`.")]))
-            return
+    schedule = workspace.schedule_named(req.ctx.engine, req.team_id, cmd.schedule)
+    if cmd.edit.empty:
+        lines = current_summary(req.ctx.engine, req.team_id, schedule.id, now)
+        text = f"*{schedule.name}* shift pattern:\n" + "\n".join(f"• {x}" for x in lines)
+        req.reply(message(text, [section(text), context(f"Change it with `/oncall {USAGE}`.")]))
+        return
     if not req.require(ACTION, schedule):
         return
-    with session_scope(req.ctx.engine) as session:
-        schedule = lookup.find_schedule(session, req.team_id, cmd.schedule)
-        result = edit_pattern(req.ctx, session, schedule, req.user_id, cmd.edit, now)
+    result = edit_pattern(req.ctx, req.team_id, schedule.id, req.user_id, cmd.edit, now)
     now_lines = "\n".join(f"• {x}" for x in result.summary)
     if not result.changes:
         text = f"*{result.schedule_name}*: nothing to change, the pattern already is:\n{now_lines}"

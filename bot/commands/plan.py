@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.request import Request
 from bot.commands.sync import SyncCmd, target_schedules
 from bot.sync.engine import sync_schedule
 from bot.views.sync import sync_message
@@ -19,7 +19,7 @@ def parse_plan(args: tuple[parser.Arg, ...]) -> SyncCmd:
 
 def run(req: Request, cmd: SyncCmd) -> None:
     targets = target_schedules(req, cmd.schedule)
-    req.reply(sync_message([sync_schedule(req.ctx, sid, dry_run=True, wait=5.0) for sid, _ in targets]))
+    req.reply(sync_message([sync_schedule(req.ctx, s.id, dry_run=True, wait=5.0) for s in targets]))
 
 
 def register(app: App) -> None:

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.commands.common import Request
 from bot.commands.parser import Arg
+from bot.commands.request import Request
 from bot.services.authz import Action
 
 __all__ = ["Request", "Subcommand", "add", "all_subcommands", "get"]

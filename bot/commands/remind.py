@@ -11,17 +11,18 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
-from bot.commands.common import Request, later, state_value
+from bot.commands.forms import state_value
 from bot.commands.parser import Arg, UsageError, Word, describe
+from bot.commands.request import Request, later
 from bot.commands.swap import picker, show
 from bot.commands.values import StaleInput, button_id, meta_id, metadata
 from bot.ids import RemindId
 from bot.notify.home import publish_home
-from bot.services import lookup, reminders, swaps, swaps_request
+from bot.services import reminders, swaps, workspace
 from bot.services.errors import UserError
 from bot.services.reminder_times import OFFSETS
-from bot.services.swaps_select import COVER, SWAP
-from bot.store import Shift, session_scope
+from bot.services.swaps import request
+from bot.services.swaps.select import COVER, SWAP
 from bot.views.common import error_message
 from bot.views.remind import pick_modal, settings_message
 
@@ -70,12 +71,11 @@ def _open_picker(kind: str):
         ack()
         req = Request.from_body(body, context, client)
         shift_id = button_id(action)
-        with session_scope(req.ctx.engine) as session:
-            shift = session.get(Shift, shift_id)
-            if shift is None or shift.team_id != req.team_id:
-                req.reply(error_message("That shift no longer exists: see `/oncall who`."))
-                return
-            name = lookup.get_schedule(session, req.team_id, shift.schedule_id).name
+        try:
+            name = workspace.shift_schedule_name(req.ctx.engine, req.team_id, shift_id)
+        except UserError as exc:
+            req.reply(error_message(exc.message))
+            return
         req.open_view(pick_modal(kind, name, req.meta(s=shift_id, k=kind)))
 
     return on_button
@@ -96,7 +96,7 @@ def on_pick(ack: Ack, body: dict, client: WebClient, context, view: dict) -> Non
         if isinstance(start, swaps.Choice):  # which of their shifts: the swap flow's own picker
             ack(response_action="update", view=picker(req, start))
             return
-        result = swaps_request.prepare(req.ctx.engine, start, admin=req.is_admin, now=req.ctx.clock())
+        result = request.prepare(req.ctx.engine, start, admin=req.is_admin, now=req.ctx.clock())
     except UserError as exc:
         ack(response_action="errors", errors={RemindId.PERSON: exc.message[:1500]})
         return

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slack_bolt import App
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.request import Request
 from bot.services import schedules as service
 from bot.views.schedules import schedules_message
 
 
-def run(req: Request, cmd: parser.SchedulesCmd) -> None:
+@dataclass(frozen=True)
+class SchedulesCmd:
+    connection: str | None = None
+
+
+def parse_schedules(args: tuple[parser.Arg, ...]) -> SchedulesCmd:
+    return SchedulesCmd(parser.name_arg(args, "schedules [connection]", what="connection", required=False))
+
+
+def run(req: Request, cmd: SchedulesCmd) -> None:
     req.reply(schedules_message(service.schedules_of(req.ctx, req.team_id, cmd.connection)))
 
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "schedules", "schedules [connection]", "Provider schedules of an account, with Link buttons",
-        parser.parse_schedules, run, slow=True,
+        parse_schedules, run, slow=True,
     ))

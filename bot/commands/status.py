@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import parser, registry
-from bot.commands.common import Request
+from bot.commands.request import Request
 from bot.commands.values import button_id
 from bot.ids import ButtonId
 from bot.services.errors import UserError
@@ -15,7 +17,16 @@ from bot.views.common import notice_modal
 from bot.views.status import status_message, status_modal
 
 
-def run(req: Request, cmd: parser.StatusCmd) -> None:
+@dataclass(frozen=True)
+class StatusCmd:
+    schedule: str | None = None
+
+
+def parse_status(args: tuple[parser.Arg, ...]) -> StatusCmd:
+    return StatusCmd(parser.name_arg(args, "status [schedule]", what="schedule", required=False))
+
+
+def run(req: Request, cmd: StatusCmd) -> None:
     req.reply(status_message(schedule_status(req.ctx, req.team_id, name=cmd.schedule)))
 
 
@@ -34,6 +45,6 @@ def on_status_button(ack: Ack, body: dict, client: WebClient, context, action: d
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "status", "status [schedule]", "Members, rotation, next shifts and export state of a schedule",
-        parser.parse_status, run, slow=True,
+        parse_status, run, slow=True,
     ))
     app.action(ButtonId.STATUS)(on_status_button)

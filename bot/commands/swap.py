@@ -1,6 +1,6 @@
 """`/oncall swap` (and the buttons and modals every swap or cover goes through).
 
-Handlers only ack, parse, call the swap services (`bot.services.swaps_request`, `swaps_answer`,
+Handlers only ack, parse, call the swap services (`bot.services.swaps.request`, `swaps.answer`,
 `swap_messages`) and render `bot.views.swap`:
 
 1. the command → `prepare` → an ephemeral preview (Confirm / Cancel), a refusal with reasons, or
@@ -8,11 +8,20 @@ Handlers only ack, parse, call the swap services (`bot.services.swaps_request`, 
 2. Confirm → `submit`: a manager's direct swap executes and re-exports at once; otherwise the
    other person gets a DM with Accept / Decline (and the schedule channel a message);
 3. Accept → `accept` (one transaction) → re-export and notifications in the same interaction.
+
+The grammar of `/oncall swap` and `/oncall cover` (`parse_swap`, `parse_cover`: pure):
+
+    swap @alice @bob [schedule] [date | date..date | date to date] [force]
+    swap @bob …                    me and Bob
+    cover @bob [for @alice] …      Bob takes my (Alice's) shift
+
+Dates are those of `/oncall away` (`bot.commands.dates`): they stay symbolic in `SwapCmd.when` and are
+resolved once "today" in the requester's zone is known.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,20 +29,110 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
-from bot.commands.common import Request, guard_submission, later, state_value
-from bot.commands.dates import RangeSpec, in_reach, resolve_range
-from bot.commands.parser import UsageError
-from bot.commands.swap_parse import COVER_USAGE, SWAP_USAGE, SwapCmd, parse_swap
+from bot.commands.dates import DATE_HELP, RangeSpec, in_reach, resolve_range, starts_date, take_range
+from bot.commands.forms import guard_submission, state_value
+from bot.commands.parser import Arg, DateArg, UsageError, UserRef, Word, describe, is_link
+from bot.commands.request import Request, later
 from bot.commands.values import StaleInput, button_id, id_value, metadata
 from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
 from bot.notify import swaps as swap_messages
-from bot.services import swaps, swaps_answer, swaps_request
+from bot.services import swaps
 from bot.services.errors import UserError
-from bot.services.swaps_select import COVER, SWAP, Window
+from bot.services.swaps import answer, request
+from bot.services.swaps.select import COVER, SWAP, Window
 from bot.services.timeoff import user_zone
 from bot.store import SwapStatus
 from bot.views import swap as views
 from bot.views.common import error_message, message
+
+SWAP_USAGE = "swap @alice @bob [schedule] [date | from..to]"
+COVER_USAGE = "cover @bob [for @alice] [schedule] [date | from..to]"
+_FORCE = {"force", "--force", "forced"}
+
+
+@dataclass(frozen=True)
+class SwapCmd:
+    """`a` gives (None: the requester), `b` receives. A swap also moves b's shifts to a."""
+
+    kind: str  # "swap" | "cover"
+    a: str | None
+    b: str
+    schedule: str | None = None
+    when: RangeSpec | None = None  # symbolic (`tomorrow`, `fri`, `12-24..12-31`); None: the next shift
+    force: bool = False
+
+
+def parse_swap(args: tuple[Arg, ...]) -> SwapCmd:
+    users, rest = _split_users(args, SWAP_USAGE, "swap")
+    if not users:
+        raise UsageError("Name who to swap with, e.g. `/oncall swap @bob` (you and Bob) or "
+                         "`/oncall swap @alice @bob`.", SWAP_USAGE)
+    if len(users) > 2:
+        raise UsageError(f"A swap is between two people; you named {len(users)}.", SWAP_USAGE)
+    a, b = (None, users[0]) if len(users) == 1 else (users[0], users[1])
+    if a == b:
+        raise UsageError(f"That names <@{b}> twice: a swap needs two different people.", SWAP_USAGE)
+    return SwapCmd("swap", a, b, *_rest(rest, SWAP_USAGE))
+
+
+def parse_cover(args: tuple[Arg, ...]) -> SwapCmd:
+    words = list(args)
+    covered = None
+    for i, arg in enumerate(words[:-1]):
+        if isinstance(arg, Word) and not arg.quoted and arg.text.lower() == "for" and isinstance(words[i + 1], UserRef):
+            covered = words[i + 1].id
+            del words[i : i + 2]
+            break
+    users, rest = _split_users(tuple(words), COVER_USAGE, "cover")
+    if not users:
+        raise UsageError("Name who takes your shift, e.g. `/oncall cover @bob`.", COVER_USAGE)
+    if covered is None and len(users) == 2:
+        users, covered = users[:1], users[1]
+    if len(users) > 1:
+        raise UsageError("Name one person to take the shift (and `for @someone` when it is not yours).", COVER_USAGE)
+    if covered == users[0]:
+        raise UsageError(f"That names <@{covered}> twice: someone else has to take the shift.", COVER_USAGE)
+    return SwapCmd("cover", covered, users[0], *_rest(rest, COVER_USAGE))
+
+
+def _split_users(args: tuple[Arg, ...], usage: str, verb: str) -> tuple[list[str], list[Arg]]:
+    users, rest = [], []
+    for arg in args:
+        if isinstance(arg, UserRef):
+            users.append(arg.id)
+        elif isinstance(arg, Word | DateArg):
+            rest.append(arg)
+        else:
+            raise UsageError(f"Cannot {verb} with {describe(arg)}: name people with @mentions.", usage)
+    return users, rest
+
+
+def _rest(rest: list[Arg], usage: str) -> tuple[str | None, RangeSpec | None, bool]:
+    """Schedule name words, the date or range and `force` from what follows the mentions."""
+    name: list[str] = []
+    when: RangeSpec | None = None
+    force = False
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        word = arg.value.isoformat() if isinstance(arg, DateArg) else None if arg.quoted else arg.text
+        if word is not None and starts_date(word):
+            if when is not None:
+                raise UsageError(f"Give one date, or a range like `12-24..12-31`. {DATE_HELP}", usage)
+            when, tail = take_range(tuple(rest[i:]), usage)
+            i = len(rest) - len(tail)
+            continue
+        if word is not None and word.lower() in _FORCE:
+            force = True
+        elif is_link(arg.text):
+            raise UsageError("Name the schedule, not a link.", usage)
+        else:
+            name.append(arg.text)
+        i += 1
+    if when is not None and when.end is not None and when.start.kind == when.end.kind == "date" \
+            and when.end.value < when.start.value:
+        raise UsageError(f"The range ends ({when.end.value}) before it starts ({when.start.value}).", usage)
+    return (" ".join(name).strip() or None), when, force
 
 
 def window_of(when: RangeSpec | None, today: date, time_zone: str) -> Window:
@@ -61,7 +160,7 @@ def run(req: Request, cmd: SwapCmd) -> None:
     except UsageError as exc:
         req.reply(error_message(exc.message, exc.usage or (COVER_USAGE if cmd.kind == COVER else SWAP_USAGE)))
         return
-    show(req, swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock()))
+    show(req, request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock()))
 
 
 def show(req: Request, result: swaps.Ready | swaps.Refused | swaps.Choice) -> None:
@@ -140,7 +239,7 @@ def on_pick_schedule(ack: Ack, body: dict, client: WebClient, context, view: dic
     q = replace(_decode(req, view),
                 schedule_id=id_value(state_value(view, SwapBlockId.SCHEDULE, SwapBlockId.INPUT), "schedule option"))
     try:
-        result = swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
+        result = request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
     except UserError as exc:
         ack(response_action="errors", errors={SwapBlockId.SCHEDULE: exc.message})
         return
@@ -166,7 +265,7 @@ def on_pick_shifts(ack: Ack, body: dict, client: WebClient, context, view: dict)
         ack(response_action="errors", errors=errors)
         return
     q = replace(q, picked_a=picked_a, picked_b=picked_b)
-    result = swaps_request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
+    result = request.prepare(req.ctx.engine, q, admin=req.is_admin, now=req.ctx.clock())
     if isinstance(result, swaps.Refused) and not result.forceable:
         ack(response_action="errors", errors={SwapBlockId.SHIFTS_A: " ".join(result.reasons)[:1500]})
         return
@@ -185,7 +284,7 @@ def on_confirm(ack: Ack, body: dict, client: WebClient, context, action: dict) -
 
 def _confirm(req: Request, client: WebClient, action: dict) -> None:
     try:
-        info = swaps_request.submit(req.ctx.engine, req.team_id, action.get("value") or "", req.user_id,
+        info = request.submit(req.ctx.engine, req.team_id, action.get("value") or "", req.user_id,
                             admin=req.is_admin, now=req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
@@ -212,7 +311,7 @@ def on_accept(ack: Ack, body: dict, client: WebClient, context, action: dict) ->
 
 def _accept(req: Request, client: WebClient, action: dict) -> None:
     try:
-        result = swaps_answer.accept(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
+        result = answer.accept(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return
@@ -237,7 +336,7 @@ def on_decline(ack: Ack, body: dict, client: WebClient, context, action: dict) -
     ack()
     req = Request.from_body(body, context, client)
     try:
-        info = swaps_answer.decline(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
+        info = answer.decline(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return
@@ -248,7 +347,7 @@ def on_withdraw(ack: Ack, body: dict, client: WebClient, context, action: dict) 
     ack()
     req = Request.from_body(body, context, client)
     try:
-        info = swaps_answer.withdraw(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
+        info = answer.withdraw(req.ctx.engine, req.team_id, button_id(action), req.user_id, req.ctx.clock())
     except UserError as exc:
         req.reply(error_message(exc.message))
         return

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import registry
-from bot.commands.common import Request, later
-from bot.commands.swap_parse import UNDO_USAGE, UndoCmd, parse_undo
+from bot.commands.parser import Arg, UsageError, id_arg
+from bot.commands.request import Request, later
 from bot.commands.values import button_id
 from bot.ids import SwapButtonId
 from bot.notify import swaps as swap_messages
-from bot.services import swaps_execute
+from bot.services.swaps import execute
 from bot.views import swap as views
 from bot.views.common import message
+
+UNDO_USAGE = "undo [swap id]"
+
+
+@dataclass(frozen=True)
+class UndoCmd:
+    request_id: int | None = None
+
+
+def parse_undo(args: tuple[Arg, ...]) -> UndoCmd:
+    if not args:
+        return UndoCmd()
+    request_id = id_arg(args[0]) if len(args) == 1 else None
+    if request_id is None:
+        raise UsageError("Undo takes the number of a swap, e.g. `/oncall undo 12` (or nothing: your latest swap).",
+                         UNDO_USAGE)
+    return UndoCmd(request_id)
 
 
 def undo(req: Request, request_id: int | None, *, replace: bool = False) -> None:
     """Undo (raises UserError), then re-export and tell everyone; the person sees the result."""
-    info = swaps_execute.undo(req.ctx.engine, req.team_id, req.user_id, request_id, admin=req.is_admin, now=req.ctx.clock())
+    info = execute.undo(req.ctx.engine, req.team_id, req.user_id, request_id, admin=req.is_admin, now=req.ctx.clock())
     req.reply(message(f":hourglass: Undid swap #{info.id}; updating the provider schedules…"), replace_original=replace)
     lines = swap_messages.after_undo(req.ctx, req.client, info, req.user_id)
     req.reply(views.undone_message(info, lines), replace_original=replace)

@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlmodel import select
 
 from bot.commands import parser, registry
-from bot.commands.common import Request, allowed_submission, guard_submission
+from bot.commands.forms import allowed_submission, guard_submission
+from bot.commands.request import Request
 from bot.commands.values import meta_id
 from bot.ids import CallbackId
 from bot.notify.home import refresh_homes_later
-from bot.services import lookup
+from bot.services import workspace
 from bot.services.authz import Action
 from bot.services.errors import UserError
-from bot.services.manage import unlink_schedule
-from bot.store import Member, session_scope
+from bot.services.unlink import unlink_schedule
 from bot.views.common import message
 from bot.views.unlink import unlink_modal
+
+
+@dataclass(frozen=True)
+class UnlinkCmd:
+    schedule: str
+
+
+def parse_unlink(args: tuple[parser.Arg, ...]) -> UnlinkCmd:
+    return UnlinkCmd(parser.name_arg(args, "unlink <schedule>", what="schedule", required=True) or "")
+
 
 ACTION = Action.UNLINK
 
 
-def run(req: Request, cmd: parser.UnlinkCmd) -> None:
-    with session_scope(req.ctx.engine) as session:
-        sched = lookup.find_schedule(session, req.team_id, cmd.schedule)
+def run(req: Request, cmd: UnlinkCmd) -> None:
+    sched = workspace.schedule_named(req.ctx.engine, req.team_id, cmd.schedule)
     req.open_view(unlink_modal(sched.name, req.meta(s=sched.id)))
 
 
@@ -35,20 +45,18 @@ def on_submit(ack: Ack, body: dict, client: WebClient, context, view: dict) -> N
     if req is None:
         return
     ack()
-    with session_scope(req.ctx.engine) as session:
-        members = [m for m in session.exec(select(Member.slack_user_id).where(Member.schedule_id == schedule_id)) if m]
     try:
-        name = unlink_schedule(req.ctx, req.team_id, schedule_id, req.user_id)
+        unlinked = unlink_schedule(req.ctx, req.team_id, schedule_id, req.user_id)
     except UserError as exc:
         req.error(exc.message)
         return
-    req.reply(message(f":broken_chain: Unlinked *{name}*. Overrides already in the provider were left as they are."))
-    refresh_homes_later(req.ctx, client, req.team_id, [req.user_id, *members])
+    req.reply(message(f":broken_chain: Unlinked *{unlinked.name}*. Overrides already in the provider were left as they are."))
+    refresh_homes_later(req.ctx, client, req.team_id, [req.user_id, *unlinked.members])
 
 
 def register(app: App) -> None:
     registry.add(registry.Subcommand(
         "unlink", "unlink <schedule>", "Stop managing a schedule (asks for confirmation; admins)",
-        parser.parse_unlink, run, authz=ACTION,
+        parse_unlink, run, authz=ACTION,
     ))
     app.view(CallbackId.UNLINK)(on_submit)

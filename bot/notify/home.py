@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from bot.context import Context
-from bot.services import background, lookup
+from bot.services import background, workspace
 from bot.services.auth import is_admin
 from bot.services.directory import Directory
 from bot.services.reminder_times import DEFAULT_OFFSETS
@@ -47,7 +47,7 @@ class TeamHome:
 def team_home(session: Session, team_id: str, user_ids: Sequence[str], now: datetime) -> TeamHome:
     """The workspace's schedules with their status, and these people's next shifts and time off:
     a fixed number of statements, whatever the number of people and schedules."""
-    schedules = lookup.schedules(session, team_id)
+    schedules = workspace.schedules(session, team_id)
     names = {s.id: s.name for s in schedules}
     mine: dict[str, list[ShiftLine]] = {u: [] for u in user_ids}
     if schedules and mine:
@@ -63,7 +63,7 @@ def team_home(session: Session, team_id: str, user_ids: Sequence[str], now: date
                                        member.name or member.email, member.slack_user_id))
     return TeamHome(
         schedules=tuple(build_statuses(session, schedules, now, shifts=0)),
-        connections=len(lookup.connections(session, team_id)),
+        connections=len(workspace.connections(session, team_id)),
         shifts=mine,
         time_off=time_off_of(session, team_id, list(mine), now),
         reminders=offsets_of(session, team_id, list(mine)),

@@ -21,9 +21,9 @@ from bot.notify.sync import sync_and_notify
 from bot.notify.usergroup import refresh_quietly
 from bot.providers import ProviderKind
 from bot.services.swaps import SwapInfo
-from bot.services.swaps_answer import expire_due
-from bot.services.swaps_select import COVER
-from bot.services.swaps_store import record_messages
+from bot.services.swaps.answer import expire_due
+from bot.services.swaps.select import COVER
+from bot.services.swaps.store import record_messages
 from bot.store import session_scope
 from bot.store.models import Connection, Destination
 from bot.views import swap as views

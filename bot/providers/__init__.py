@@ -14,6 +14,8 @@ import httpx
 from .base import (
     AuthError,
     CreateResult,
+    CredentialField,
+    CredentialProblem,
     DeleteOutcome,
     InvalidRequest,
     NotFound,
@@ -42,6 +44,8 @@ from .registry import UnknownProvider, any_of, kinds, spec_for, specs
 __all__ = [
     "AuthError",
     "CreateResult",
+    "CredentialField",
+    "CredentialProblem",
     "DeleteOutcome",
     "InvalidRequest",
     "JsmCredentials",

@@ -32,6 +32,26 @@ class Region(StrEnum):
 # ---------------------------------------------------------------- errors
 
 
+@dataclass(frozen=True)
+class CredentialField:
+    """A part of an account's credentials beside the API key (JSM: the site and the email), asked
+    by the connect form for the providers that declare it (`HttpProvider.credential_fields`)."""
+
+    name: str  # what the form field holds, e.g. "site"
+    label: str
+    hint: str
+    max_length: int = 100
+
+
+class CredentialProblem(ValueError):
+    """A credential field the provider cannot use (said under that field, nothing is tried)."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name  # the `CredentialField.name`, or "api_key"
+        self.message = message
+
+
 class ProviderError(Exception):
     """Base of every provider failure. `status` is the HTTP status when there was one;
     `detail` is the provider's own error text (already part of `message` where useful)."""

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
-from .base import ProviderKind, Region, WriteCheck
+from .base import CredentialField, CredentialProblem, ProviderKind, Region, WriteCheck
 from .http import ApiClient, RetryPolicy, Secret, Sleep
 
 
@@ -60,6 +60,26 @@ class HttpProvider:
         return override.rstrip("/") if override else cls.default_base_url(region)
 
     burst: ClassVar[int] = 50  # requests an account may send at once before its bucket paces them
+    #: what the connect form asks besides the key (none: the key alone is the secret)
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
+    #: the provider whose schedules this one's replace (its namesakes are suggested first when moving)
+    succeeds: ClassVar[ProviderKind | None] = None
+
+    @classmethod
+    def pack_secret(cls, api_key: str, fields: Mapping[str, str]) -> str:
+        """The secret stored (encrypted) for a key and the `credential_fields`' values; raises
+        `CredentialProblem` naming the field that cannot be used."""
+        return api_key
+
+    def secret_to_store(self) -> str | None:
+        """After a successful check: the secret with what the provider told on the way (JSM: the
+        site's cloudId), or None to store the one tried."""
+        return None
+
+    @classmethod
+    def refusal(cls, error: Exception, fields: Mapping[str, str]) -> CredentialProblem | None:
+        """A failed check said under one of the `credential_fields` (None: the bot's usual wording)."""
+        return None
 
     @classmethod
     def authorization(cls, secret: str) -> str:

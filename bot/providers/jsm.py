@@ -28,7 +28,7 @@ import base64
 import json
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,8 +39,11 @@ import httpx
 from .base import (
     AuthError,
     CreateResult,
+    CredentialField,
+    CredentialProblem,
     DeleteOutcome,
     InvalidRequest,
+    NotFound,
     OverrideRequest,
     PermissionDenied,
     ProviderError,
@@ -52,6 +55,7 @@ from .base import (
     RemoteUser,
     RenderedShift,
     Restriction,
+    Unavailable,
     WriteCheck,
 )
 from .client import HttpProvider, quote_id
@@ -74,6 +78,9 @@ PROBE_END = PROBE_START + timedelta(minutes=1)
 RENEW = ("JSM refused the API token (401): Atlassian API tokens expire (at most a year after they are made) "
          "or may have been revoked. Create a new token at id.atlassian.com → Security → API tokens, then "
          "connect again with `/oncall connect` using the same email.")
+
+
+_EMAIL = re.compile(r"^[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+$")
 
 
 def site_name(text: str) -> str | None:
@@ -154,10 +161,42 @@ class JsmProvider(HttpProvider):
                 "year) with the email of its account and the site name; the bot acts as that person.")
     rate_limit_hint = staticmethod(_hint)
     error_detail = staticmethod(_detail)
+    credential_fields = (
+        CredentialField("site", "Atlassian site", "The site name: acme for acme.atlassian.net.", 100),
+        CredentialField("email", "Atlassian account email",
+                        "The account the API token belongs to: the bot acts as this person.", 254),
+    )
+    succeeds = ProviderKind.OPSGENIE  # Atlassian ends Opsgenie; teams move their schedules to JSM
 
     @classmethod
     def default_base_url(cls, region: Region | str) -> str:
         return API_URL
+
+    @classmethod
+    def pack_secret(cls, api_key: str, fields: Mapping[str, str]) -> str:
+        site = site_name(fields.get("site") or "")
+        if not site:
+            raise CredentialProblem("site", "Type the Atlassian site name, e.g. `acme` for acme.atlassian.net "
+                                            "(letters, digits and hyphens).")
+        email = (fields.get("email") or "").strip()
+        if not _EMAIL.fullmatch(email):
+            raise CredentialProblem("email", "Type the email of the Atlassian account the API token belongs "
+                                             "to, e.g. ops@example.com.")
+        return JsmCredentials(site, email, api_key).pack()
+
+    def secret_to_store(self) -> str | None:
+        """The credentials with the site's cloudId, once the check has read it."""
+        return self.credentials.pack()
+
+    @classmethod
+    def refusal(cls, error: Exception, fields: Mapping[str, str]) -> CredentialProblem | None:
+        if isinstance(error, AuthError):
+            return CredentialProblem("api_key", f"{error} Check the email too: it must be the account the "
+                                                "token belongs to.")
+        if isinstance(error, NotFound) or (isinstance(error, Unavailable) and error.status is None):
+            site = site_name(fields.get("site") or "") or fields.get("site") or ""
+            return CredentialProblem("site", f"{error} Check the site name ({site}.atlassian.net).")
+        return None
 
     @classmethod
     def authorization(cls, secret: str) -> str:

@@ -4,7 +4,7 @@ Steps (typed, or one per line of a `--script` file; `#` starts a comment):
 
     as bob: /oncall swap @alice          a slash command in #oncall (mentions and #channels as Slack sends them)
     as bob: press Confirm                 the newest button with that label bob can see (modal, messages, Home)
-    as alice: fill API key=pd-… ; Name=Acme
+    as alice: fill API key=pd-… ; Display name=Acme
     as alice: submit | cancel | home | modal
     pd who Platform [now|+2d|+1d6h|2026-12-07 10:00]    whom PagerDuty pages (og … for Opsgenie)
     pd timeline Platform [days]           who is paged, segment by segment

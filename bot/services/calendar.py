@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.context import Context
@@ -98,8 +99,16 @@ def _memberships_of(session: Session, team_id: str, actor: str, target: str) -> 
     return rows
 
 
-def require_member(session: Session, team_id: str, actor: str, target: str) -> None:
-    _memberships_of(session, team_id, actor, target)
+def require_member(engine: Engine, team_id: str, actor: str, target: str) -> None:
+    """UserError when the person is in no schedule (before a feed is read for them)."""
+    with session_scope(engine) as session:
+        _memberships_of(session, team_id, actor, target)
+
+
+def remove_feed(ctx: Context, team_id: str, actor: str, target: str) -> int:
+    """Turn the person's feed off (and drop its time off); returns on how many memberships."""
+    with session_scope(ctx.engine) as session:
+        return set_feed(session, ctx.keys, team_id, actor, target, None)
 
 
 def set_feed(session: Session, keys: KeyBox, team_id: str, actor: str, target: str, url: str | None) -> int:
@@ -128,6 +137,13 @@ class FeedInfo:
 def feed_of(session: Session, keys: KeyBox, team_id: str, slack_user_id: str) -> FeedInfo | None:
     m = next((m for m in memberships(session, team_id, slack_user_id) if m.ics_url_encrypted), None)
     return None if m is None else FeedInfo(keys.decrypt(m.ics_url_encrypted), m.ics_status, m.ics_checked_at)
+
+
+def feed_overview(ctx: Context, team_id: str, slack_user_id: str, now: datetime) -> tuple[FeedInfo | None, int]:
+    """The person's feed (None: none) and how many upcoming time off entries it blocks."""
+    with session_scope(ctx.engine) as session:
+        return (feed_of(session, ctx.keys, team_id, slack_user_id),
+                upcoming_calendar_time_off(session, team_id, slack_user_id, now))
 
 
 def _record(session: Session, team_id: str, slack_user_id: str, result: FeedRefresh, now: datetime) -> None:

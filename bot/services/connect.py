@@ -10,8 +10,8 @@ The API key only ever travels: modal state → `read_form` → the provider clie
 
 from __future__ import annotations
 
-import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from sqlmodel import select
@@ -20,6 +20,7 @@ from bot.context import Context
 from bot.crypto import key_hint
 from bot.providers import (
     AuthError,
+    CredentialProblem,
     NotFound,
     PermissionDenied,
     ProviderError,
@@ -33,10 +34,9 @@ from bot.providers import (
     kinds,
     spec_for,
 )
-from bot.providers.jsm import JsmCredentials, site_name
 from bot.redact import register_secret
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
-from bot.services.errors import Field, FieldError
+from bot.services.errors import Field, FieldError, credential_error
 from bot.store import Connection, audit, session_scope
 from bot.sync.access import probe_write
 
@@ -46,28 +46,21 @@ CHECK_DEADLINE_SECONDS = 60.0
 NAME_MAX = 60
 
 
-_EMAIL = re.compile(r"^[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+$")
-
-
 @dataclass(frozen=True)
 class ConnectForm:
-    """What the connect modal gave. JSM: `api_key` is the API token, with the site and the email
-    of its account (`cloud_id` is filled in once the site has told it)."""
+    """What the connect modal gave: the key, and the values of the provider's other credential
+    fields (`fields`, e.g. JSM's site and email). `secret` is what is tried and stored encrypted
+    (the provider packs it; after the check it may carry what the provider told, e.g. a cloudId)."""
 
     provider: ProviderKind
     region: Region
     name: str
     api_key: str = field(repr=False)
-    site: str = ""
-    email: str = ""
-    cloud_id: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+    secret: str = field(default="", repr=False)
 
-    @property
-    def secret(self) -> str:
-        """What is tried and stored encrypted: the key, or JSM's site, email, token (and cloudId)."""
-        if self.provider is ProviderKind.JSM:
-            return JsmCredentials(self.site, self.email, self.api_key, self.cloud_id).pack()
-        return self.api_key
+    def value(self, name: str) -> str:
+        return dict(self.fields).get(name, "")
 
 
 @dataclass(frozen=True)
@@ -86,8 +79,9 @@ class Connected:
 
 
 def read_form(team_id: str, provider: str | None, region: str | None, name: str | None, api_key: str | None,
-              ctx: Context, *, site: str | None = None, email: str | None = None) -> ConnectForm:
-    """Validate the modal's fields (no provider call yet); JSM also needs the site and the email."""
+              ctx: Context, fields: Mapping[str, str | None] | None = None) -> ConnectForm:
+    """Validate the modal's fields (no provider call yet), with the provider's own credential
+    fields (`credential_fields`, by name) when it declares any."""
     key = (api_key or "").strip()
     register_secret(key)
     if provider not in {k.value for k in kinds()}:
@@ -101,19 +95,15 @@ def read_form(team_id: str, provider: str | None, region: str | None, name: str 
         raise FieldError(Field.API_KEY, "Paste the API key.")
     if any(c.isspace() for c in key) or len(key) < 8:
         raise FieldError(Field.API_KEY, "That does not look like an API key: paste it whole, without spaces.")
-    jsm_site, jsm_email = "", ""
-    if provider == ProviderKind.JSM:
-        jsm_site = site_name(site or "") or ""
-        if not jsm_site:
-            raise FieldError(Field.SITE, "Type the Atlassian site name, e.g. `acme` for acme.atlassian.net "
-                                         "(letters, digits and hyphens).")
-        jsm_email = (email or "").strip()
-        if not _EMAIL.fullmatch(jsm_email):
-            raise FieldError(Field.EMAIL, "Type the email of the Atlassian account the API token belongs "
-                                          "to, e.g. ops@example.com.")
+    spec = spec_for(provider)
+    given = tuple((f.name, (fields or {}).get(f.name) or "") for f in spec.credential_fields)
+    try:
+        secret = spec.pack_secret(key, dict(given))
+    except CredentialProblem as exc:
+        raise credential_error(exc.name, exc.message) from None
     with session_scope(ctx.engine) as session:
         _check_name_free(session, team_id, name)
-    return ConnectForm(ProviderKind(provider), Region(region or "us"), name, key, jsm_site, jsm_email)
+    return ConnectForm(ProviderKind(provider), Region(region or "us"), name, key, given, secret)
 
 
 def _check_name_free(session, team_id: str, name: str) -> None:
@@ -129,12 +119,9 @@ def deadline_for(ctx: Context) -> float:
 def _refusal(form: ConnectForm, exc: ProviderError) -> FieldError:
     """A failed key check, in words, under the field the person should look at."""
     region = f"Check the region ({form.region.value.upper()})"
-    if form.provider is ProviderKind.JSM:
-        if isinstance(exc, AuthError):
-            return FieldError(Field.API_KEY, f"{exc} Check the email too: it must be the account the "
-                                              "token belongs to.")
-        if isinstance(exc, NotFound) or (isinstance(exc, Unavailable) and exc.status is None):
-            return FieldError(Field.SITE, f"{exc} Check the site name ({form.site}.atlassian.net).")
+    own = spec_for(form.provider).refusal(exc, dict(form.fields))
+    if own is not None:
+        return credential_error(own.name, own.message)
     if isinstance(exc, AuthError):
         return FieldError(Field.API_KEY, str(exc))
     if isinstance(exc, PermissionDenied):
@@ -159,10 +146,8 @@ def _trial(ctx: Context, form: ConnectForm, deadline: float | None = None) -> tu
     try:
         with ctx.trial_provider(form.provider, form.region, form.secret) as provider:
             schedules = run_with_deadline(provider.list_schedules, deadline)
-            credentials = getattr(provider, "credentials", None)
-            if isinstance(credentials, JsmCredentials):
-                form = replace(form, cloud_id=credentials.cloud_id)
-            return schedules, form
+            told = provider.secret_to_store()
+            return schedules, (replace(form, secret=told) if told else form)
     except DeadlineExceeded:
         raise FieldError(
             Field.REGION,

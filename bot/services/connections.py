@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot.context import Context
 from bot.providers import spec_for
 from bot.providers.client import HttpProvider
-from bot.services import lookup
+from bot.services import workspace
 from bot.services.errors import InUse
 from bot.store import Connection, Destination, ProviderUser, Schedule, audit, session_scope
 
@@ -47,7 +47,7 @@ def list_connections(ctx: Context, team_id: str) -> list[ConnectionInfo]:
         return [
             ConnectionInfo(c.id, c.name, c.provider, c.region, c.key_hint, c.can_write,
                            tuple(_uses(session, team_id, c.id)), _site(ctx, c))
-            for c in lookup.connections(session, team_id)
+            for c in workspace.connections(session, team_id)
         ]
 
 
@@ -65,7 +65,7 @@ def _site(ctx: Context, conn: Connection) -> str | None:
 def remove_connection(ctx: Context, team_id: str, connection_id: int, actor: str) -> str:
     """Delete the connection (and its cached provider users); InUse names what still uses it."""
     with session_scope(ctx.engine) as session:
-        conn: Connection = lookup.get_connection(session, team_id, connection_id)
+        conn: Connection = workspace.get_connection(session, team_id, connection_id)
         uses = _uses(session, team_id, connection_id)
         if uses:
             raise InUse(

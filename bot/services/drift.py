@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from bot.context import Context
 from bot.events import Notify
-from bot.services import authz, lookup
+from bot.services import authz, workspace
 from bot.services.authz import Action, Person
 from bot.services.errors import UserError
 from bot.store import audit, session_scope
@@ -44,7 +44,7 @@ def _open_alert(session: Session, team_id: str, alert_id: int, person: Person) -
     alert = session.get(DriftAlert, alert_id)
     if alert is None or alert.team_id != team_id:
         raise UserError("That drift alert no longer exists.")
-    schedule = lookup.get_schedule(session, team_id, alert.schedule_id)
+    schedule = workspace.get_schedule(session, team_id, alert.schedule_id)
     authz.require(person, Action.DECIDE_DRIFT, schedule)
     if alert.status != alerts.OPEN:
         raise UserError(f"This drift was already handled ({alert.status}).")
@@ -122,7 +122,7 @@ def keep_drift(ctx: Context, notify: Notify | None, team_id: str, alert_id: int,
 def set_drift_mode(ctx: Context, team_id: str, name: str, mode: str | None, person: Person) -> tuple[str, str]:
     """Set (or, with `mode` None, read) a schedule's drift mode. Returns (schedule name, mode)."""
     with session_scope(ctx.engine) as session:
-        schedule = lookup.find_schedule(session, team_id, name)
+        schedule = workspace.find_schedule(session, team_id, name)
         if mode is None:
             return schedule.name, schedule.drift_mode
         try:

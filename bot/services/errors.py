@@ -24,8 +24,7 @@ class Field(StrEnum):
     NAME = "name"
     API_KEY = "api_key"
     REGION = "region"
-    SITE = "site"  # JSM: the Atlassian site name
-    EMAIL = "email"  # JSM: the Atlassian account the API token belongs to
+    CREDENTIAL = "credential"  # key: (name,): a provider's own credential field (JSM: site, email)
     SCHEDULE = "schedule"
     HORIZON = "horizon"
     CHANNEL = "channel"
@@ -41,10 +40,17 @@ class Field(StrEnum):
 class FieldError(UserError):
     """An input is wrong: shown under its `field` (in a modal: `response_action: errors`)."""
 
-    def __init__(self, field: Field, message: str, key: tuple[int, ...] = ()):
+    def __init__(self, field: Field, message: str, key: tuple[int | str, ...] = ()):
         super().__init__(message)
         self.field = field
         self.key = key  # which one, for a field repeated per member (MAP_SLACK, MAP_USER)
+
+
+def credential_error(name: str, message: str) -> FieldError:
+    """A problem with the API key ("api_key") or with one of a provider's own credential fields."""
+    if name == Field.API_KEY:
+        return FieldError(Field.API_KEY, message)
+    return FieldError(Field.CREDENTIAL, message, key=(name,))
 
 
 class InUse(UserError):

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from bot.context import Context
 from bot.rota.fairness import fairness_report
 from bot.rota.model import Window
-from bot.services import lookup
+from bot.services import workspace
 from bot.services.errors import UserError
 from bot.store import Member, Schedule, Shift, session_scope
 from bot.sync.assignments import load_inputs, to_rota
@@ -116,7 +116,7 @@ def target_line(since: datetime, later: list[tuple[datetime, str]], zone: ZoneIn
 
 
 def _candidates(session: Session, team_id: str, channel_id: str | None, user_id: str) -> list[Schedule]:
-    every = lookup.schedules(session, team_id)
+    every = workspace.schedules(session, team_id)
     here = [s for s in every if channel_id and s.channel_id == channel_id]
     if here:
         return here
@@ -131,7 +131,7 @@ def fairness(ctx: Context, team_id: str, *, name: str | None, channel_id: str | 
     now = ctx.clock()
     with session_scope(ctx.engine) as session:
         if name:
-            chosen = [lookup.find_schedule(session, team_id, name)]
+            chosen = [workspace.find_schedule(session, team_id, name)]
         else:
             chosen = _candidates(session, team_id, channel_id, user_id)
         if not chosen:

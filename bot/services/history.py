@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.context import Context
-from bot.services import lookup
+from bot.services import workspace
 from bot.store import AuditEvent, Member, session_scope
 
 PAGE_SIZE = 15
@@ -54,9 +54,9 @@ def history(ctx: Context, team_id: str, *, name: str | None = None, schedule_id:
     with session_scope(ctx.engine) as session:
         schedule = None
         if schedule_id is not None:
-            schedule = lookup.get_schedule(session, team_id, schedule_id)
+            schedule = workspace.get_schedule(session, team_id, schedule_id)
         elif name:
-            schedule = lookup.find_schedule(session, team_id, name)
+            schedule = workspace.find_schedule(session, team_id, name)
         where = [AuditEvent.team_id == team_id, AuditEvent.at >= since]
         if schedule is not None:
             where.append(AuditEvent.schedule_id == schedule.id)
@@ -64,7 +64,7 @@ def history(ctx: Context, team_id: str, *, name: str | None = None, schedule_id:
         page = max(0, min(page, max(0, (total - 1) // PAGE_SIZE)))
         rows = session.exec(select(AuditEvent).where(*where).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
                             .offset(page * PAGE_SIZE).limit(PAGE_SIZE)).all()
-        names = {s.id: s.name for s in lookup.schedules(session, team_id)}
+        names = {s.id: s.name for s in workspace.schedules(session, team_id)}
         member_ids = {i for r in rows for i in _member_ids(r)}
         people = {m.id: (f"<@{m.slack_user_id}>" if m.slack_user_id else (m.name or m.email))
                   for m in session.exec(select(Member).where(Member.team_id == team_id,

@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.context import Context
 from bot.providers import Provider, ProviderError, RemoteRotation, RemoteSchedule, RenderedShift
 from bot.rota.fairness import membership_starts
-from bot.services import lookup
+from bot.services import workspace
 from bot.services.directory import Directory
 from bot.services.errors import Field, FieldError, UserError
 from bot.store import (
@@ -114,7 +114,7 @@ def check_link(ctx: Context, team_id: str, req: LinkRequest) -> None:
     if not HORIZON_MIN <= req.horizon_days <= HORIZON_MAX:
         raise FieldError(Field.HORIZON, f"Pick between {HORIZON_MIN} and {HORIZON_MAX} days.")
     with session_scope(ctx.engine) as session:
-        lookup.get_connection(session, team_id, req.connection_id)
+        workspace.get_connection(session, team_id, req.connection_id)
         existing = session.exec(
             select(Schedule).where(
                 Schedule.team_id == team_id,
@@ -128,14 +128,14 @@ def check_link(ctx: Context, team_id: str, req: LinkRequest) -> None:
         targets = [(Field.SCHEDULE, Target(req.connection_id, req.provider_schedule_id)),
                    *((Field.DESTINATIONS, t) for t in req.extra_destinations)]
         for block, t in targets:
-            lookup.ensure_unshared(session, team_id, block, t.connection_id, t.schedule_id, t.name or t.schedule_id)
+            workspace.ensure_unshared(session, team_id, block, t.connection_id, t.schedule_id, t.name or t.schedule_id)
         for t in req.extra_destinations:  # the linked schedule itself may be read-only: it is never written
-            lookup.ensure_writable(session, team_id, Field.DESTINATIONS, t.connection_id,
+            workspace.ensure_writable(session, team_id, Field.DESTINATIONS, t.connection_id,
                                    t.name or t.schedule_id)
 
 
 def _free_name(session, team_id: str, name: str, connection_name: str) -> str:
-    taken = {s.name.lower() for s in lookup.schedules(session, team_id)}
+    taken = {s.name.lower() for s in workspace.schedules(session, team_id)}
     candidate = name
     if candidate.lower() in taken:
         candidate = f"{name} ({connection_name})"
@@ -179,7 +179,7 @@ def _read_remote(ctx: Context, provider: Provider, conn: Connection,
 def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, req: LinkRequest) -> LinkResult:
     """Create the bot's schedule from the provider schedule. Raises UserError when it cannot."""
     with session_scope(ctx.engine) as session:
-        conn = lookup.get_connection(session, team_id, req.connection_id)
+        conn = workspace.get_connection(session, team_id, req.connection_id)
     with ctx.provider(conn) as provider:
         remote, history, history_error = _read_remote(ctx, provider, conn, req.provider_schedule_id)
 
@@ -224,7 +224,7 @@ def link_schedule(ctx: Context, directory: Directory, team_id: str, actor: str, 
         ]]
         labels, read_only = [], False
         for target in targets:
-            dest_conn = lookup.get_connection(session, team_id, target.connection_id)
+            dest_conn = workspace.get_connection(session, team_id, target.connection_id)
             ro = dest_conn.can_write is False
             read_only |= ro
             session.add(Destination(

@@ -98,6 +98,11 @@ def missing_users(session: Session, sched: Schedule, members: Sequence[Member]) 
     return tuple(out)
 
 
+def hidden_users(session: Session, connection_id: int) -> tuple[Candidate, ...]:
+    """The account's users without a visible email and not mapped yet: whom a person may be picked as."""
+    return _candidates(session, connection_id)
+
+
 def _candidates(session: Session, connection_id: int) -> tuple[Candidate, ...]:
     rows = session.exec(select(ProviderUser).where(ProviderUser.connection_id == connection_id,
                                                    ProviderUser.email == "")).all()

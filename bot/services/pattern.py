@@ -14,13 +14,15 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.context import Context
 from bot.rota.model import PRIMARY, SECONDARY
 from bot.rota.pattern import ShiftPattern
+from bot.services import workspace
 from bot.services.errors import UserError
-from bot.store import audit
+from bot.store import audit, session_scope
 from bot.store.models import Destination, Member, Schedule, Shift
 from bot.sync.assignments import extend_assignments, schedule_pattern, schedule_roles
 
@@ -76,14 +78,23 @@ def members_of(session: Session, schedule: Schedule, now: datetime) -> list[Memb
     return [m for m in rows if m.left_at is None or m.left_at > now]
 
 
-def current_summary(session: Session, schedule: Schedule, now: datetime) -> tuple[str, ...]:
-    return summary(schedule_pattern(schedule, members_of(session, schedule, now)), schedule.holidays)
+def current_summary(engine: Engine, team_id: str, schedule_id: int, now: datetime) -> tuple[str, ...]:
+    """The schedule's pattern in words (`/oncall pattern <schedule>`)."""
+    with session_scope(engine) as session:
+        schedule = workspace.get_schedule(session, team_id, schedule_id)
+        return summary(schedule_pattern(schedule, members_of(session, schedule, now)), schedule.holidays)
 
 
-def edit_pattern(ctx: Context, session: Session, schedule: Schedule, actor: str, edit: PatternEdit,
+def edit_pattern(ctx: Context, team_id: str, schedule_id: int, actor: str, edit: PatternEdit,
                  now: datetime | None = None) -> PatternResult:
     """Apply `edit`, validate the result, re-plan the unexported future; returns what changed."""
-    now = now or ctx.clock()
+    with session_scope(ctx.engine) as session:
+        schedule = workspace.get_schedule(session, team_id, schedule_id)
+        return _edit(ctx, session, schedule, actor, edit, now or ctx.clock())
+
+
+def _edit(ctx: Context, session: Session, schedule: Schedule, actor: str, edit: PatternEdit,
+          now: datetime) -> PatternResult:
     members = members_of(session, schedule, now)
     before = schedule_pattern(schedule, members)
     data = json.loads(schedule.pattern_json or "{}")

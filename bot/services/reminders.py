@@ -31,9 +31,9 @@ from bot.services.reminder_times import (
     parse_offsets,
 )
 from bot.services.swaps import Choice, SwapQuery
-from bot.services.swaps_request import OPTIONS_MAX
-from bot.services.swaps_select import COVER, SWAP, upcoming
-from bot.services.swaps_store import active_member, live_shifts, party, shift_ref
+from bot.services.swaps.request import OPTIONS_MAX
+from bot.services.swaps.select import COVER, SWAP, upcoming
+from bot.services.swaps.store import active_member, live_shifts, party, shift_ref
 from bot.store import Member, ReminderPref, ReminderSent, Schedule, Shift, session_scope
 from bot.store.types import utcnow
 

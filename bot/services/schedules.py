@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.context import Context
 from bot.providers import ProviderError, ProviderKind, RemoteSchedule
-from bot.services import lookup
+from bot.services import workspace
 from bot.services.errors import UserError
 from bot.store import Connection, Destination, Schedule, session_scope
 
@@ -66,17 +67,23 @@ def schedules_of(ctx: Context, team_id: str, connection_name: str | None) -> lis
     """`/oncall schedules [connection]`: one connection by name, or all of them."""
     with session_scope(ctx.engine) as session:
         if connection_name:
-            conns = [lookup.find_connection(session, team_id, connection_name)]
+            conns = [workspace.find_connection(session, team_id, connection_name)]
         else:
-            conns = lookup.connections(session, team_id)
+            conns = workspace.connections(session, team_id)
     if not conns:
         raise UserError("No provider account is connected yet. An admin can add one with `/oncall connect`.")
     return [fetch(ctx, team_id, c) for c in conns]
 
 
+def connection_refs(engine: Engine, team_id: str) -> list[ConnectionRef]:
+    """The workspace's accounts, as the link modal's picker shows them."""
+    with session_scope(engine) as session:
+        return [ConnectionRef.of(c) for c in workspace.connections(session, team_id)]
+
+
 def all_provider_schedules(ctx: Context, team_id: str) -> list[ProviderSchedules]:
     with session_scope(ctx.engine) as session:
-        conns = lookup.connections(session, team_id)
+        conns = workspace.connections(session, team_id)
     return [fetch(ctx, team_id, c) for c in conns]
 
 

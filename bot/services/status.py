@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.context import Context
 from bot.providers import ProviderKind
-from bot.services import authz, lookup
+from bot.services import authz, workspace
 from bot.store import Connection, Destination, Member, Schedule, Shift, session_scope
 
 
@@ -152,9 +152,9 @@ def schedule_status(ctx: Context, team_id: str, name: str | None = None, schedul
     """One schedule by name or id, or every schedule of the workspace."""
     with session_scope(ctx.engine) as session:
         if schedule_id is not None:
-            schedules = [lookup.get_schedule(session, team_id, schedule_id)]
+            schedules = [workspace.get_schedule(session, team_id, schedule_id)]
         elif name:
-            schedules = [lookup.find_schedule(session, team_id, name)]
+            schedules = [workspace.find_schedule(session, team_id, name)]
         else:
-            schedules = lookup.schedules(session, team_id)
+            schedules = workspace.schedules(session, team_id)
         return build_statuses(session, schedules, ctx.clock(), shifts)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.context import Context
@@ -19,7 +20,7 @@ from bot.services.auth import person
 from bot.services.authz import Action
 from bot.services.directory import Directory
 from bot.services.errors import UserError
-from bot.store import audit
+from bot.store import audit, session_scope
 from bot.store.models import Member, Schedule, TimeOff
 from bot.sync.assignments import replace_after_time_off
 
@@ -108,8 +109,6 @@ def may_act_for(ctx: Context, directory: Directory, team_id: str, actor: str, ta
     """Oneself always; someone else: a workspace/bot admin or a manager of one of their schedules."""
     if actor == target:
         return True
-    from bot.store import session_scope
-
     with session_scope(ctx.engine) as session:
         schedules = [session.get(Schedule, m.schedule_id) for m in memberships(session, team_id, target)]
         return authz.may_any(person(ctx, directory, actor), Action.TIME_OFF_FOR_OTHERS,
@@ -153,9 +152,9 @@ def replace_for_user(ctx: Context, session: Session, team_id: str, slack_user_id
     return total
 
 
-def add_time_off(ctx: Context, session: Session, team_id: str, actor: str, target: str, start: datetime,
-                 end: datetime, reason: str = "", now: datetime | None = None) -> AwayResult:
-    """Store the interval and replace the person's clashing future shifts."""
+def add_time_off(ctx: Context, team_id: str, actor: str, target: str, start: datetime, end: datetime,
+                 reason: str = "", now: datetime | None = None) -> AwayResult:
+    """Store the interval and replace the person's clashing future shifts (one transaction)."""
     now = now or ctx.clock()
     if end <= start:
         raise UserError("That time off ends before it starts.")
@@ -164,20 +163,22 @@ def add_time_off(ctx: Context, session: Session, team_id: str, actor: str, targe
     if end - start > timedelta(days=MAX_DAYS):
         raise UserError(f"That is more than {MAX_DAYS} days: enter long leave in parts, or ask an admin to "
                         "remove the person from the schedule.")
-    row = TimeOff(team_id=team_id, slack_user_id=target, start=start, end=end, reason=reason[:200],
-                  source="manual", created_by=actor)
-    session.add(row)
-    session.flush()
-    audit.record(session, team_id, actor, "timeoff.add",
-                 detail=f"#{row.id} for <@{target}>, {start.astimezone(UTC):%Y-%m-%d %H:%M} – "
-                        f"{end.astimezone(UTC):%Y-%m-%d %H:%M} UTC", at=now)
-    outcome = replace_for_user(ctx, session, team_id, target, actor, now)
-    return AwayResult(_entry(row), outcome)
+    with session_scope(ctx.engine) as session:
+        row = TimeOff(team_id=team_id, slack_user_id=target, start=start, end=end, reason=reason[:200],
+                      source="manual", created_by=actor)
+        session.add(row)
+        session.flush()
+        audit.record(session, team_id, actor, "timeoff.add",
+                     detail=f"#{row.id} for <@{target}>, {start.astimezone(UTC):%Y-%m-%d %H:%M} – "
+                            f"{end.astimezone(UTC):%Y-%m-%d %H:%M} UTC", at=now)
+        outcome = replace_for_user(ctx, session, team_id, target, actor, now)
+        return AwayResult(_entry(row), outcome)
 
 
-def list_time_off(session: Session, team_id: str, slack_user_id: str, now: datetime) -> list[Entry]:
+def list_time_off(engine: Engine, team_id: str, slack_user_id: str, now: datetime) -> list[Entry]:
     """Current and future time off of one person, soonest first."""
-    return time_off_of(session, team_id, [slack_user_id], now)[slack_user_id]
+    with session_scope(engine) as session:
+        return time_off_of(session, team_id, [slack_user_id], now)[slack_user_id]
 
 
 def time_off_of(session: Session, team_id: str, slack_user_ids: Sequence[str], now: datetime) -> dict[str, list[Entry]]:
@@ -192,25 +193,31 @@ def time_off_of(session: Session, team_id: str, slack_user_ids: Sequence[str], n
     return out
 
 
-def get_time_off(session: Session, team_id: str, time_off_id: int) -> Entry:
+def _live(session: Session, team_id: str, time_off_id: int) -> TimeOff:
     row = session.get(TimeOff, time_off_id)
     if row is None or row.team_id != team_id or row.cancelled_at is not None:
         raise UserError(f"There is no time off #{time_off_id}. See `/oncall away list`.")
-    return _entry(row)
+    return row
 
 
-def cancel_time_off(session: Session, team_id: str, actor: str, time_off_id: int, now: datetime) -> Entry:
+def get_time_off(engine: Engine, team_id: str, time_off_id: int) -> Entry:
+    with session_scope(engine) as session:
+        return _entry(_live(session, team_id, time_off_id))
+
+
+def cancel_time_off(engine: Engine, team_id: str, actor: str, time_off_id: int, now: datetime) -> Entry:
     """Mark one entry cancelled (calendar entries are refused: they come back on the next fetch)."""
-    entry = get_time_off(session, team_id, time_off_id)
-    if entry.source == "calendar":
-        raise UserError(f"Time off #{time_off_id} comes from a calendar feed: remove the event from the calendar "
-                        "(it disappears at the next fetch), or turn the feed off with `/oncall calendar off`.")
-    row = session.get(TimeOff, time_off_id)
-    row.cancelled_at = now
-    audit.record(session, team_id, actor, "timeoff.cancel",
-                 detail=f"#{row.id} for <@{row.slack_user_id}>", at=now)
-    session.flush()
-    return entry
+    with session_scope(engine) as session:
+        row = _live(session, team_id, time_off_id)
+        entry = _entry(row)
+        if entry.source == "calendar":
+            raise UserError(f"Time off #{time_off_id} comes from a calendar feed: remove the event from the "
+                            "calendar (it disappears at the next fetch), or turn the feed off with "
+                            "`/oncall calendar off`.")
+        row.cancelled_at = now
+        audit.record(session, team_id, actor, "timeoff.cancel",
+                     detail=f"#{row.id} for <@{row.slack_user_id}>", at=now)
+        return entry
 
 
 def user_zone(directory: Directory, user_id: str, fallback: str = "UTC") -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from bot.context import Context
-from bot.services import lookup
+from bot.services import workspace
 from bot.services.status import ShiftLine, shifts_between
 from bot.store import Schedule, session_scope
 
@@ -32,7 +32,7 @@ def who(ctx: Context, team_id: str, *, name: str | None = None, channel_id: str 
     now = ctx.clock()
     with session_scope(ctx.engine) as session:
         if name:
-            schedules, scope = [lookup.find_schedule(session, team_id, name)], "schedule"
+            schedules, scope = [workspace.find_schedule(session, team_id, name)], "schedule"
         else:
             schedules, scope = [], "workspace"
             if channel_id:
@@ -42,7 +42,7 @@ def who(ctx: Context, team_id: str, *, name: str | None = None, channel_id: str 
                 ))
                 scope = "channel"
             if not schedules:
-                schedules, scope = lookup.schedules(session, team_id), "workspace"
+                schedules, scope = workspace.schedules(session, team_id), "workspace"
         entries: list[OnCall] = []
         for sched in schedules:
             upcoming = shifts_between(session, sched, now, 50)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.ids import ActionId, BlockId, ButtonId, CallbackId, ViewId
-from bot.providers import ProviderKind, Region, kinds, specs
+from bot.providers import CredentialField, ProviderKind, Region, kinds, specs
 from bot.services.connect import Connected, ConnectForm
 from bot.services.errors import Field, FieldError
 from bot.views.common import (
@@ -26,8 +26,30 @@ AGAIN = "Enter the key again."
 
 
 FIELD_BLOCKS = {Field.PROVIDER: BlockId.CONNECT_PROVIDER, Field.NAME: BlockId.CONNECT_NAME,
-                Field.API_KEY: BlockId.CONNECT_API_KEY, Field.REGION: BlockId.CONNECT_REGION,
-                Field.SITE: BlockId.CONNECT_SITE, Field.EMAIL: BlockId.CONNECT_EMAIL}
+                Field.API_KEY: BlockId.CONNECT_API_KEY, Field.REGION: BlockId.CONNECT_REGION}
+
+
+def credential_block(name: str) -> str:
+    """The block of a provider's own credential field (its action_id is `name`)."""
+    return f"connect_{name}"
+
+
+def credential_fields() -> dict[str, tuple[CredentialField, tuple[str, ...]]]:
+    """Every provider's own credential fields, by name, with the providers asking each (the form
+    shows them all, each marked with who needs it: the provider radio cannot hide blocks)."""
+    out: dict[str, tuple[CredentialField, tuple[str, ...]]] = {}
+    for spec in specs():
+        for f in spec.credential_fields:
+            first, who = out.get(f.name, (f, ()))
+            out[f.name] = (first, (*who, spec.label))
+    return out
+
+
+def block_of(error: FieldError) -> str:
+    """The block that shows `error` in the connect modal."""
+    if error.field == Field.CREDENTIAL:
+        return credential_block(str(error.key[0]))
+    return FIELD_BLOCKS[error.field]
 
 
 def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, error: FieldError | None = None) -> dict:
@@ -39,17 +61,20 @@ def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, e
     region = form.region if form else Region.US
     offered = {r for spec in specs() for r in spec.regions()}
     regions = {r: label for r, label in REGIONS.items() if r in offered}
-    problems = {FIELD_BLOCKS[error.field]: f"⚠️ {error.message}"} if error else {}
+    problems = {block_of(error): f"⚠️ {error.message}"} if error else {}
     if form:
         problems[BlockId.CONNECT_API_KEY] = " ".join(filter(None, [problems.get(BlockId.CONNECT_API_KEY), AGAIN]))
     name_element: dict = {"type": "plain_text_input", "action_id": ActionId.CONNECT_NAME, "max_length": 60}
-    site_element: dict = {"type": "plain_text_input", "action_id": ActionId.CONNECT_SITE, "max_length": 100}
-    email_element: dict = {"type": "plain_text_input", "action_id": ActionId.CONNECT_EMAIL, "max_length": 254}
     if form:
         name_element["initial_value"] = form.name
-        for element, value in ((site_element, form.site), (email_element, form.email)):
-            if value:
-                element["initial_value"] = value
+    extra: list[Block] = []
+    for name, (f, who) in credential_fields().items():
+        element: dict = {"type": "plain_text_input", "action_id": name, "max_length": f.max_length}
+        if form and form.value(name):
+            element["initial_value"] = form.value(name)
+        extra.append({"type": "input", "block_id": credential_block(name), "optional": True,
+                      "label": plain(f"{f.label} ({', '.join(who)} only)"), "hint": plain(f.hint, 150),
+                      "element": element})
     blocks: list[Block] = [
         {
             "type": "input",
@@ -76,22 +101,7 @@ def connect_modal(private_metadata: str = "", form: ConnectForm | None = None, e
             "hint": plain(key_hint(), 2000),
             "element": {"type": "plain_text_input", "action_id": ActionId.CONNECT_API_KEY, "max_length": 200},
         },
-        {
-            "type": "input",
-            "block_id": BlockId.CONNECT_SITE,
-            "optional": True,
-            "label": plain("Atlassian site (JSM only)"),
-            "hint": plain("The site name: acme for acme.atlassian.net.", 150),
-            "element": site_element,
-        },
-        {
-            "type": "input",
-            "block_id": BlockId.CONNECT_EMAIL,
-            "optional": True,
-            "label": plain("Atlassian account email (JSM only)"),
-            "hint": plain("The account the API token belongs to: the bot acts as this person.", 150),
-            "element": email_element,
-        },
+        *extra,
         {
             "type": "input",
             "block_id": BlockId.CONNECT_REGION,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.ids import CallbackId, FormBlock
+from bot.providers import spec_for, specs
 from bot.rota.model import SECONDARY
+from bot.services.edit import EditData
 from bot.services.errors import Field, FieldError
 from bot.services.link import Target
-from bot.services.manage import EditData
 from bot.services.mapping import PICKS_MAX
 from bot.services.schedules import ProviderSchedules
 from bot.views.common import OPTIONS_MAX, Block, clip, context, modal, option, plain
@@ -59,7 +60,7 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
         names = ", ".join(t.name or t.schedule_id for t in current) or "none"
         return context(f"{label}: {names} (no writable account could be listed to change them).")
     dest["optional"] = optional
-    _suggest_first(dest["element"], same_name_successors(groups, current))
+    _suggest_first(dest["element"], *same_name_successors(groups, current))
     missing = [t for t in current if t.value not in known]
     if missing:
         why = {True: "read-only key", False: "account unavailable"}
@@ -73,19 +74,26 @@ def _destinations_field(block_id: str, groups: Sequence[ProviderSchedules], curr
     return dest
 
 
-SAME_NAME = "Same name as the Opsgenie destination"
-
-
-def same_name_successors(groups: Sequence[ProviderSchedules], current: Sequence[Target]) -> list[str]:
-    """Issue 13, moving from Opsgenie to JSM: the values of JSM schedules named like a current Opsgenie
-    destination (case-insensitively), suggested first."""
+def same_name_successors(groups: Sequence[ProviderSchedules], current: Sequence[Target]) -> tuple[str, list[str]]:
+    """Moving to a successor provider (Opsgenie to JSM: `HttpProvider.succeeds`): the group label and the
+    values of the successor's schedules named like a current destination at the provider it succeeds
+    (case-insensitively), suggested first."""
     kinds = {g.connection.id: g.connection.provider for g in groups}
-    names = {(t.name or "").casefold() for t in current if kinds.get(t.connection_id) == "opsgenie"} - {""}
-    return [f"{g.connection.id}:{s.id}" for g in groups if g.connection.provider == "jsm"
-            for s in g.schedules if s.name.casefold() in names]
+    values: list[str] = []
+    label = ""
+    for spec in specs():
+        if spec.succeeds is None:
+            continue
+        names = {(t.name or "").casefold() for t in current if kinds.get(t.connection_id) == spec.succeeds} - {""}
+        found = [f"{g.connection.id}:{s.id}" for g in groups if g.connection.provider == spec.kind
+                 for s in g.schedules if s.name.casefold() in names]
+        if found:
+            label = label or f"Same name as the {spec_for(spec.succeeds).label} destination"
+            values.extend(found)
+    return label, values
 
 
-def _suggest_first(element: dict, values: Sequence[str]) -> None:
+def _suggest_first(element: dict, label: str, values: Sequence[str]) -> None:
     """Move the options of `values` into a first group marked as the same name (options keep their text,
     which is the name saved)."""
     if not values:
@@ -97,7 +105,7 @@ def _suggest_first(element: dict, values: Sequence[str]) -> None:
         if keep:
             groups.append({**group, "options": keep})
     if moved:
-        element["option_groups"] = [{"label": plain(SAME_NAME), "options": moved[:OPTIONS_MAX]},
+        element["option_groups"] = [{"label": plain(label, 75), "options": moved[:OPTIONS_MAX]},
                                     *groups][:OPTIONS_MAX]
 
 

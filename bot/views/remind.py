@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.ids import RemindId
 from bot.services.reminder_times import DAY_BEFORE, HOUR_BEFORE, offsets_text
-from bot.services.swaps_select import COVER
+from bot.services.swaps.select import COVER
 from bot.views.common import Block, context, message, modal, option, plain, section
 
 HOW_TO_CHANGE = "Change them with `/oncall remind 1d`, `1h`, `1d 1h` or `off`, or in the Home tab."

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
 from bot.services.swaps import Choice, Ready, Refused, SwapInfo
-from bot.services.swaps_select import COVER, Proposal, ShiftRef, local, span, zone_name
+from bot.services.swaps.select import COVER, Proposal, ShiftRef, local, span, zone_name
 from bot.views.common import (
     BUTTON_VALUE_MAX,
     Block,

@@ -12,9 +12,8 @@ from datetime import timedelta
 
 from bot.notify import swaps as swaps_flow
 from bot.notify import sync as resync
-from bot.services import swaps_answer, swaps_execute, swaps_request
 from bot.services.errors import UserError
-from bot.services.swaps import Ready, SwapQuery
+from bot.services.swaps import Ready, SwapQuery, answer, execute, request
 from bot.services.timeoff import add_time_off
 from bot.store import Destination, Schedule, Shift, session_scope
 from tests.faultsim.invariants import HandEdit
@@ -56,7 +55,7 @@ class Steps:
             if bad:
                 self.result.violations += [f"at {self.clock.now:%m-%d %H:%M} (hourly): {v}" for v in bad]
                 return f"tick {hours}h (stopped: hourly check)"
-        swaps_answer.expire_due(self.engine, self.clock.now, TEAM)
+        answer.expire_due(self.engine, self.clock.now, TEAM)
         return self._sync(f"tick {hours}h, sync")
 
     def _future(self, slack_id: str) -> list[tuple[Shift, str | None, str]]:
@@ -76,20 +75,20 @@ class Steps:
                       picked_a=give_a, picked_b=give_b if kind == "swap" else None)
         now = self.clock.now
         what = f"{kind} {a} {list(give_a)} <-> {b} {list(give_b)}" + (f" by {requester}" if requester else "")
-        prepared = swaps_request.prepare(self.engine, q, admin=no_admin, now=now)
+        prepared = request.prepare(self.engine, q, admin=no_admin, now=now)
         if not isinstance(prepared, Ready):
             return f"{what}: refused ({'; '.join(getattr(prepared, 'reasons', ()) or ['a choice'])[:80]})"
         try:
-            info = swaps_request.submit(self.engine, TEAM, prepared.proposal.token(), q.requester, admin=no_admin,
+            info = request.submit(self.engine, TEAM, prepared.proposal.token(), q.requester, admin=no_admin,
                                         now=now)
             if info.status == "pending":
                 if self.rng.random() < 0.15:
-                    swaps_answer.decline(self.engine, TEAM, info.id, b, now)
+                    answer.decline(self.engine, TEAM, info.id, b, now)
                     return f"{what}: declined"
-                answer = swaps_answer.accept(self.engine, TEAM, info.id, b, now)
-                if answer.state != "executed":
-                    return f"{what}: {answer.state}"
-                info = answer.info
+                accepted = answer.accept(self.engine, TEAM, info.id, b, now)
+                if accepted.state != "executed":
+                    return f"{what}: {accepted.state}"
+                info = accepted.info
         except UserError as exc:
             return f"{what}: refused ({str(exc)[:80]})"
         back = {str(s.id): a for s in info.give_a} | {str(s.id): b for s in info.give_b}
@@ -115,7 +114,7 @@ class Steps:
             return "undo: nothing to undo"
         sw = self.rng.choice(self.swaps)
         try:
-            info = swaps_execute.undo(self.engine, TEAM, sw.requester, sw.id, admin=no_admin, now=self.clock.now)
+            info = execute.undo(self.engine, TEAM, sw.requester, sw.id, admin=no_admin, now=self.clock.now)
         except UserError as exc:
             return f"undo #{sw.id}: refused ({str(exc)[:80]})"
         self.swaps.remove(sw)
@@ -126,8 +125,7 @@ class Steps:
         who = self.rng.choice(PEOPLE)[0]
         start = self.clock.now + timedelta(hours=self.rng.randint(0, 240))
         end = start + timedelta(hours=self.rng.choice((12, 24, 48, 72)))
-        with session_scope(self.engine) as s:
-            result = add_time_off(self.ctx, s, TEAM, who, who, start, end, "sim", now=self.clock.now)
+        result = add_time_off(self.ctx, TEAM, who, who, start, end, "sim", now=self.clock.now)
         moved = result.outcome.moved
         for m in moved:
             if str(m.shift_id) in self.expected:

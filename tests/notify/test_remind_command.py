@@ -18,7 +18,7 @@ from bot.notify.job import notify_round
 from bot.services import reminders
 from bot.services.authz import Person
 from bot.services.directory import Directory
-from bot.services.manage import EditRequest, edit_data, edit_schedule
+from bot.services.edit import EditRequest, edit_data, edit_schedule
 from bot.store import Member, Schedule, Shift, session_scope
 from bot.views.edit import edit_modal
 from tests.notify.conftest import ZONES, add_platform

@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.crypto import KeyBox
 from bot.services.connections import remove_connection
 from bot.services.errors import InUse
-from bot.services.manage import unlink_schedule
+from bot.services.unlink import unlink_schedule
 from bot.store import AuditEvent, Connection, Destination, ProviderUser, Schedule, session_scope
 
 

@@ -22,9 +22,10 @@ from bot.ids import (
     SwapCallbackId,
     SyncButtonId,
 )
-from bot.services import authz, swaps, swaps_request
+from bot.services import authz, swaps
 from bot.services.authz import Action
-from bot.services.swaps_select import SWAP, Window
+from bot.services.swaps import request
+from bot.services.swaps.select import SWAP, Window
 from bot.store import DriftAlert, session_scope
 from tests.plugins.world import Clock, add_world, shifts
 from tests.slack.payloads import block_actions, multi, view_submission
@@ -82,9 +83,9 @@ LISTENERS: dict[tuple[str, str], Action | str] = {
     ("action", SwapButtonId.CONFIRM): Action.SWAP_OTHERS,
     ("action", SwapButtonId.FORCE): Action.SWAP_OTHERS,
     ("action", SwapButtonId.CANCEL): open_("drops one's own preview; nothing was saved"),
-    ("action", SwapButtonId.ACCEPT): open_("consent: only the people asked (swaps_answer checks them)"),
-    ("action", SwapButtonId.DECLINE): open_("consent: only the people asked (swaps_answer checks them)"),
-    ("action", SwapButtonId.WITHDRAW): open_("only the requester (swaps_answer checks)"),
+    ("action", SwapButtonId.ACCEPT): open_("consent: only the people asked (swaps.answer checks them)"),
+    ("action", SwapButtonId.DECLINE): open_("consent: only the people asked (swaps.answer checks them)"),
+    ("action", SwapButtonId.WITHDRAW): open_("only the requester (swaps.answer checks)"),
     ("action", SwapButtonId.UNDO): Action.UNDO_OTHERS,
     ("view", SwapCallbackId.PICK_SCHEDULE): Action.SWAP_OTHERS,
     ("view", SwapCallbackId.PICK_SHIFTS): Action.SWAP_OTHERS,
@@ -140,13 +141,13 @@ def _proposal_token(slack, world) -> str:
     """A confirmable swap of Alice's and Carol's next shifts, previewed by their manager."""
     q = swaps.SwapQuery(kind=SWAP, team_id="T1", requester="UMGR", a_user="U1", b_user="U3", schedule=SCHED,
                         window=Window(None, None))
-    ready = swaps_request.prepare(slack.ctx.engine, q, admin=lambda: False, now=slack.ctx.clock())
+    ready = request.prepare(slack.ctx.engine, q, admin=lambda: False, now=slack.ctx.clock())
     assert isinstance(ready, swaps.Ready), ready
     return ready.proposal.token()
 
 
 def _executed_swap(slack, world) -> int:
-    info = swaps_request.submit(slack.ctx.engine, "T1", _proposal_token(slack, world), "UMGR",
+    info = request.submit(slack.ctx.engine, "T1", _proposal_token(slack, world), "UMGR",
                                 admin=lambda: False, now=slack.ctx.clock())
     assert info.status == "executed"
     return info.id

@@ -12,6 +12,7 @@ from sqlmodel import select
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.providers import JsmCredentials
 from bot.store import Connection, session_scope
+from bot.views.connect import credential_block
 from tests.slack.blockkit import assert_view
 from tests.slack.payloads import radio, text, view_submission
 from tests.sync_io.fakes import JSM_CLOUD, FakeJsm
@@ -25,8 +26,8 @@ def values(site: str = "acme", email: str = "ops@example.com", token: str = TOKE
         BlockId.CONNECT_PROVIDER: {ActionId.CONNECT_PROVIDER: radio("jsm")},
         BlockId.CONNECT_NAME: {ActionId.CONNECT_NAME: text("Acme JSM")},
         BlockId.CONNECT_API_KEY: {ActionId.CONNECT_API_KEY: text(token)},
-        BlockId.CONNECT_SITE: {ActionId.CONNECT_SITE: text(site)},
-        BlockId.CONNECT_EMAIL: {ActionId.CONNECT_EMAIL: text(email)},
+        credential_block("site"): {"site": text(site)},
+        credential_block("email"): {"email": text(email)},
         BlockId.CONNECT_REGION: {ActionId.CONNECT_REGION: radio("us")},
     }
 
@@ -71,9 +72,9 @@ def test_a_jsm_site_is_connected_with_its_cloud_id_and_the_token_kept_secret(sla
 
 
 @pytest.mark.parametrize(("form", "block", "words"), [
-    (values(site="acme.example.com"), BlockId.CONNECT_SITE, "site name"),
-    (values(site=""), BlockId.CONNECT_SITE, "site name"),
-    (values(email="ops"), BlockId.CONNECT_EMAIL, "email"),
+    (values(site="acme.example.com"), credential_block("site"), "site name"),
+    (values(site=""), credential_block("site"), "site name"),
+    (values(email="ops"), credential_block("email"), "email"),
 ])
 def test_bad_jsm_fields_are_refused_under_the_field(slack, slack_http, admin, form, block, words):
     body = submit(slack, slack_http, form).json()

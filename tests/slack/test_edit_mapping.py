@@ -17,8 +17,8 @@ from bot.ids import CallbackId, FormBlock
 from bot.notify.sync import sync_and_notify
 from bot.providers.base import RemoteSchedule, RemoteUser
 from bot.services.directory import Directory
+from bot.services.edit import EditData
 from bot.services.link import LinkRequest, Target, link_schedule
-from bot.services.manage import EditData
 from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.store import AuditEvent, Connection, Destination, Member, ProviderUser, session_scope
 from bot.sync.inputs import cache_users
@@ -225,3 +225,46 @@ def test_a_refresh_keeps_an_email_the_provider_hides_and_takes_a_shown_one(any_e
         rows = session.exec(select(ProviderUser).order_by(ProviderUser.user_id)).all()
         assert sorted((r.user_id, r.email, r.name) for r in rows) == sorted(
             [(BOB, "bob@example.com", "Bob B"), ("A", "ann@example.com", "Ann")])
+
+
+def test_a_person_added_whose_jsm_email_is_hidden_is_accepted_and_offered_a_pick(team, slack_http):
+    """Adding a Slack member whom the JSM site shows without an email used to be refused ("add them there
+    first", though they are there): now they are added, the reply says to pick their user, and the next
+    edit offers the site's users without a visible email for them."""
+    jsm = FakeJsm(team.router, team.ctx.clock)
+    jsm.account.hidden_emails.add(BOB)
+    with session_scope(team.ctx.engine) as session:
+        conn = Connection(team_id="T1", provider="jsm", region="us", name="Acme JSM",
+                          api_key_encrypted=team.ctx.keys.encrypt(JSM_SECRET), key_hint="…cdef", can_write=True)
+        session.add(conn)
+        session.flush()
+        conn_id = conn.id
+    result = link_schedule(team.ctx, Directory(team.client), "T1", "U1", LinkRequest(conn_id, jsm.schedule_id, 28,
+                                                                                       "C1"))
+    team.stub.reset()
+    # Bob is added under Members, not picked for the linked person: his Slack email matches no visible one
+    assert submit(team, slack_http, result.schedule_id, ["U1", "U3", "U2"], [(f"{conn_id}:{jsm.schedule_id}", "P")],
+                  {}) is None
+    reply = team.stub.wait_for("response_url")[-1].body["text"]
+    assert "shows no email matching <@U2>" in reply and "pick their user" in reply
+    with session_scope(team.ctx.engine) as session:
+        added = session.exec(select(Member).where(Member.slack_user_id == "U2")).one()
+        assert added.source_user_id is None and added.email == "bob@example.com"
+    field = block(open_modal(team, slack_http), user_block(added.id, conn_id))
+    assert field is not None and [o["value"] for o in field["element"]["options"]] == [BOB]
+
+
+def test_a_person_added_who_is_not_at_the_provider_is_still_refused(team, slack_http):
+    jsm = FakeJsm(team.router, team.ctx.clock)  # every email visible: nobody to pick by hand
+    with session_scope(team.ctx.engine) as session:
+        conn = Connection(team_id="T1", provider="jsm", region="us", name="Acme JSM",
+                          api_key_encrypted=team.ctx.keys.encrypt(JSM_SECRET), key_hint="…cdef", can_write=True)
+        session.add(conn)
+        session.flush()
+        conn_id = conn.id
+    result = link_schedule(team.ctx, Directory(team.client), "T1", "U1", LinkRequest(conn_id, jsm.schedule_id, 28,
+                                                                                       "C1"))
+    team.stub.add_user("U4", name="dan", email="dan@example.com")
+    body = submit(team, slack_http, result.schedule_id, ["U1", "U2", "U3", "U4"],
+                  [(f"{conn_id}:{jsm.schedule_id}", "P")], {})
+    assert "add them there first" in body["errors"][FormBlock.EDIT_MEMBERS]

@@ -184,7 +184,7 @@ def test_modal_metadata_the_bot_did_not_write_is_refused(team, slack_http, callb
 def test_picked_options_the_bot_did_not_offer_are_refused(team, slack_http, callback_id):
     from bot.commands.swap import _encode
     from bot.services.swaps import SwapQuery
-    from bot.services.swaps_select import Window
+    from bot.services.swaps.select import Window
 
     before = row_counts(team.ctx)
     q = SwapQuery(team_id="T1", kind="swap", requester="U1", a_user="U1", b_user="U2")

@@ -1,4 +1,4 @@
-"""The pure /oncall parser."""
+"""The pure /oncall parser: the shared grammar (`bot.commands.parser`) and the subcommands' own parsers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,14 @@ from datetime import date
 import pytest
 
 from bot.commands import parser as p
+from bot.commands.connect import parse_connect
+from bot.commands.connections import parse_connections
+from bot.commands.edit import parse_edit
+from bot.commands.help import HelpCmd, parse_help
+from bot.commands.schedules import parse_schedules
+from bot.commands.status import parse_status
+from bot.commands.unlink import parse_unlink
+from bot.commands.who import WhoCmd, parse_who
 
 
 @pytest.mark.parametrize(
@@ -42,47 +50,47 @@ def test_bad_date():
 
 
 def test_names_join_bare_words():
-    assert p.parse_status((p.Word("Platform"), p.Word("primary"))).schedule == "Platform primary"
-    assert p.parse_status(()).schedule is None
-    assert p.parse_schedules(p.split("schedules Acme PD").args).connection == "Acme PD"
+    assert parse_status((p.Word("Platform"), p.Word("primary"))).schedule == "Platform primary"
+    assert parse_status(()).schedule is None
+    assert parse_schedules(p.split("schedules Acme PD").args).connection == "Acme PD"
 
 
 def test_quoted_name_with_extra_text_is_refused():
     with pytest.raises(p.UsageError, match="extra text"):
-        p.parse_status(p.split('status "Platform" primary').args)
+        parse_status(p.split('status "Platform" primary').args)
 
 
 @pytest.mark.parametrize("text", ["connect now", "connections <@U1>"])
 def test_no_argument_commands_refuse_extras(text):
     inv = p.split(text)
     with pytest.raises(p.UsageError, match="takes no arguments") as err:
-        {"connect": p.parse_connect, "connections": p.parse_connections}[inv.name](inv.args)
+        {"connect": parse_connect, "connections": parse_connections}[inv.name](inv.args)
     assert err.value.usage.split()[0] == inv.name
 
 
 def test_required_name_missing():
     with pytest.raises(p.UsageError, match="Missing the schedule name") as err:
-        p.parse_unlink(())
+        parse_unlink(())
     assert err.value.usage == "unlink <schedule>"
     with pytest.raises(p.UsageError):
-        p.parse_edit(())
+        parse_edit(())
 
 
 def test_mentions_where_a_name_is_expected():
     with pytest.raises(p.UsageError, match=r"got <@U1>"):
-        p.parse_status(p.split("status <@U1|alice>").args)
+        parse_status(p.split("status <@U1|alice>").args)
 
 
 def test_who_by_channel_or_name():
-    assert p.parse_who(p.split("who <#C9|ops>").args) == p.WhoCmd(channel_id="C9")
-    assert p.parse_who(p.split("who Platform").args) == p.WhoCmd(schedule="Platform")
-    assert p.parse_who(()) == p.WhoCmd()
+    assert parse_who(p.split("who <#C9|ops>").args) == WhoCmd(channel_id="C9")
+    assert parse_who(p.split("who Platform").args) == WhoCmd(schedule="Platform")
+    assert parse_who(()) == WhoCmd()
     with pytest.raises(p.UsageError):
-        p.parse_who(p.split("who <@U1>").args)
+        parse_who(p.split("who <@U1>").args)
 
 
 def test_help_topic():
-    assert p.parse_help(p.split("help link").args) == p.HelpCmd(topic="link")
+    assert parse_help(p.split("help link").args) == HelpCmd(topic="link")
 
 
 def test_links_are_never_repeated_in_messages():
@@ -96,5 +104,5 @@ def test_links_are_never_repeated_in_messages():
     assert "s3cret" not in hidden and "x.org/k" not in hidden and hidden.count(p.HIDDEN_LINK) == 3
     assert "https://example.com/docs" in hidden, "only links the person typed are hidden"
     with pytest.raises(p.UsageError, match="Expected a schedule name, not a link") as exc:
-        p.parse_status(p.tokenize("status <https://cal.example.com/s3cret.ics>")[1:])
+        parse_status(p.tokenize("status <https://cal.example.com/s3cret.ics>")[1:])
     assert "s3cret" not in str(exc.value)

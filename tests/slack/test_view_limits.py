@@ -21,17 +21,17 @@ from bot.providers import ProviderKind, RemoteRotation, RemoteSchedule, RemoteUs
 from bot.providers.base import WriteCheck
 from bot.services.connect import Connected
 from bot.services.connections import ConnectionInfo
+from bot.services.edit import EditData
 from bot.services.fairness import FairnessData, FairnessLine
 from bot.services.handover import Handover, RoleLine
 from bot.services.history import HistoryEntry, HistoryPage
 from bot.services.link import LinkResult, Target, Unmapped
-from bot.services.manage import EditData
 from bot.services.reminder_times import Slot
 from bot.services.reminders import Reminder
 from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.services.status import DestinationLine, MemberLine, ScheduleStatus, ShiftLine
 from bot.services.swaps import Choice, Ready, Refused, SwapInfo, SwapQuery
-from bot.services.swaps_select import Party, Proposal, ShiftRef
+from bot.services.swaps.select import Party, Proposal, ShiftRef
 from bot.services.timeoff import AwayResult, Entry, Holder, MovedShift, OpenShift, ReplacementOutcome
 from bot.services.who import OnCall, WhoAnswer
 from bot.sync.model import PlanLine

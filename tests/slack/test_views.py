@@ -9,9 +9,9 @@ from bot.ids import BlockId, ButtonId, FormBlock
 from bot.providers import ProviderKind, Region, RemoteRotation, RemoteSchedule, RemoteUser, WriteCheck
 from bot.services.connect import Connected, ConnectForm
 from bot.services.connections import ConnectionInfo
+from bot.services.edit import EditData
 from bot.services.errors import Field, FieldError
 from bot.services.link import LinkResult, Target, Unmapped
-from bot.services.manage import EditData
 from bot.services.schedules import ConnectionRef, ProviderSchedules
 from bot.services.status import DestinationLine, MemberLine, ScheduleStatus, ShiftLine
 from bot.services.who import OnCall, WhoAnswer

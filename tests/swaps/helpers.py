@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.services import swaps, swaps_request
+from bot.services import swaps
+from bot.services.swaps import request
 from bot.store import Member, Shift, TimeOff, session_scope
 
 
@@ -17,7 +18,7 @@ def no_admin() -> bool:
 
 
 def prepare(ctx, q: swaps.SwapQuery, admin=no_admin):
-    return swaps_request.prepare(ctx.engine, q, admin=admin, now=ctx.clock())
+    return request.prepare(ctx.engine, q, admin=admin, now=ctx.clock())
 
 
 def ready(ctx, q: swaps.SwapQuery, admin=no_admin) -> swaps.Ready:
@@ -27,7 +28,7 @@ def ready(ctx, q: swaps.SwapQuery, admin=no_admin) -> swaps.Ready:
 
 
 def submit(ctx, q: swaps.SwapQuery, admin=no_admin) -> swaps.SwapInfo:
-    return swaps_request.submit(ctx.engine, "T1", ready(ctx, q, admin).proposal.token(), q.requester, admin=admin,
+    return request.submit(ctx.engine, "T1", ready(ctx, q, admin).proposal.token(), q.requester, admin=admin,
                         now=ctx.clock())
 
 

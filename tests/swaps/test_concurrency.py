@@ -9,8 +9,9 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from bot.services import swaps, swaps_answer, swaps_request
+from bot.services import swaps
 from bot.services.errors import UserError
+from bot.services.swaps import answer, request
 from bot.store import AuditEvent, session_scope
 from bot.store.models import SwapClaim, SwapRequest
 from tests.plugins.world import Clock, add_world, make_ctx
@@ -59,7 +60,7 @@ def test_concurrent_accepts_of_one_request_execute_it_once(race_ctx):
     ctx = race_ctx
     world = add_world(ctx, weeks=5, managers="UMGR")
     info = submit(ctx, swaps_query())
-    results, errors = race([lambda: swaps_answer.accept(ctx.engine, "T1", info.id, "U2", NOW)] * THREADS)
+    results, errors = race([lambda: answer.accept(ctx.engine, "T1", info.id, "U2", NOW)] * THREADS)
     assert [r.state for r in results] == ["executed"]
     assert len(errors) == THREADS - 1 and all(isinstance(e, swaps.SwapConflict) for e in errors), errors
     assert "already accepted and carried out" in errors[0].message
@@ -74,7 +75,7 @@ def test_concurrent_direct_swaps_touching_one_shift_one_wins(race_ctx):
     world = add_world(ctx, weeks=5, managers="UMGR")
     tokens = [ready(ctx, swaps_query(requester="UMGR")).proposal.token()]
     tokens += [ready(ctx, swaps_query("cover", requester="UMGR", b="U3")).proposal.token()] * (THREADS - 1)
-    results, errors = race([lambda t=t: swaps_request.submit(ctx.engine, "T1", t, "UMGR", admin=no, now=NOW)
+    results, errors = race([lambda t=t: request.submit(ctx.engine, "T1", t, "UMGR", admin=no, now=NOW)
                             for t in tokens])
     assert len(results) == 1 and results[0].status == "executed"
     assert len(errors) == THREADS - 1 and all(isinstance(e, UserError) for e in errors), errors
@@ -92,7 +93,7 @@ def test_concurrent_requests_for_one_shift_only_one_waits(race_ctx):
     add_world(ctx, weeks=5, managers="UMGR")
     tokens = [ready(ctx, swaps_query()).proposal.token(), ready(ctx, swaps_query("cover", b="U3")).proposal.token()]
     tokens *= THREADS // 2
-    results, errors = race([lambda t=t: swaps_request.submit(ctx.engine, "T1", t, "U1", admin=no, now=NOW) for t in tokens])
+    results, errors = race([lambda t=t: request.submit(ctx.engine, "T1", t, "U1", admin=no, now=NOW) for t in tokens])
     assert len(results) == 1 and results[0].status == "pending"
     assert all(isinstance(e, swaps.SwapConflict) or "pending swap request" in str(e) for e in errors), errors
     with session_scope(ctx.engine) as session:

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from bot.notify.swaps import reexport
-from bot.services import swaps, swaps_answer, swaps_execute, swaps_store
+from bot.services import swaps
+from bot.services.swaps import answer, execute, store
 from bot.sync.engine import sync_schedule
 from tests.plugins.world import add_world
 from tests.providers.fixtures import og_error, pd_error
@@ -25,8 +26,8 @@ def calls(fake) -> list[str]:
 
 def swapped(ctx, world, clock) -> swaps.SwapInfo:
     info = submit(ctx, query())
-    swaps_answer.accept(ctx.engine, "T1", info.id, "U2", clock())
-    return swaps_store.get_info(ctx.engine, "T1", info.id)
+    answer.accept(ctx.engine, "T1", info.id, "U2", clock())
+    return store.get_info(ctx.engine, "T1", info.id)
 
 
 def test_pagerduty_swap_reexport_is_one_read_one_bulk_create_two_deletes(ctx, clock, conformant_respx):
@@ -81,7 +82,7 @@ def test_undo_reexports_and_restores_who_is_paged(ctx, clock, conformant_respx):
     info = swapped(ctx, world, clock)
     reexport(ctx, None, info)
     pd.log.clear()
-    undone = swaps_execute.undo(ctx.engine, "T1", "U1", info.id, admin=lambda: False, now=clock())
+    undone = execute.undo(ctx.engine, "T1", "U1", info.id, admin=lambda: False, now=clock())
     assert reexport(ctx, None, undone) == [":white_check_mark: PagerDuty · Platform primary: updated 2 overrides"]
     assert [r.method for r in pd.writes()] == ["POST", "DELETE", "DELETE"]
     assert [o.user_id for o in pd.live()] == ["PU1", "PU2", "PU1", "PU2", "PU1"]

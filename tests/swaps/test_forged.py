@@ -10,10 +10,10 @@ from datetime import date
 from sqlmodel import select
 
 from bot.ids import SwapBlockId, SwapButtonId, SwapCallbackId
-from bot.services import swaps_answer
-from bot.services.swaps_execute import moves
-from bot.services.swaps_select import Window
-from bot.services.swaps_store import info
+from bot.services.swaps import answer
+from bot.services.swaps.execute import moves
+from bot.services.swaps.select import Window
+from bot.services.swaps.store import info
 from bot.store import SwapRequest, session_scope
 from tests.slack.payloads import block_actions, view_submission
 from tests.swaps.helpers import owners, query, shift_rows, submit
@@ -52,9 +52,9 @@ def test_picker_takes_the_requester_from_the_request_not_the_metadata(env):  # n
     forged = _forge(view["private_metadata"], requester="U1", team_id="T1")
     stub.reset()
     resp = http.interact(view_submission(SwapCallbackId.PICK_SHIFTS, values, private_metadata=forged, user_id="U3"))
-    answer = resp.json()
-    assert answer["response_action"] == "errors"
-    assert "only swap or hand over your own shifts" in json.dumps(answer["errors"])
+    body = resp.json()
+    assert body["response_action"] == "errors"
+    assert "only swap or hand over your own shifts" in json.dumps(body["errors"])
     assert not stub.bodies("response_url")  # no preview with a Confirm button for Carol
 
 
@@ -106,19 +106,19 @@ def test_a_stored_cover_with_shifts_of_the_other_person_moves_only_the_listed_on
         req.shift_versions += f",{bobs.id}:{bobs.version}"
         shown = info(session, req)
         assert [s.id for s in shown.give_a + shown.give_b] == [sid for sid, *_ in moves(req)]
-    swaps_answer.accept(ctx.engine, "T1", sent.id, "U2", clock())
+    answer.accept(ctx.engine, "T1", sent.id, "U2", clock())
     assert owners(ctx, world.schedule_id) == ["U1", "U2", "U2", "U2", "U1"]
 
 
 def test_a_response_url_in_forged_metadata_is_not_posted_to(env, monkeypatch):  # noqa: F811
-    import bot.commands.common as common
+    import bot.commands.request as request_mod
 
     slack, http, _, _, _ = env
     stub = slack.stub
     view, values = _picker(http, stub)
     posted: list[str] = []
-    real = common.WebhookClient
-    monkeypatch.setattr(common, "WebhookClient", lambda url, **kw: posted.append(url) or real(url, **kw))
+    real = request_mod.WebhookClient
+    monkeypatch.setattr(request_mod, "WebhookClient", lambda url, **kw: posted.append(url) or real(url, **kw))
     meta = json.loads(view["private_metadata"])
     assert meta["r"] == stub.response_url("cmd")  # Slack's own, kept for the answer
     meta["r"] = "http://169.254.169.254/latest/meta-data"

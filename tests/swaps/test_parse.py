@@ -9,9 +9,9 @@ import pytest
 
 from bot.commands.dates import DaySpec, RangeSpec
 from bot.commands.parser import UsageError, tokenize
-from bot.commands.swap import window_of
-from bot.commands.swap_parse import SwapCmd, UndoCmd, parse_cover, parse_swap, parse_undo
-from bot.services.swaps_select import Window
+from bot.commands.swap import SwapCmd, parse_cover, parse_swap, window_of
+from bot.commands.undo import UndoCmd, parse_undo
+from bot.services.swaps.select import Window
 
 TODAY = date(2026, 11, 4)  # a Wednesday, as the swap tests' clock
 

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.services import swaps, swaps_answer, swaps_execute, swaps_request
+from bot.services import swaps
 from bot.services.errors import UserError
-from bot.services.swaps_select import Window
+from bot.services.swaps import answer, execute, request
+from bot.services.swaps.select import Window
 from bot.store import AuditEvent, Schedule, SwapRequest, session_scope
 from bot.store.models import SwapClaim
 from tests.plugins.world import add_world
@@ -35,7 +36,7 @@ def test_request_then_accept_moves_both_shifts_bumps_versions_and_audits(ctx, wo
     info = submit(ctx, query())
     assert info.status == "pending" and info.expires_at == T0 + timedelta(days=7)
     assert owners(ctx, world.schedule_id) == ALICE_BOB  # nothing moved yet
-    result = swaps_answer.accept(ctx.engine, "T1", info.id, "U2", clock())
+    result = answer.accept(ctx.engine, "T1", info.id, "U2", clock())
     assert result.state == "executed"
     assert owners(ctx, world.schedule_id) == ["U1", "U1", "U2", "U2", "U1"]
     rows = shift_rows(ctx, world.schedule_id)
@@ -49,15 +50,15 @@ def test_request_then_accept_moves_both_shifts_bumps_versions_and_audits(ctx, wo
 def test_requester_cannot_accept_own_request_and_accept_twice_is_refused(ctx, world, clock):
     info = submit(ctx, query())
     with pytest.raises(UserError, match="for <@U2> to answer"):
-        swaps_answer.accept(ctx.engine, "T1", info.id, "U1", clock())
-    swaps_answer.accept(ctx.engine, "T1", info.id, "U2", clock())
+        answer.accept(ctx.engine, "T1", info.id, "U1", clock())
+    answer.accept(ctx.engine, "T1", info.id, "U2", clock())
     with pytest.raises(swaps.SwapConflict, match="already accepted and carried out"):
-        swaps_answer.accept(ctx.engine, "T1", info.id, "U2", clock())
+        answer.accept(ctx.engine, "T1", info.id, "U2", clock())
 
 
 def test_decline_leaves_everything_and_frees_the_shifts(ctx, world, clock):
     info = submit(ctx, query())
-    declined = swaps_answer.decline(ctx.engine, "T1", info.id, "U2", clock())
+    declined = answer.decline(ctx.engine, "T1", info.id, "U2", clock())
     assert declined.status == "declined" and declined.decided_by == "U2"
     assert owners(ctx, world.schedule_id) == ALICE_BOB
     submit(ctx, query())  # the shifts are free for a new request
@@ -66,19 +67,19 @@ def test_decline_leaves_everything_and_frees_the_shifts(ctx, world, clock):
 def test_expiry_at_accept_time_and_in_the_sweep(ctx, world, clock):
     info = submit(ctx, query())
     clock.now = T0 + timedelta(days=7)  # Bob's shift starts
-    assert swaps_answer.accept(ctx.engine, "T1", info.id, "U2", clock()).state == "expired"
+    assert answer.accept(ctx.engine, "T1", info.id, "U2", clock()).state == "expired"
     assert owners(ctx, world.schedule_id) == ALICE_BOB
     clock.now = T0 + timedelta(days=2)
     second = submit(ctx, query(window=Window(date(2026, 11, 23), date(2026, 11, 30))))
-    assert swaps_answer.expire_due(ctx.engine, T0 + timedelta(days=20)) == []
-    expired = swaps_answer.expire_due(ctx.engine, T0 + timedelta(days=21))
+    assert answer.expire_due(ctx.engine, T0 + timedelta(days=20)) == []
+    expired = answer.expire_due(ctx.engine, T0 + timedelta(days=21))
     assert [e.id for e in expired] == [second.id] and expired[0].status == "expired"
 
 
 def test_cover_moves_one_shift(ctx, world, clock):
     info = submit(ctx, query("cover", b="U3"))
     assert info.give_b == ()
-    swaps_answer.accept(ctx.engine, "T1", info.id, "U3", clock())
+    answer.accept(ctx.engine, "T1", info.id, "U3", clock())
     assert owners(ctx, world.schedule_id) == ["U1", "U2", "U3", "U2", "U1"]
 
 
@@ -95,9 +96,9 @@ def test_manager_swap_needs_consent_when_the_schedule_says_so(ctx, world, clock)
         session.get(Schedule, world.schedule_id).swap_requires_consent = True
     info = submit(ctx, query(requester="UMGR"))
     assert info.status == "pending" and info.consent_from == ("U1", "U2")
-    assert swaps_answer.accept(ctx.engine, "T1", info.id, "U1", clock()).state == "waiting"
+    assert answer.accept(ctx.engine, "T1", info.id, "U1", clock()).state == "waiting"
     assert owners(ctx, world.schedule_id) == ALICE_BOB
-    assert swaps_answer.accept(ctx.engine, "T1", info.id, "U2", clock()).state == "executed"
+    assert answer.accept(ctx.engine, "T1", info.id, "U2", clock()).state == "executed"
 
 
 def test_date_and_range_selection(ctx, world):
@@ -167,7 +168,7 @@ def test_refused_time_off_unless_a_manager_forces_it(ctx, world, clock):
     assert isinstance(managed, swaps.Refused) and managed.forceable
     forced = ready(ctx, query(requester="UMGR", force=True))
     assert forced.warnings[0].startswith("Forced by <@UMGR>: <@U2> is on time off")
-    info = swaps_request.submit(ctx.engine, "T1", forced.proposal.token(), "UMGR", admin=lambda: False, now=clock())
+    info = request.submit(ctx.engine, "T1", forced.proposal.token(), "UMGR", admin=lambda: False, now=clock())
     assert info.status == "executed" and info.forced and "Forced by <@UMGR>" in info.note
     assert "Only this schedule's managers, workspace admins and owners can force a swap" in refusal(ctx, query(force=True, window=Window(date(2026, 11, 23),
                                                                                         date(2026, 11, 30))))
@@ -186,7 +187,7 @@ def test_a_preview_confirmed_after_the_shifts_changed_is_refused(ctx, world, clo
     token = ready(ctx, query()).proposal.token()
     submit(ctx, query(requester="UMGR"))  # a manager swaps them meanwhile
     with pytest.raises(swaps.SwapConflict, match="changed since the preview"):
-        swaps_request.submit(ctx.engine, "T1", token, "U1", admin=lambda: False, now=clock())
+        request.submit(ctx.engine, "T1", token, "U1", admin=lambda: False, now=clock())
 
 
 # ---------------------------------------------------------------- undo
@@ -194,31 +195,31 @@ def test_a_preview_confirmed_after_the_shifts_changed_is_refused(ctx, world, clo
 
 def test_undo_by_either_party_restores_and_is_once_only(ctx, world, clock):
     info = submit(ctx, query())
-    swaps_answer.accept(ctx.engine, "T1", info.id, "U2", clock())
-    undone = swaps_execute.undo(ctx.engine, "T1", "U2", None, admin=lambda: False, now=clock())
+    answer.accept(ctx.engine, "T1", info.id, "U2", clock())
+    undone = execute.undo(ctx.engine, "T1", "U2", None, admin=lambda: False, now=clock())
     assert undone.status == "undone" and undone.id == info.id
     assert owners(ctx, world.schedule_id) == ALICE_BOB
     assert [s.version for s in shift_rows(ctx, world.schedule_id)] == [1, 3, 3, 1, 1]
     with pytest.raises(UserError, match="no swap that can still be undone"):
-        swaps_execute.undo(ctx.engine, "T1", "U1", None, admin=lambda: False, now=clock())
+        execute.undo(ctx.engine, "T1", "U1", None, admin=lambda: False, now=clock())
     with pytest.raises(UserError, match="undone"):
-        swaps_execute.undo(ctx.engine, "T1", "U1", info.id, admin=lambda: False, now=clock())
+        execute.undo(ctx.engine, "T1", "U1", info.id, admin=lambda: False, now=clock())
 
 
 def test_undo_refused_for_others_and_after_the_first_shift_started(ctx, world, clock):
     info = submit(ctx, query(requester="UMGR"))
     with pytest.raises(UserError, match="can undo"):
-        swaps_execute.undo(ctx.engine, "T1", "U3", info.id, admin=lambda: False, now=clock())
+        execute.undo(ctx.engine, "T1", "U3", info.id, admin=lambda: False, now=clock())
     clock.now = T0 + timedelta(days=7, minutes=1)
     with pytest.raises(UserError, match="has started"):
-        swaps_execute.undo(ctx.engine, "T1", "UMGR", info.id, admin=lambda: False, now=clock())
+        execute.undo(ctx.engine, "T1", "UMGR", info.id, admin=lambda: False, now=clock())
 
 
 def test_undo_refused_when_a_shift_changed_since(ctx, world, clock):
     first = submit(ctx, query(requester="UMGR"))
     submit(ctx, query("cover", requester="UMGR", a="U1", b="U3"))  # Alice's new shift (Nov 9) goes to Carol
     with pytest.raises(swaps.SwapConflict, match="changed since"):
-        swaps_execute.undo(ctx.engine, "T1", "UMGR", first.id, admin=lambda: False, now=clock())
+        execute.undo(ctx.engine, "T1", "UMGR", first.id, admin=lambda: False, now=clock())
     with session_scope(ctx.engine) as session:
         assert session.get(SwapRequest, first.id).status == "executed"
 
@@ -229,7 +230,7 @@ def test_undo_refused_when_a_shift_changed_since(ctx, world, clock):
 def test_time_off_entered_after_the_request_is_caught_at_accept(ctx, world, clock):
     info = submit(ctx, query())  # Bob would receive Alice's Nov 16 shift
     add_time_off(ctx, "U2", T0 + timedelta(days=15), T0 + timedelta(days=16), "dentist")
-    result = swaps_answer.accept(ctx.engine, "T1", info.id, "U2", clock())
+    result = answer.accept(ctx.engine, "T1", info.id, "U2", clock())
     assert result.state == "refused"
     assert len(result.reasons) == 1 and result.reasons[0].startswith("<@U2> is on time off (dentist) during Mon 16 Nov")
     assert result.info.status == "refused" and result.info.decided_by == "U2"
@@ -240,7 +241,7 @@ def test_time_off_entered_after_the_request_is_caught_at_accept(ctx, world, cloc
         assert session.exec(select(SwapClaim)).all() == []  # the shifts are free again
         assert session.exec(select(AuditEvent).where(AuditEvent.action == "swap.execute")).all() == []
     with pytest.raises(swaps.SwapConflict, match="already refused when it was accepted"):
-        swaps_answer.accept(ctx.engine, "T1", info.id, "U2", clock())
+        answer.accept(ctx.engine, "T1", info.id, "U2", clock())
 
 
 def test_a_shift_of_another_role_taken_after_the_request_is_caught_at_accept(ctx, world, clock):
@@ -250,7 +251,7 @@ def test_a_shift_of_another_role_taken_after_the_request_is_caught_at_accept(ctx
     with session_scope(ctx.engine) as session:
         session.add(Shift(team_id="T1", schedule_id=world.schedule_id, role="secondary", start=T0 + timedelta(days=17),
                           end=T0 + timedelta(days=18), member_id=world.member_ids[2]))
-    result = swaps_answer.accept(ctx.engine, "T1", info.id, "U3", clock())
+    result = answer.accept(ctx.engine, "T1", info.id, "U3", clock())
     assert result.state == "refused" and "<@U3> would be on call twice at once" in result.reasons[0]
     assert owners(ctx, world.schedule_id) == ["U1", "U2", "U1", "U3", "U2", "U1"]  # U3: the secondary shift
 
@@ -261,8 +262,8 @@ def test_a_forced_request_goes_through_over_new_time_off_and_says_so(ctx, world,
     info = submit(ctx, query(requester="UMGR", force=True))
     assert info.status == "pending" and info.forced and info.note == ""
     add_time_off(ctx, "U2", T0 + timedelta(days=15), T0 + timedelta(days=16), "dentist")
-    assert swaps_answer.accept(ctx.engine, "T1", info.id, "U1", clock()).state == "waiting"
-    result = swaps_answer.accept(ctx.engine, "T1", info.id, "U2", clock())
+    assert answer.accept(ctx.engine, "T1", info.id, "U1", clock()).state == "waiting"
+    result = answer.accept(ctx.engine, "T1", info.id, "U2", clock())
     assert result.state == "executed"
     assert owners(ctx, world.schedule_id) == ["U1", "U1", "U2", "U2", "U1"]
     assert result.info.note.startswith("Forced by <@UMGR>: <@U2> is on time off (dentist) during Mon 16 Nov")
@@ -273,8 +274,8 @@ def test_a_request_not_forced_by_its_manager_is_refused_over_new_time_off(ctx, w
         session.get(Schedule, world.schedule_id).swap_requires_consent = True
     info = submit(ctx, query(requester="UMGR"))
     add_time_off(ctx, "U1", T0 + timedelta(days=7), T0 + timedelta(days=8), "conference")
-    swaps_answer.accept(ctx.engine, "T1", info.id, "U2", clock())
-    result = swaps_answer.accept(ctx.engine, "T1", info.id, "U1", clock())
+    answer.accept(ctx.engine, "T1", info.id, "U2", clock())
+    result = answer.accept(ctx.engine, "T1", info.id, "U1", clock())
     assert result.state == "refused" and "<@U1> is on time off (conference)" in result.reasons[0]
     assert owners(ctx, world.schedule_id) == ALICE_BOB
 
@@ -285,7 +286,7 @@ def test_someone_who_left_the_schedule_since_the_request_is_caught_at_accept(ctx
     info = submit(ctx, query("cover", b="U3"))
     with session_scope(ctx.engine) as session:
         session.get(Member, world.member_ids[2]).left_at = clock() - timedelta(minutes=1)
-    result = swaps_answer.accept(ctx.engine, "T1", info.id, "U3", clock())
+    result = answer.accept(ctx.engine, "T1", info.id, "U3", clock())
     assert result.state == "refused" and result.reasons == ("<@U3> is no longer a member of *Platform primary*.",)
 
 
@@ -293,7 +294,7 @@ def test_a_managers_direct_swap_checks_again_when_confirmed(ctx, world, clock):
     token = ready(ctx, query(requester="UMGR")).proposal.token()
     add_time_off(ctx, "U2", T0 + timedelta(days=15), T0 + timedelta(days=16), "dentist")  # after the preview
     with pytest.raises(UserError, match=r"<@U2> is on time off \(dentist\)"):
-        swaps_request.submit(ctx.engine, "T1", token, "UMGR", admin=lambda: False, now=clock())
+        request.submit(ctx.engine, "T1", token, "UMGR", admin=lambda: False, now=clock())
     assert owners(ctx, world.schedule_id) == ALICE_BOB
     with session_scope(ctx.engine) as session:
         assert session.exec(select(SwapRequest)).all() == [] and session.exec(select(SwapClaim)).all() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.services.swaps import Choice, Ready, Refused, SwapInfo, SwapQuery
-from bot.services.swaps_select import Party, Proposal, ShiftRef
+from bot.services.swaps.select import Party, Proposal, ShiftRef
 from bot.views import swap as views
 from tests.slack.blockkit import assert_message, assert_view
 

@@ -17,8 +17,8 @@ import bot.sync.apply as apply_module
 from bot.context import Context
 from bot.notify.sync import sync_and_notify
 from bot.services.authz import Person
+from bot.services.edit import EditRequest, edit_schedule
 from bot.services.link import Target
-from bot.services.manage import EditRequest, edit_schedule
 from bot.store import Connection, Destination, ExportedOverride, Shift, session_scope
 from bot.sync.intents import is_pending
 from tests.plugins.world import JSM_SECRET, JSM_USERS, PEOPLE, Clock, add_world, destination

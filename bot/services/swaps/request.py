@@ -11,12 +11,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.services import authz, lookup
+from bot.services import authz, workspace
 from bot.services.authz import Action, Person
 from bot.services.errors import UserError
 from bot.services.swaps import Choice, Ready, Refused, SwapConflict, SwapInfo, SwapQuery
-from bot.services.swaps_execute import execute
-from bot.services.swaps_select import (
+from bot.services.swaps.execute import execute
+from bot.services.swaps.select import (
     COVER,
     SWAP,
     Check,
@@ -28,7 +28,7 @@ from bot.services.swaps_select import (
     pick,
     upcoming,
 )
-from bot.services.swaps_store import (
+from bot.services.swaps.store import (
     Admin,
     active_member,
     claims,
@@ -68,7 +68,7 @@ def _check(session: Session, team_id: str, proposal: Proposal, live: list[ShiftR
 
 def _shared_schedules(session: Session, team_id: str, users: Sequence[str], now: datetime) -> list[Schedule]:
     out = []
-    for sched in lookup.schedules(session, team_id):
+    for sched in workspace.schedules(session, team_id):
         if all(active_member(session, sched, u, now) is not None for u in users):
             out.append(sched)
     return out
@@ -83,9 +83,9 @@ def prepare(engine: Engine, q: SwapQuery, *, admin: Admin, now: datetime) -> Rea
         return Refused((f"That names <@{q.a_user}> twice: a {q.kind} needs two different people.",))
     with session_scope(engine) as session:
         if q.schedule_id is not None:
-            schedule = lookup.get_schedule(session, q.team_id, q.schedule_id)
+            schedule = workspace.get_schedule(session, q.team_id, q.schedule_id)
         elif q.schedule:
-            schedule = lookup.find_schedule(session, q.team_id, q.schedule)
+            schedule = workspace.find_schedule(session, q.team_id, q.schedule)
         else:
             shared = _shared_schedules(session, q.team_id, (q.a_user, q.b_user), now)
             if not shared:
@@ -177,7 +177,7 @@ def submit(engine: Engine, team_id: str, token: str, requester: str, *, admin: A
         raise UserError("That button is out of date: run the command again.")
     try:
         with session_scope(engine) as session:
-            schedule = lookup.get_schedule(session, team_id, t.schedule_id)
+            schedule = workspace.get_schedule(session, team_id, t.schedule_id)
             ma, mb = session.get(Member, t.a_member), session.get(Member, t.b_member)
             if ma is None or mb is None or {ma.schedule_id, mb.schedule_id} != {schedule.id}:
                 raise UserError("One of the two people is no longer in the schedule.")

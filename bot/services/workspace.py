@@ -1,14 +1,21 @@
-"""Find connections and schedules by what people type: exact name, case-insensitive, or unique prefix."""
+"""A workspace's connections and schedules: found by what people type (exact name, case-insensitive, or
+unique prefix) or by an id a button carries, always within the asking workspace.
+
+The `session` functions compose inside a service's transaction; `schedule_named`, `schedule_by_id`,
+`connection_named`, `schedules_meant` and `shift_schedule_name` open a read of their own for commands and
+buttons (commands call services; services own the sessions)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TypeVar
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.services.errors import Field, FieldError, UserError
-from bot.store.models import Connection, Destination, Schedule
+from bot.store import session_scope
+from bot.store.models import Connection, Destination, Schedule, Shift
 
 T = TypeVar("T", Connection, Schedule)
 
@@ -89,3 +96,39 @@ def ensure_writable(session: Session, team_id: str, field: Field, connection_id:
     if conn.can_write is False:
         raise FieldError(field, f"The API key of `{conn.name}` is read-only, so the bot cannot export to {label}: "
                                    "pick a schedule of a read-write account.")
+
+
+def schedule_named(engine: Engine, team_id: str, name: str) -> Schedule:
+    with session_scope(engine) as session:
+        return find_schedule(session, team_id, name)
+
+
+def schedule_by_id(engine: Engine, team_id: str, schedule_id: int) -> Schedule:
+    with session_scope(engine) as session:
+        return get_schedule(session, team_id, schedule_id)
+
+
+def connection_named(engine: Engine, team_id: str, name: str) -> Connection:
+    with session_scope(engine) as session:
+        return find_connection(session, team_id, name)
+
+
+def schedules_meant(engine: Engine, team_id: str, name: str | None, channel_id: str | None) -> list[Schedule]:
+    """The named schedule; else this channel's schedules; else every schedule of the workspace."""
+    with session_scope(engine) as session:
+        if name:
+            return [find_schedule(session, team_id, name)]
+        every = schedules(session, team_id)
+    found = [s for s in every if channel_id and s.channel_id == channel_id] or every
+    if not found:
+        raise UserError("No schedule is linked yet. Link one with `/oncall link`.")
+    return found
+
+
+def shift_schedule_name(engine: Engine, team_id: str, shift_id: int) -> str:
+    """The name of the schedule a shift of this workspace belongs to."""
+    with session_scope(engine) as session:
+        shift = session.get(Shift, shift_id)
+        if shift is None or shift.team_id != team_id:
+            raise UserError("That shift no longer exists: see `/oncall who`.")
+        return get_schedule(session, team_id, shift.schedule_id).name

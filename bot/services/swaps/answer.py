@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from bot.services.errors import UserError
 from bot.services.swaps import AcceptResult, SwapConflict, SwapInfo, SwapRefused
-from bot.services.swaps_execute import execute
-from bot.services.swaps_store import close, info, load, parse_users, set_status, status_words
+from bot.services.swaps.execute import execute
+from bot.services.swaps.store import close, info, load, parse_users, set_status, status_words
 from bot.store import audit, session_scope
 from bot.store.models import SwapRequest, SwapStatus
 

@@ -1,5 +1,6 @@
-"""Change a linked schedule: `edit` (horizon, channel, member order, managers, destinations of each role) and
-`unlink`. Who may change what is asked of `bot.services.authz` inside the transaction."""
+"""Edit a linked schedule: the edit modal's data (`edit_data`) and its submission (`edit_schedule`: horizon,
+channel, member order, managers, destinations of each role, people mapped by hand). Who may change what is
+asked of `bot.services.authz` inside the transaction. Unlinking is `bot.services.unlink`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlmodel import select
 from bot.context import Context
 from bot.providers import ProviderError
 from bot.rota.model import PRIMARY, SECONDARY
-from bot.services import authz, lookup
+from bot.services import authz, workspace
 from bot.services.authz import Action, Person
 from bot.services.deadline import DeadlineExceeded, run_with_deadline
 from bot.services.directory import Directory
@@ -22,6 +23,7 @@ from bot.services.mapping import (
     SlackPick,
     UserPick,
     apply_picks,
+    hidden_users,
     missing_users,
     not_in_slack,
 )
@@ -34,8 +36,6 @@ from bot.store import (
     Member,
     ProviderUser,
     Schedule,
-    Shift,
-    SwapRequest,
     audit,
     session_scope,
 )
@@ -90,11 +90,12 @@ class EditResult:
     name: str
     managers_added: tuple[str, ...] = ()
     managers_removed: tuple[str, ...] = ()
+    to_map: tuple[str, ...] = ()  # Slack ids added whose provider user must be picked by hand (email hidden)
 
 
 def edit_data(ctx: Context, team_id: str, schedule_id: int, *, may_change_destinations: bool = True) -> EditData:
     with session_scope(ctx.engine) as session:
-        sched = lookup.get_schedule(session, team_id, schedule_id)
+        sched = workspace.get_schedule(session, team_id, schedule_id)
         members = list(session.exec(
             select(Member).where(Member.schedule_id == sched.id, Member.left_at.is_(None)).order_by(Member.position)
         ))
@@ -163,7 +164,7 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Pers
     now = ctx.clock()
     actor = person.user_id
     with session_scope(ctx.engine) as session:
-        sched: Schedule = lookup.get_schedule(session, team_id, req.schedule_id)
+        sched: Schedule = workspace.get_schedule(session, team_id, req.schedule_id)
         authz.require(person, Action.EDIT_SCHEDULE, sched)
         primary = _targets_or_current(session, sched, PRIMARY, req.destinations, Field.DESTINATIONS, person)
         secondary = _targets_or_current(session, sched, SECONDARY, req.secondary, Field.SECONDARY, person)
@@ -179,10 +180,10 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Pers
                                      (Field.SECONDARY, SECONDARY, secondary)):
             current = _current(session, sched, role)
             for t in targets:
-                lookup.ensure_unshared(session, team_id, field, t.connection_id, t.schedule_id,
+                workspace.ensure_unshared(session, team_id, field, t.connection_id, t.schedule_id,
                                        t.name or t.schedule_id, sched.id)
                 if (t.connection_id, t.schedule_id) not in current:  # a current one may stay until removed
-                    lookup.ensure_writable(session, team_id, field, t.connection_id, t.name or t.schedule_id)
+                    workspace.ensure_writable(session, team_id, field, t.connection_id, t.name or t.schedule_id)
         conn = session.get(Connection, sched.connection_id) if sched.connection_id else None
         if (req.slack_picks or req.user_picks) and not authz.may(person, Action.CHANGE_DESTINATIONS, sched):
             first = req.slack_picks[0] if req.slack_picks else None
@@ -198,6 +199,8 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Pers
             if member is None:
                 member = _new_member(ctx, session, directory, sched, conn, uid, now)
             ordered.append(member)
+        to_map = tuple(m.slack_user_id for m in ordered
+                       if m.slack_user_id not in by_slack and conn is not None and m.source_user_id is None)
         picked = {p.member_id for p in req.slack_picks}  # mapped just now: they keep their turn at the end
         ordered.extend(m for m in sorted(members, key=lambda m: m.position) if m.id in picked and m.id not in {o.id for o in ordered})
         chosen = {m.id for m in ordered if m.id is not None}
@@ -223,7 +226,7 @@ def edit_schedule(ctx: Context, directory: Directory, team_id: str, person: Pers
                             f"{', '.join(f'<@{u}>' for u in after) or 'none'}, "
                             f"handover messages {'on' if sched.handover_messages else 'off'}", at=now)
         return EditResult(sched.name, tuple(u for u in after if u not in before),
-                          tuple(u for u in before if u not in after))
+                          tuple(u for u in before if u not in after), to_map)
 
 
 def _targets_or_current(session, sched: Schedule, role: str, targets: tuple[Target, ...] | None, field: Field,
@@ -278,10 +281,11 @@ def _new_member(ctx, session, directory: Directory, sched: Schedule, conn: Conne
     source_id = None
     if conn is not None:
         pu = _provider_user_for(ctx, session, conn, user.email)
-        if pu is None:
+        if pu is None and not hidden_users(session, conn.id):
             raise FieldError(Field.MEMBERS, f"{user.name} ({user.email}) has no user with that email in "
                                                      f"`{conn.name}`: add them there first.")
-        source_id = pu.user_id
+        # else their provider user may be one whose email the provider hides: picked by hand afterwards
+        source_id = pu.user_id if pu else None
     member = Member(team_id=sched.team_id, schedule_id=sched.id, slack_user_id=uid, email=user.email,
                     name=user.name, source_user_id=source_id, joined_at=now)
     session.add(member)
@@ -313,32 +317,9 @@ def _set_destinations(session, sched: Schedule, role: str, targets: tuple[Target
     for key, target in wanted.items():
         if key in current:
             continue
-        conn = lookup.get_connection(session, sched.team_id, target.connection_id)
+        conn = workspace.get_connection(session, sched.team_id, target.connection_id)
         session.add(Destination(
             team_id=sched.team_id, schedule_id=sched.id, role=role, connection_id=conn.id,
             provider_schedule_id=target.schedule_id, provider_schedule_name=target.name or target.schedule_id,
             status=(DestinationStatus.READ_ONLY if conn.can_write is False else DestinationStatus.PENDING).value,
         ))
-
-
-def unlink_schedule(ctx: Context, team_id: str, schedule_id: int, actor: str) -> str:
-    """Forget the schedule and everything the bot kept for it; the provider is left untouched."""
-    with session_scope(ctx.engine) as session:
-        sched = lookup.get_schedule(session, team_id, schedule_id)
-        dest_ids = [d.id for d in session.exec(select(Destination).where(Destination.schedule_id == sched.id))]
-        for model, column in ((ExportedOverride, ExportedOverride.destination_id), (DriftAlert, DriftAlert.destination_id)):
-            for row in session.exec(select(model).where(column.in_(dest_ids))):
-                session.delete(row)
-        session.flush()
-        for model in (SwapRequest, Shift, Destination):
-            for row in session.exec(select(model).where(model.schedule_id == sched.id)):
-                session.delete(row)
-        session.flush()
-        for row in session.exec(select(Member).where(Member.schedule_id == sched.id)):
-            session.delete(row)
-        session.flush()
-        name = sched.name
-        session.delete(sched)
-        audit.record(session, team_id, actor, "schedule.unlink", schedule_id=schedule_id,
-                     detail=name, at=ctx.clock())
-        return name

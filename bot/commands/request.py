@@ -1,4 +1,6 @@
-"""What every listener needs: the request's who/where, replies, authorisation, error ids.
+"""What every listener needs: the request's who/where, replies, authorisation, error ids, hand-off
+to the work pool (`later`) and `private_metadata` (`encode_meta`, `decode_meta`). Form helpers are
+`bot.commands.forms`.
 
 `Request.reply(payload)` is how to post an ephemeral answer from anywhere (slash command,
 button, modal submission, App Home): it uses the response_url when there is one, else an
@@ -217,41 +219,3 @@ def later(req: Request, work: Callable[[], None], *, what: str, usage: str | Non
         return True
     req.reply(message(BUSY))
     return False
-
-
-def state_value(view: dict, block_id: str, action_id: str) -> Any:
-    """The value of one input in a submitted view (text, number, selection or list of them)."""
-    element = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get(action_id) or {}
-    kind = element.get("type")
-    if kind in ("static_select", "radio_buttons", "external_select"):
-        return (element.get("selected_option") or {}).get("value")
-    if kind == "multi_static_select":
-        return [(o["value"], o["text"]["text"]) for o in element.get("selected_options") or []]
-    if kind == "conversations_select":
-        return element.get("selected_conversation")
-    if kind == "channels_select":
-        return element.get("selected_channel")
-    if kind == "multi_users_select":
-        return list(element.get("selected_users") or [])
-    if kind == "users_select":
-        return element.get("selected_user")
-    if kind == "checkboxes":
-        return [o["value"] for o in element.get("selected_options") or []]
-    return element.get("value")
-
-
-def guard_submission(fn):
-    """Kept for the listeners that name it: every listener is guarded (see `bot.commands.guard`)."""
-    from bot.commands.guard import guard
-
-    return guard(fn)
-
-
-def allowed_submission(ack: Any, body: dict, context: Any, client: WebClient, action: Action,
-                       schedule: Managed | None = None) -> Request | None:
-    """The submitter's Request when they may do `action`; otherwise replace the modal with the refusal."""
-    req = Request.from_body(body, context, client)
-    if req.may(action, schedule):
-        return req
-    ack(response_action="update", view=notice_modal("Not allowed", authz.refusal(req.person, action, schedule)))
-    return None

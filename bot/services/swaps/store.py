@@ -1,5 +1,5 @@
 """Swap requests and the rows around them, shared by the swap use cases: the stored columns
-parsed, shifts and people as `swaps_select` sees them, loading a request,
+parsed, shifts and people as `swaps.select` sees them, loading a request,
 its `SwapInfo`, and compare-and-set of its status. Who may act is `bot.services.authz`."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.services import authz
 from bot.services.authz import Action, Person
 from bot.services.errors import UserError
 from bot.services.swaps import SwapConflict, SwapInfo
-from bot.services.swaps_select import SWAP, Busy, Party, ShiftRef
+from bot.services.swaps.select import SWAP, Busy, Party, ShiftRef
 from bot.store import session_scope
 from bot.store.models import Member, Schedule, Shift, SwapClaim, SwapRequest, SwapStatus, TimeOff
 

@@ -14,8 +14,8 @@ from bot.services import authz
 from bot.services.authz import Action, Person
 from bot.services.errors import UserError
 from bot.services.swaps import SwapConflict, SwapInfo, SwapRefused
-from bot.services.swaps_select import Check, Proposal, check, span
-from bot.services.swaps_store import (
+from bot.services.swaps.select import Check, Proposal, check, span
+from bot.services.swaps.store import (
     Admin,
     claims,
     given,

@@ -2,10 +2,10 @@
 
 The use cases each own their transaction and live next to this module:
 
-- `bot.services.swaps_request`: `prepare` (resolve, pick, check; nothing written) and `submit`;
-- `bot.services.swaps_answer`: `accept`, `decline`, `withdraw`, `expire_due`;
-- `bot.services.swaps_execute`: carrying a swap out (re-check, move) and `undo`;
-- `bot.services.swaps_store`: the requests' rows: loading, `SwapInfo`, status changes, `get_info`.
+- `bot.services.swaps.request`: `prepare` (resolve, pick, check; nothing written) and `submit`;
+- `bot.services.swaps.answer`: `accept`, `decline`, `withdraw`, `expire_due`;
+- `bot.services.swaps.execute`: carrying a swap out (re-check, move) and `undo`;
+- `bot.services.swaps.store`: the requests' rows: loading, `SwapInfo`, status changes, `get_info`.
 
 Changes are compare-and-set, so of two racing actions on the same shift or request exactly one
 wins and the other gets a `SwapConflict`:
@@ -17,7 +17,7 @@ wins and the other gets a `SwapConflict`:
   never both wait on one shift.
 
 A moved shift gets `source = "swap"`: assignments treat it as fixed and never re-plan it away.
-Pure picking and checks are `bot.services.swaps_select`'s; Slack messages and the re-export are
+Pure picking and checks are `bot.services.swaps.select`'s; Slack messages and the re-export are
 `bot.notify.swaps`'s business.
 """
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.services.errors import UserError
-from bot.services.swaps_select import Party, Proposal, ShiftRef, Window
+from bot.services.swaps.select import Party, Proposal, ShiftRef, Window
 
 
 class SwapConflict(UserError):
