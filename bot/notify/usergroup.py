@@ -80,9 +80,9 @@ def refresh(ctx: Context, client: WebClient | None, schedule_id: int, now: datet
     except SlackApiError as exc:
         error = str(exc.response.get("error"))
         log.info("usergroups.users.update of @%s refused: %s", change.handle, error)
-        return oncall_group.failed(ctx, change, error)
+        return oncall_group.failed(ctx, change, error, now)
     except SlackClientError:
-        return oncall_group.failed(ctx, change, None)
+        return oncall_group.failed(ctx, change, None, now)
     return oncall_group.updated(ctx, change, now)
 
 

@@ -239,6 +239,8 @@ def claim(ctx: Context, schedule_id: int, now: datetime) -> Change | str | None:
         if sched is None or not sched.usergroup_handle or not sched.usergroup_id:
             return None
         group_id, handle, before = sched.usergroup_id, sched.usergroup_handle, sched.usergroup_members
+        if _resting(sched.usergroup_status, now):
+            return None
         holders = _current_holders(session, schedule_id, now)
         members = ",".join(sorted(holders))
         if not holders:
@@ -264,11 +266,23 @@ def updated(ctx: Context, change: Change, now: datetime) -> str:
                       f"ok: @{change.handle} is {_people(change.members)} (updated {now:%Y-%m-%d %H:%M} UTC).")
 
 
-def failed(ctx: Context, change: Change, error: str | None) -> str:
+STANDING = RESTRICTED | NO_PLAN | {"missing_scope"}  # refusals that stay until a person changes a setting
+
+
+def _resting(status: str | None, now: datetime) -> bool:
+    """A standing refusal tried less than an hour ago: the minute job leaves Slack alone until then."""
+    tried = last_try(status)
+    return bool(status) and status.startswith("error:") and tried is not None and now - tried < SETUP_RETRY
+
+
+def failed(ctx: Context, change: Change, error: str | None, now: datetime) -> str:
     """Slack refused (`error`) or was not reached (None): the claim is given back, so the next round
-    tries again; a deleted group is looked up again when the schedule is saved."""
+    tries again (a standing refusal such as `permission_denied` an hour later: the status is stamped);
+    a deleted group is looked up again when the schedule is saved."""
     status = (explain(error, change.handle) if error else
               f"warning: could not reach Slack to update @{change.handle}; the bot tries again within a minute.")
+    if error in STANDING:
+        status = stamped(status[:900], now)
     reset = {"usergroup_id": None} if error == "no_such_subteam" else {}
     with session_scope(ctx.engine) as session:
         session.exec(update(Schedule).where(Schedule.id == change.schedule_id,

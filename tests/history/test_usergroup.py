@@ -264,3 +264,25 @@ def test_picked_in_the_edit_modal_with_a_field_error_for_a_bad_handle(env):
     assert any(a.startswith(":large_green_circle: User group: @platform-oncall is <@U1>") for a in answers)
     assert group(slack)["users"] == ["U1"]
     assert stub.bodies("usergroups.create")[0]["name"] == "Platform primary on-call"
+
+
+def test_a_refused_members_update_is_tried_again_hourly_not_every_minute(env):
+    """Once the group exists, a workspace that closes user groups to admins makes every update fail the
+    same way: the minute job tries again once an hour (the status says when), not 60 times an hour."""
+    slack, _, world, clock = env
+    pick(slack, world)
+    assert updates(slack) == ["U1"]
+    slack.stub.usergroups.restricted = "permission_denied"
+    clock.now = T0 + timedelta(days=7, hours=1)  # Bob's week: the group should change
+    tries = lambda: len(slack.stub.bodies("usergroups.users.update"))  # noqa: E731
+    for _ in range(30):
+        usergroup.refresh_all(slack.ctx, lambda team: client(slack))
+        clock.now = clock() + timedelta(minutes=1)
+    assert tries() == 2, "one refused try, then quiet for the hour"
+    assert "permission_denied" in status(slack, world.schedule_id)
+    assert "tries again every hour" in status(slack, world.schedule_id)
+    slack.stub.usergroups.restricted = None
+    clock.now = clock() + timedelta(minutes=31)
+    usergroup.refresh_all(slack.ctx, lambda team: client(slack))
+    assert tries() == 3 and group(slack)["users"] == ["U2"]
+    assert status(slack, world.schedule_id).startswith("ok: @platform-oncall is <@U2>")
