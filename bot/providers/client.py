@@ -6,14 +6,25 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar, Self
 from urllib.parse import quote
 
 import httpx
 
-from .base import CredentialField, CredentialProblem, ProviderKind, Region, WriteCheck
+from .base import (
+    CreateResult,
+    CredentialField,
+    CredentialProblem,
+    InvalidRequest,
+    OverrideRequest,
+    ProviderError,
+    ProviderKind,
+    Region,
+    RemoteOverride,
+    WriteCheck,
+)
 from .http import ApiClient, RetryPolicy, Secret, Sleep
 
 
@@ -70,6 +81,24 @@ class HttpProvider:
         """The secret stored (encrypted) for a key and the `credential_fields`' values; raises
         `CredentialProblem` naming the field that cannot be used."""
         return api_key
+
+    @staticmethod
+    def create_one_by_one(schedule_id: str, requests: Sequence[OverrideRequest],
+                          create: Callable[[str, OverrideRequest], RemoteOverride]) -> list[CreateResult]:
+        """One request per override. A content error (400/422) fails only that item; any other failure
+        stops: raised when nothing was created yet, else the error of every item not done."""
+        results: list[CreateResult] = []
+        for i, request in enumerate(requests):
+            try:
+                results.append(CreateResult(request=request, override=create(schedule_id, request)))
+            except InvalidRequest as exc:
+                results.append(CreateResult(request=request, error=exc))
+            except ProviderError as exc:
+                if not any(r.ok for r in results):
+                    raise
+                results.extend(CreateResult(request=r, error=exc) for r in requests[i:])
+                break
+        return results
 
     def secret_to_store(self) -> str | None:
         """After a successful check: the secret with what the provider told on the way (JSM: the

@@ -402,18 +402,7 @@ class JsmProvider(HttpProvider):
     def create_overrides(self, schedule_id: str, requests: Sequence[OverrideRequest]) -> list[CreateResult]:
         """One POST per override (the caller records each alias before the next). A content error
         (400/422) fails only that item; any other failure stops, raised when nothing was created."""
-        results: list[CreateResult] = []
-        for i, request in enumerate(requests):
-            try:
-                results.append(CreateResult(request=request, override=self._create(schedule_id, request)))
-            except InvalidRequest as exc:
-                results.append(CreateResult(request=request, error=exc))
-            except ProviderError as exc:
-                if not any(r.ok for r in results):
-                    raise
-                results.extend(CreateResult(request=r, error=exc) for r in requests[i:])
-                break
-        return results
+        return self.create_one_by_one(schedule_id, requests, self._create)
 
     def _create(self, schedule_id: str, request: OverrideRequest) -> RemoteOverride:
         body = {"responder": {"type": "user", "id": request.user_id},

@@ -153,18 +153,7 @@ class OpsgenieProvider(HttpProvider):
         A content error (400/422) fails only that item. Any other failure stops: it is raised
         when nothing was created yet, else it becomes the error of every item not done.
         """
-        results: list[CreateResult] = []
-        for i, request in enumerate(requests):
-            try:
-                results.append(CreateResult(request=request, override=self._create(schedule_id, request)))
-            except InvalidRequest as exc:
-                results.append(CreateResult(request=request, error=exc))
-            except ProviderError as exc:
-                if not any(r.ok for r in results):
-                    raise
-                results.extend(CreateResult(request=r, error=exc) for r in requests[i:])
-                break
-        return results
+        return self.create_one_by_one(schedule_id, requests, self._create)
 
     def _create(self, schedule_id: str, request: OverrideRequest) -> RemoteOverride:
         path = f"/v2/schedules/{quote_id(schedule_id)}/overrides"

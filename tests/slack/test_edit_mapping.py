@@ -147,9 +147,10 @@ def test_a_picked_account_must_still_be_free(team, slack_http):
     assert body["view"]["title"]["text"] == "Out of date" and audit_details(team) == []
 
 
-def test_a_member_linked_from_jsm_without_an_email_gets_a_slack_account_picked(team, slack_http):
+def linked_from_jsm(team, hidden: tuple[str, ...] = (BOB,)):
+    """A JSM site (Bob's email hidden unless told otherwise) and its Platform schedule linked."""
     jsm = FakeJsm(team.router, team.ctx.clock)
-    jsm.account.hidden_emails.add(BOB)
+    jsm.account.hidden_emails.update(hidden)
     with session_scope(team.ctx.engine) as session:
         conn = Connection(team_id="T1", provider="jsm", region="us", name="Acme JSM",
                           api_key_encrypted=team.ctx.keys.encrypt(JSM_SECRET), key_hint="…cdef", can_write=True)
@@ -158,6 +159,11 @@ def test_a_member_linked_from_jsm_without_an_email_gets_a_slack_account_picked(t
         conn_id = conn.id
     result = link_schedule(team.ctx, Directory(team.client), "T1", "U1", LinkRequest(conn_id, jsm.schedule_id, 28,
                                                                                        "C1"))
+    return jsm, conn_id, result
+
+
+def test_a_member_linked_from_jsm_without_an_email_gets_a_slack_account_picked(team, slack_http):
+    jsm, conn_id, result = linked_from_jsm(team)
     assert [u.name for u in result.unmapped] == ["Bob Brown"] and "no email" in result.unmapped[0].reason
     with session_scope(team.ctx.engine) as session:
         bob = session.exec(select(Member).where(Member.source_user_id == BOB)).one()
@@ -231,16 +237,7 @@ def test_a_person_added_whose_jsm_email_is_hidden_is_accepted_and_offered_a_pick
     """Adding a Slack member whom the JSM site shows without an email used to be refused ("add them there
     first", though they are there): now they are added, the reply says to pick their user, and the next
     edit offers the site's users without a visible email for them."""
-    jsm = FakeJsm(team.router, team.ctx.clock)
-    jsm.account.hidden_emails.add(BOB)
-    with session_scope(team.ctx.engine) as session:
-        conn = Connection(team_id="T1", provider="jsm", region="us", name="Acme JSM",
-                          api_key_encrypted=team.ctx.keys.encrypt(JSM_SECRET), key_hint="…cdef", can_write=True)
-        session.add(conn)
-        session.flush()
-        conn_id = conn.id
-    result = link_schedule(team.ctx, Directory(team.client), "T1", "U1", LinkRequest(conn_id, jsm.schedule_id, 28,
-                                                                                       "C1"))
+    jsm, conn_id, result = linked_from_jsm(team)
     team.stub.reset()
     # Bob is added under Members, not picked for the linked person: his Slack email matches no visible one
     assert submit(team, slack_http, result.schedule_id, ["U1", "U3", "U2"], [(f"{conn_id}:{jsm.schedule_id}", "P")],
@@ -255,15 +252,7 @@ def test_a_person_added_whose_jsm_email_is_hidden_is_accepted_and_offered_a_pick
 
 
 def test_a_person_added_who_is_not_at_the_provider_is_still_refused(team, slack_http):
-    jsm = FakeJsm(team.router, team.ctx.clock)  # every email visible: nobody to pick by hand
-    with session_scope(team.ctx.engine) as session:
-        conn = Connection(team_id="T1", provider="jsm", region="us", name="Acme JSM",
-                          api_key_encrypted=team.ctx.keys.encrypt(JSM_SECRET), key_hint="…cdef", can_write=True)
-        session.add(conn)
-        session.flush()
-        conn_id = conn.id
-    result = link_schedule(team.ctx, Directory(team.client), "T1", "U1", LinkRequest(conn_id, jsm.schedule_id, 28,
-                                                                                       "C1"))
+    jsm, conn_id, result = linked_from_jsm(team, hidden=())  # every email visible: nobody to pick by hand
     team.stub.add_user("U4", name="dan", email="dan@example.com")
     body = submit(team, slack_http, result.schedule_id, ["U1", "U2", "U3", "U4"],
                   [(f"{conn_id}:{jsm.schedule_id}", "P")], {})
