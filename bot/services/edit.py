@@ -256,26 +256,25 @@ def _checked_managers(directory: Directory, person: Person, sched: Schedule,
     if not authz.may(person, Action.SET_MANAGERS, sched):
         raise FieldError(Field.MANAGERS, authz.refusal(person, Action.SET_MANAGERS, sched))
     for uid in wanted:
-        if uid in current:
-            continue
-        user = directory.user(uid)
-        if user is None:
-            raise FieldError(Field.MANAGERS, f"Slack does not know <@{uid}>.")
-        if user.deleted:
-            raise FieldError(Field.MANAGERS, f"{user.name} is deactivated in Slack: remove them from the list.")
-        if user.is_bot:
-            raise FieldError(Field.MANAGERS, f"{user.name} is a bot: remove it from the list.")
+        if uid not in current:
+            _active_person(directory, uid, Field.MANAGERS)
     return wanted
 
 
-def _new_member(ctx, session, directory: Directory, sched: Schedule, conn: Connection | None, uid: str, now) -> Member:
+def _active_person(directory: Directory, uid: str, field: Field):
+    """The Slack user `uid`, who must be an active person (not deactivated, not a bot)."""
     user = directory.user(uid)
     if user is None:
-        raise FieldError(Field.MEMBERS, f"Slack does not know <@{uid}>.")
+        raise FieldError(field, f"Slack does not know <@{uid}>.")
     if user.deleted:
-        raise FieldError(Field.MEMBERS, f"{user.name} is deactivated in Slack: remove them from the list.")
+        raise FieldError(field, f"{user.name} is deactivated in Slack: remove them from the list.")
     if user.is_bot:
-        raise FieldError(Field.MEMBERS, f"{user.name} is a bot: remove it from the list.")
+        raise FieldError(field, f"{user.name} is a bot: remove it from the list.")
+    return user
+
+
+def _new_member(ctx, session, directory: Directory, sched: Schedule, conn: Connection | None, uid: str, now) -> Member:
+    user = _active_person(directory, uid, Field.MEMBERS)
     if not user.email:
         raise FieldError(Field.MEMBERS, f"Slack shows no email for {user.name}: the bot needs users:read.email.")
     source_id = None
