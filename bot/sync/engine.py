@@ -16,7 +16,12 @@ time; a run that cannot take the lock returns a report with `skipped` set (or wa
    overrides as they are after the apply); in drift mode auto the drifting shifts are bumped
    and exported once more here (`_auto_reapply`);
 3. `bot.sync.writeback.write_back`: the destination's status, error in words, outage
-   bookkeeping and, in drift mode alert, the channel alert (`bot.sync.alerts`).
+   bookkeeping and, in drift mode alert, the channel alert (`bot.sync.alerts`). A run that
+   changes none of it only moves `last_sync_at`: one UPDATE for all such destinations of the
+   schedule once they are done (`touch`).
+
+Each step reads what it needs once (the destination with its connection; the inputs, records and
+alerts in one session) and passes it down: a no-work destination costs a handful of queries.
 
 A dry run writes nothing: it works in one session that is rolled back at the end, and never
 calls a provider write (`bot.sync.export.plan_only`). Reports are `bot.sync.report`'s.
