@@ -53,8 +53,12 @@ def _item_json(item: DriftItem, name: Namer) -> dict:
 
 
 def detail_of(alert: DriftAlert) -> dict:
+    return _parsed(alert.detail)
+
+
+def _parsed(detail: str | None) -> dict:
     try:
-        value = json.loads(alert.detail or "{}")
+        value = json.loads(detail or "{}")
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
@@ -78,6 +82,19 @@ def acknowledged_keys(session: Session, destination_id: int) -> set[str]:
                                                        DriftAlert.status == KEPT)):
         keys.update(detail_of(alert).get("ack_keys", []))
     return keys
+
+
+def alert_state(session: Session, destination_id: int) -> tuple[bool, set[str]]:
+    """Whether the destination has an open alert, and its acknowledged keys (`acknowledged_keys`):
+    one query, for the read a sync run makes before it asks the provider."""
+    is_open, keys = False, set()
+    for status, detail in session.exec(select(DriftAlert.status, DriftAlert.detail).where(
+            DriftAlert.destination_id == destination_id, DriftAlert.status.in_((OPEN, KEPT)))):
+        if status == OPEN:
+            is_open = True
+        else:
+            keys.update(_parsed(detail).get("ack_keys", []))
+    return is_open, keys
 
 
 def open_alert(session: Session, destination_id: int) -> DriftAlert | None:

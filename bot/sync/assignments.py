@@ -93,9 +93,9 @@ def to_rota(shift: Shift, pattern: ShiftPattern) -> rota.Shift:
 def _exported_versions(session: Session, shift_ids: list[int]) -> dict[int, set[int]]:
     out: dict[int, set[int]] = {}
     if shift_ids:
-        rows = session.exec(select(ExportedOverride).where(ExportedOverride.shift_id.in_(shift_ids))).all()
-        for row in rows:
-            out.setdefault(row.shift_id, set()).add(row.version)
+        o = ExportedOverride  # two columns, not rows: this runs for every schedule of every round
+        for shift_id, version in session.exec(select(o.shift_id, o.version).where(o.shift_id.in_(shift_ids))):
+            out.setdefault(shift_id, set()).add(version)
     return out
 
 

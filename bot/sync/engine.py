@@ -16,7 +16,12 @@ time; a run that cannot take the lock returns a report with `skipped` set (or wa
    overrides as they are after the apply); in drift mode auto the drifting shifts are bumped
    and exported once more here (`_auto_reapply`);
 3. `bot.sync.writeback.write_back`: the destination's status, error in words, outage
-   bookkeeping and, in drift mode alert, the channel alert (`bot.sync.alerts`).
+   bookkeeping and, in drift mode alert, the channel alert (`bot.sync.alerts`). A run that
+   changes none of it only moves `last_sync_at`: one UPDATE for all such destinations of the
+   schedule once they are done (`touch`).
+
+Each step reads what it needs once (the destination with its connection; the inputs, records and
+alerts in one session) and passes it down: a no-work destination costs a handful of queries.
 
 A dry run writes nothing: it works in one session that is rolled back at the end, and never
 calls a provider write (`bot.sync.export.plan_only`). Reports are `bot.sync.report`'s.
@@ -47,7 +52,7 @@ from bot.sync.locks import try_lock
 from bot.sync.provider import destination_label
 from bot.sync.readback import bump_shift_versions
 from bot.sync.report import DestinationReport, SyncReport
-from bot.sync.writeback import write_back
+from bot.sync.writeback import touch, write_back
 
 log = logging.getLogger(__name__)
 LOCK_POLL_SECONDS = 0.5
@@ -99,9 +104,13 @@ def _run(ctx: Context, schedule_id: int, notify: Notify | None, only: set[str] |
         if schedule is None:
             return SyncReport(schedule_id, skipped="the schedule no longer exists")
         assigned, assign_error = (None, None) if only is not None else _extend(ctx, session, schedule, now)
-        session.refresh(schedule)  # loaded again after a rolled-back extension, kept after the session
-        dest_ids = [d.id for d in _destinations(session, schedule_id)]
-    reports = tuple(_sync_destination(ctx, notify, schedule, d, now, only) for d in dest_ids)
+        if assign_error is not None:
+            session.refresh(schedule)  # loaded again after the rolled-back extension, kept after the session
+        dest_ids = list(session.exec(select(Destination.id).where(Destination.schedule_id == schedule_id)
+                                     .order_by(Destination.id)))
+    touched: list[int] = []  # destinations whose run changed nothing: only `last_sync_at` to write
+    reports = tuple(_sync_destination(ctx, notify, schedule, d, now, only, touched) for d in dest_ids)
+    touch(ctx, touched, now)
     report = SyncReport(schedule.id, schedule.name, schedule.time_zone, reports, assigned=assigned,
                         assign_error=assign_error)
     return report
@@ -147,27 +156,28 @@ def _extend(ctx: Context, session: Session, schedule: Schedule, now: datetime) -
 
 
 def _sync_destination(ctx: Context, notify: Notify | None, schedule: Schedule, dest_id: int, now: datetime,
-                      only: set[str] | None) -> DestinationReport:
+                      only: set[str] | None, touched: list[int]) -> DestinationReport:
     with session_scope(ctx.engine) as session:
-        dest = session.get(Destination, dest_id)
-        conn = session.get(Connection, dest.connection_id) if dest else None
-    if dest is None:
+        found = session.exec(select(Destination, Connection).where(Destination.id == dest_id)
+                             .join(Connection, Connection.id == Destination.connection_id, isouter=True)).first()
+    if found is None:
         return DestinationReport(dest_id, "removed destination", status=DestinationStatus.ERROR.value)
+    dest, conn = found
     label = destination_label(dest, conn)
     if conn is None:
         out = DestinationResult(dest.exported_until, provider_failed="the connection of this destination was removed")
-        return write_back(ctx, notify, schedule, dest_id, label, now, out, None)
+        return write_back(ctx, notify, schedule, dest, label, now, out, None)
     with ctx.provider(conn) as provider:
         refused = export_refusal(ctx.engine, provider, conn, dest)
         if refused is not None:
             why, read_only = refused
             out = (DestinationResult(dest.exported_until, read_only=why) if read_only
                    else DestinationResult(dest.exported_until, problems=[why], provider_failed=why))
-            return write_back(ctx, notify, schedule, dest_id, label, now, out, None)
+            return write_back(ctx, notify, schedule, dest, label, now, out, None)
         out, inputs = export(ctx, provider, schedule, dest, conn, now, only)
         if out.items and schedule.drift_mode == DriftMode.AUTO.value and only is None:
             out = _auto_reapply(ctx, provider, schedule, dest_id, conn, now, out)
-    return write_back(ctx, notify, schedule, dest_id, label, now, out, inputs)
+    return write_back(ctx, notify, schedule, dest, label, now, out, inputs, touched)
 
 
 def _auto_reapply(ctx: Context, provider: Provider, schedule: Schedule, dest_id: int, conn: Connection,

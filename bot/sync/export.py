@@ -9,13 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.context import Context
 from bot.providers import Provider, ProviderError, RateLimited, RemoteOverride
 from bot.providers.base import RenderedShift
 from bot.store import session_scope
-from bot.store.models import Connection, Destination, DestinationStatus, DriftAlert, DriftMode, Schedule
+from bot.store.models import Connection, Destination, DestinationStatus, DriftMode, Schedule
+from bot.sync import alerts
 from bot.sync.apply import ApplyResult, Target, apply_plan, overrides_after
 from bot.sync.drift import DriftItem
 from bot.sync.inputs import (
@@ -49,6 +50,7 @@ class DestinationResult:
     deleted: int = 0
     adopted: int = 0
     unchanged: int = 0
+    open_alert: bool | None = None  # an open drift alert before the run (None: not read)
 
 
 # ---------------------------------------------------------------- planning
@@ -79,14 +81,11 @@ def _listed(provider: Provider, dest: Destination, inputs: DestinationInputs, no
     return provider.list_overrides(dest.provider_schedule_id, *window), window
 
 
-def _snapshot_first(session: Session, provider: Provider, dest: Destination, intents: list[ExportedRecord]) -> bool:
+def _snapshot_first(provider: Provider, intents: list[ExportedRecord], open_alert: bool) -> bool:
     """Whether to try one schedule read instead of the listing (`bot.sync.snapshot`): the provider
     renders its override layer, no intent waits to be claimed, and no drift alert is open (a kept
     hand edit would make every try fail and cost a read more)."""
-    if not hasattr(provider, "rendered_layers") or intents:
-        return False
-    return session.exec(select(DriftAlert.id).where(DriftAlert.destination_id == dest.id,
-                                                    DriftAlert.status == "open")).first() is None
+    return hasattr(provider, "rendered_layers") and not intents and not open_alert
 
 
 def _read(provider: Provider, dest: Destination, inputs: DestinationInputs, records: list[ExportedRecord],
@@ -176,14 +175,16 @@ def plan_only(ctx: Context, session: Session, schedule: Schedule, dest: Destinat
 def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destination, conn: Connection,
            now: datetime, only: set[str] | None) -> tuple[DestinationResult, DestinationInputs | None]:
     """Plan, apply (a commit per provider batch), move the mark and read drift back, by the
-    schedule's drift mode. `only`: just those shifts' own items, and the mark stays."""
+    schedule's drift mode. `only`: just those shifts' own items, and the mark stays.
+    Everything it needs from the database before the provider answers is read in one session."""
     horizon_end = now + timedelta(days=schedule.horizon_days)
     old_mark = dest.exported_until
     try:
         with session_scope(ctx.engine) as session:
             inputs = _inputs(session, provider, schedule, dest, conn, now)
             records, intents = records_and_intents(session, dest.id)
-            snapshot = _snapshot_first(session, provider, dest, intents)
+            open_alert, acked = alerts.alert_state(session, dest.id)
+        snapshot = _snapshot_first(provider, intents, open_alert)
         remote, window, final = _read(provider, dest, inputs, records, now, horizon_end, snapshot=snapshot)
     except ProviderError as exc:
         return DestinationResult(old_mark, unexported=[], problems=[str(exc)], provider_failed=str(exc),
@@ -199,7 +200,7 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
     # exported as changed shifts once the person has an account, and named in the status till then.
     mark = advance_mark(plan, result.outcomes, old_mark)
     out = DestinationResult(mark, created=len(result.created), deleted=len(result.deleted), adopted=result.adopted,
-                            unchanged=_unchanged(inputs, plan, horizon_end))
+                            unchanged=_unchanged(inputs, plan, horizon_end), open_alert=open_alert)
     out.unexported = _unexported(plan, result, inputs, mark, horizon_end)
     out.problems = [*result.errors, *inputs.problems]
     out.read_only = result.read_only
@@ -212,7 +213,7 @@ def export(ctx: Context, provider: Provider, schedule: Schedule, dest: Destinati
     try:
         out.items = read_back(ctx, provider, dest, inputs.shifts, overrides_after(remote, result, now), now, mark,
                               rendered=final if not (plan.creates or plan.deletes) else None,
-                              records=None if wrote else records)
+                              records=None if wrote else records, acknowledged=acked)
     except ProviderError as exc:
         out.problems.append(f"reading back what {kind_label(conn)} will page failed: {exc}")
         out.provider_failed = str(exc)

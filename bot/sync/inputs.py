@@ -141,9 +141,16 @@ def destination_inputs(
         m.id: m for m in session.exec(select(Member).where(Member.schedule_id == schedule.id))
     }
     same_connection = dest.connection_id == schedule.connection_id
-    emails = email_map(session, dest.connection_id)
+    emails: dict[str, str] = {}
+    read = False
 
     def user_id_of(member: Member) -> str | None:
+        nonlocal read
+        if same_connection and member.source_user_id:
+            return member.source_user_id
+        if not read:  # the cache is read only when a member needs it (not on the schedule's own connection)
+            emails.update(email_map(session, dest.connection_id))
+            read = True
         return user_id_at(member, emails, same_connection=same_connection)
 
     missing = [m for mid, m in members.items() if mid in member_ids and user_id_of(m) is None]

@@ -25,18 +25,23 @@ from bot.sync.snapshot import clip, derived
 def read_back(ctx: Context, provider: Provider, dest: Destination, shifts: Sequence[ShiftToExport],
               overrides: Sequence[RemoteOverride], now: datetime, mark: datetime | None,
               rendered: Sequence[RenderedShift] | None = None,
-              records: Sequence[ExportedRecord] | None = None) -> list[DriftItem]:
+              records: Sequence[ExportedRecord] | None = None,
+              acknowledged: Collection[str] | None = None) -> list[DriftItem]:
     """The drift of the exported range `[now, mark)`: what the provider pages there against the
     shifts and the overrides as they are after the apply (no second listing), acknowledged keys
     left out. What pages is `rendered` when given (read earlier in this run over a window holding
     that range, nothing written since), else follows from the overrides when only the bot's cover
     the range, one after another (`bot.sync.snapshot.derived`: newest-wins cannot matter there),
-    else `provider.rendered`. Raises ProviderError."""
+    else `provider.rendered`. `records` and `acknowledged` (the keys kept at `dest`), when given,
+    were read earlier in this run and are not read again. Raises ProviderError."""
     if mark is None or mark <= now:
         return []
-    with session_scope(ctx.engine) as session:
-        records_now = list(records) if records is not None else exported_records(session, dest.id)
-        acked = alerts.acknowledged_keys(session, dest.id)
+    if records is not None and acknowledged is not None:
+        records_now, acked = list(records), set(acknowledged)
+    else:
+        with session_scope(ctx.engine) as session:
+            records_now = list(records) if records is not None else exported_records(session, dest.id)
+            acked = set(acknowledged) if acknowledged is not None else alerts.acknowledged_keys(session, dest.id)
     if rendered is not None:
         rendered = clip(rendered, now, mark)
     else:

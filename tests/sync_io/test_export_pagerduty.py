@@ -123,3 +123,53 @@ def test_a_no_op_sync_reads_the_exported_overrides_once(ctx, clock, conformant_r
         event.remove(engine, "before_cursor_execute", count)
     assert (again.created, again.deleted, again.status) == (0, 0, "ok")
     assert len(seen) == 1, seen
+
+
+
+def test_a_no_work_sync_reads_once_per_table_and_writes_only_when_it_was(ctx, clock, conformant_respx, engine):
+    """Issue 16 (CPU per destination): a run with nothing to do reads each destination's state in
+    one pass (the destination with its connection, shifts, members, cached users, records, drift
+    alerts: each once) and writes nothing but `last_sync_at`, which `/oncall status` shows: one
+    UPDATE for all of the schedule's unchanged destinations. It used to read the destination,
+    schedule and drift alerts again per step and write each destination in its own transaction."""
+    from sqlalchemy import event
+
+    from bot.store import Connection, Destination, session_scope
+    from tests.plugins.world import OG_KEY, OG_USERS, USERS
+    from tests.sync_io.fakes import FakeOpsgenie
+
+    FakePagerDuty(conformant_respx, clock)
+    og = FakeOpsgenie(conformant_respx, clock, users=dict(zip(OG_USERS, USERS.values(), strict=True)))
+    world = add_world(ctx, weeks=5, horizon_days=21)
+    with session_scope(ctx.engine) as session:
+        conn = Connection(team_id="T1", provider="opsgenie", region="us", name="Acme OG",
+                          api_key_encrypted=ctx.keys.encrypt(OG_KEY), key_hint="…cccc", can_write=True)
+        session.add(conn)
+        session.flush()
+        session.add(Destination(team_id="T1", schedule_id=world.schedule_id, connection_id=conn.id,
+                                provider_schedule_id=og.schedule_id, provider_schedule_name="Platform (OG)"))
+    first = sync_schedule(ctx, world.schedule_id)
+    ids = [d.destination_id for d in first.destinations]
+    before = [destination(ctx, i) for i in ids]
+    clock.advance(hours=1)
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        again = sync_schedule(ctx, world.schedule_id).destinations
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [(d.created, d.deleted, d.status) for d in again] == [(0, 0, "ok")] * 2
+    writes = [s for s in seen if not s.startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].startswith("UPDATE destination SET last_sync_at"), writes
+    reads = [s.split(" FROM ")[1].split()[0] for s in seen if s.startswith("SELECT")]
+    per_destination = {t: reads.count(t) for t in ("exportedoverride", "driftalert", "connection", "schedule")}
+    assert per_destination == {"exportedoverride": 2, "driftalert": 2, "connection": 0, "schedule": 1}, reads
+    assert reads.count("destination") == 3, reads  # the schedule's list, then each with its connection
+    for was, i in zip(before, ids, strict=True):
+        now = destination(ctx, i)
+        assert now.last_sync_at == clock.now and was.last_sync_at < clock.now
+        assert (now.status, now.last_error, now.exported_until) == (was.status, was.last_error, was.exported_until)
