@@ -165,7 +165,7 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     sub.add_parser("check", help="validate configuration and connectivity")
-    sandbox = sub.add_parser("sandbox", help="the bot with simulated Slack, PagerDuty and Opsgenie on this machine")
+    sandbox = sub.add_parser("sandbox", help="the bot with simulated Slack, PagerDuty, Opsgenie and JSM on this machine")
     sandbox.add_argument("--script", type=argparse.FileType("r"), help="replay the steps of this file, then exit")
     sandbox.add_argument("--tour", action="store_true", help="play the scripted tour, then exit")
     sandbox.add_argument("--sync-seconds", type=int, default=5, help="seconds between background syncs (5)")
@@ -188,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         if args.or_sandbox and settings.missing_for_run():
             print("Slack is not configured (no SLACK_BOT_TOKEN and signing secret or app token in .env): starting "
-                  "the sandbox, the bot with simulated Slack, PagerDuty and Opsgenie.", flush=True)
+                  "the sandbox, the bot with simulated Slack, PagerDuty, Opsgenie and JSM.", flush=True)
             from bot.sandbox.cli import run_sandbox
 
             return run_sandbox(argparse.Namespace(script=None, tour=False, sync_seconds=5))

@@ -150,7 +150,7 @@ class Sandbox:
 
         who = ", ".join(f"{p.name}{' (admin)' if p.admin else ''}" for p in PEOPLE)
         lines = [
-            "oncall-bot sandbox: the real bot, with simulated Slack, PagerDuty and Opsgenie on this machine.",
+            "oncall-bot sandbox: the real bot, with simulated Slack, PagerDuty, Opsgenie and JSM on this machine.",
             f"People: {who}. Channel: #{CHANNEL[1]}. Sync every {self.options.sync_seconds} s.",
             "PagerDuty schedules: Platform (weekly, Berlin), Database (daily, New York); "
             "Opsgenie: Platform (weekly, Berlin), Payments (daily, New York); "
